@@ -1,0 +1,29 @@
+# longweave: `make datasets` builds every pipeline in pipelines/; `make test` runs the tests.
+SWIFT ?= swift
+RAW_MIRROR ?= $(if $(wildcard ../shared/data),../shared/data,)
+THREADS ?= $(shell nproc)
+LONGWEAVE := .build/release/longweave
+PIPELINES := $(shell find pipelines -name '*.yaml' | sort)
+
+.PHONY: datasets test bench raw release clean
+
+datasets: release raw
+	$(LONGWEAVE) run --threads $(THREADS) $(PIPELINES)
+	@for dir in $$(find build -name manifest.json -exec dirname {} \; | sort); do $(LONGWEAVE) verify $$dir || exit 1; done
+
+release:
+	$(SWIFT) build -c release --product longweave
+
+raw: release
+	$(LONGWEAVE) fetch-raw $(if $(RAW_MIRROR),--mirror $(RAW_MIRROR),)
+
+test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release raw
+	$(SWIFT) build -c release --product LongweaveBench
+	.build/release/LongweaveBench
+
+clean:
+	rm -rf build .build

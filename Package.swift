@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "longweave",
+    products: [
+        .executable(name: "longweave", targets: ["longweave"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, wrapped thinly.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        // Keeps libxml2's headers (which pull in ICU) away from every Swift module.
+        .target(name: "LibXMLShim", dependencies: ["CLibXML2"]),
+
+        // Bytes in, bytes out: line reading, zstd, JSON.
+        .target(
+            name: "LongweaveIO",
+            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Text measures: word counting as Python's str.split().
+        .target(name: "LongweaveText"),
+        // Records, pipeline spec, stage protocol, runner, manifests.
+        .target(
+            name: "LongweaveCore",
+            dependencies: [
+                "LongweaveIO", "LongweaveText", "Yams",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Every stage and ingest format, and the registry that names them.
+        .target(name: "LongweaveStages", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
+        .executableTarget(
+            name: "longweave",
+            dependencies: [
+                "LongweaveStages", "LongweaveCore", "LongweaveIO", "Yams",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "LongweaveBench",
+            dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages"]
+        ),
+
+        .testTarget(name: "LibXMLShimTests", dependencies: ["LibXMLShim"]),
+        .testTarget(name: "LongweaveIOTests", dependencies: ["LongweaveIO"]),
+        .testTarget(name: "LongweaveTextTests", dependencies: ["LongweaveText"]),
+        .testTarget(name: "LongweaveCoreTests", dependencies: ["LongweaveCore", "LongweaveIO"]),
+        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveStages", "LongweaveCore", "LongweaveIO"]),
+        .testTarget(name: "LongweaveCLITests", dependencies: ["LongweaveIO", "longweave"]),
+    ]
+)

@@ -1,0 +1,138 @@
+import LongweaveIO
+
+/// Reads finished outputs back: shard lists, verification, and per-level tables.
+public enum DatasetReader {
+    /// One problem that `verify` found.
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
+        public var path: String
+        public var problem: String
+        public var description: String { "\(path): \(problem)" }
+    }
+
+    /// Re-hashes and decompresses every shard named in `directory/manifest.json` and
+    /// compares it with the manifest; also flags shard-like files that the manifest
+    /// does not name (left-overs of an interrupted run). Empty when everything matches.
+    public static func verify(directory: String) throws -> [Finding] {
+        let manifest = try Manifest.read(directory + "/manifest.json")
+        guard let shards = manifest["shards"]?.arrayValue else {
+            throw IOError(path: directory + "/manifest.json", "no 'shards' list, expected a longweave manifest")
+        }
+        var findings: [Finding] = []
+        var named: Set<String> = []
+        for shard in shards {
+            guard let path = shard["path"]?.stringValue, let sha = shard["sha256"]?.stringValue,
+                  let compressed = shard["compressed_bytes"]?.numberValue,
+                  let uncompressed = shard["uncompressed_bytes"]?.numberValue,
+                  let records = shard["records"]?.numberValue
+            else {
+                throw IOError(path: directory + "/manifest.json", "a shard entry lacks path, sha256, sizes or records")
+            }
+            named.insert(path)
+            let full = directory + "/" + path
+            guard FileSystem.exists(full) else {
+                findings.append(Finding(path: path, problem: "missing"))
+                continue
+            }
+            let (hex, size) = try Digest.sha256Hex(ofFile: full)
+            if hex != sha || size != Int(compressed) {
+                findings.append(Finding(path: path, problem: "differs from the manifest (sha256 \(hex), \(size) bytes; expected \(sha), \(Int(compressed)) bytes)"))
+            }
+            var bytes = 0
+            var lines = 0
+            do {
+                try ZstdDecompressor().decompressFile(full) { chunk in
+                    bytes += chunk.count
+                    for byte in chunk where byte == 0x0A { lines += 1 }
+                }
+                if bytes != Int(uncompressed) || lines != Int(records) {
+                    findings.append(Finding(path: path, problem: "decompresses to \(bytes) bytes in \(lines) records; expected \(Int(uncompressed)) bytes in \(Int(records))"))
+                }
+            } catch let error as IOError {
+                findings.append(Finding(path: path, problem: "not a complete zstd stream: \(error.message)"))
+            }
+        }
+        for folder in try shardFolders(directory) {
+            for name in try FileSystem.list(directory + "/" + folder) {
+                let relative = folder + "/" + name
+                if (name.hasSuffix(".jsonl.zst") || name.hasSuffix(".tmp")) && !named.contains(relative) {
+                    findings.append(Finding(path: relative, problem: "not named in the manifest (left over from an interrupted run?)"))
+                }
+            }
+        }
+        return findings
+    }
+
+    /// Sub-folders of a dataset folder that hold shards.
+    static func shardFolders(_ directory: String) throws -> [String] {
+        try FileSystem.list(directory).filter { FileSystem.isDirectory(directory + "/" + $0) }
+    }
+
+    /// The shard files that `path` stands for, in order: a shard itself, a level folder's
+    /// `part-*.jsonl.zst`, or a dataset folder's shards in manifest order.
+    public static func shards(at path: String) throws -> [String] {
+        if !FileSystem.isDirectory(path) {
+            guard FileSystem.exists(path) else { throw IOError(path: path, "no such file or folder") }
+            return [path]
+        }
+        if FileSystem.exists(path + "/manifest.json") {
+            let manifest = try Manifest.read(path + "/manifest.json")
+            return (manifest["shards"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue.map { path + "/" + $0 } }
+        }
+        let parts = try FileSystem.list(path).filter { $0.hasPrefix("part-") && $0.hasSuffix(".jsonl.zst") }
+        guard !parts.isEmpty else { throw IOError(path: path, "no manifest.json and no part-*.jsonl.zst here") }
+        return parts.map { path + "/" + $0 }
+    }
+
+    /// Streams the JSON Lines of `path` (see `shards(at:)`) to `output`, at most `limit` records.
+    public static func cat(_ path: String, limit: Int?, to output: FileDescriptor) throws {
+        var remaining = limit ?? Int.max
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        for shard in try shards(at: path) where remaining > 0 {
+            if limit == nil {
+                // Whole shards: pass decompressed chunks straight through.
+                try ZstdDecompressor().decompressFile(shard) { chunk in try output.write(chunk) }
+                continue
+            }
+            struct Done: Error {}
+            do {
+                try LineReader.forEachLine(in: shard) { line, _ in
+                    buffer.append(contentsOf: line)
+                    buffer.append(0x0A)
+                    if buffer.count >= 1 << 20 {
+                        try output.write(buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                    remaining -= 1
+                    if remaining == 0 { throw Done() }
+                }
+            } catch is Done {}
+        }
+        if !buffer.isEmpty { try output.write(buffer) }
+    }
+
+    /// One row of `stats`.
+    public struct LevelRow: Sendable {
+        public var level: String
+        public var records: Int
+        public var minLength: Int
+        public var meanLength: Double
+        public var maxLength: Int
+        public var shards: Int
+        public var uncompressedBytes: Int
+        public var compressedBytes: Int
+    }
+
+    public static func levelRows(directory: String) throws -> [LevelRow] {
+        let manifest = try Manifest.read(directory + "/manifest.json")
+        guard let levels = manifest["levels"]?.objectValue else {
+            throw IOError(path: directory + "/manifest.json", "no 'levels', expected a longweave manifest")
+        }
+        return zip(levels.keys, levels.values).map { name, value in
+            func n(_ key: String) -> Double { value[key]?.numberValue ?? 0 }
+            return LevelRow(level: name, records: Int(n("records")), minLength: Int(n("min_length")), meanLength: n("mean_length"),
+                            maxLength: Int(n("max_length")), shards: Int(n("shards")),
+                            uncompressedBytes: Int(n("uncompressed_bytes")), compressedBytes: Int(n("compressed_bytes")))
+        }
+    }
+}

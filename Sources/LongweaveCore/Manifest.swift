@@ -1,0 +1,92 @@
+import LongweaveIO
+
+/// Builds and reads `manifest.json`.
+///
+/// Everything in it is a function of the inputs, the pipeline file and the seed, except
+/// the `run` section (threads, seconds), which says how this run went.
+public enum Manifest {
+    public static func build(
+        spec: PipelineSpec, root: String, stats: [StageStats], streams: [StreamStats],
+        rejects: [Reject], rejectsSHA256: String, threads: Int
+    ) throws -> JSONValue {
+        var manifest = JSONObject()
+        manifest.set("tool", .object(JSONObject([("name", .string("longweave")), ("version", .string(Runner.toolVersion))])))
+        manifest.set("pipeline", .object(JSONObject([
+            ("file", .string(relative(spec.file, to: root))),
+            ("sha256", .string(spec.fileSHA256)),
+            ("name", .string(spec.name)),
+        ])))
+        manifest.set("seed", .number(Double(spec.seed)))
+        manifest.set("config", spec.resolved)
+
+        var inputs: [JSONValue] = []
+        for input in spec.inputs {
+            let (hex, bytes) = try Digest.sha256Hex(ofFile: input.resolvedPath)
+            inputs.append(.object(JSONObject([
+                ("id", .string(input.id)), ("path", .string(input.path)), ("format", .string(input.format)),
+                ("bytes", .number(Double(bytes))), ("sha256", .string(hex)),
+            ])))
+        }
+        manifest.set("inputs", .array(inputs))
+
+        var levels = JSONObject()
+        var shards: [JSONValue] = []
+        for stream in streams {
+            let mean = stream.records > 0 ? Double(stream.totalLength) / Double(stream.records) : 0
+            levels.set(stream.name, .object(JSONObject([
+                ("records", .number(Double(stream.records))),
+                ("min_length", .number(Double(stream.records > 0 ? stream.minLength : 0))),
+                ("mean_length", .number((mean * 10).rounded() / 10)),
+                ("max_length", .number(Double(stream.maxLength))),
+                ("shards", .number(Double(stream.shards.count))),
+                ("uncompressed_bytes", .number(Double(stream.shards.reduce(0) { $0 + $1.uncompressedBytes }))),
+                ("compressed_bytes", .number(Double(stream.shards.reduce(0) { $0 + $1.compressedBytes }))),
+            ])))
+            for shard in stream.shards {
+                shards.append(.object(JSONObject([
+                    ("path", .string(shard.path)), ("records", .number(Double(shard.records))),
+                    ("uncompressed_bytes", .number(Double(shard.uncompressedBytes))),
+                    ("compressed_bytes", .number(Double(shard.compressedBytes))),
+                    ("sha256", .string(shard.sha256)),
+                ])))
+            }
+        }
+        manifest.set("levels", .object(levels))
+        manifest.set("shards", .array(shards))
+        manifest.set("stages", .array(stats.map { $0.json(withSeconds: false) }))
+
+        var byReason: [String: Int] = [:]
+        for reject in rejects { byReason[reject.reasonKind, default: 0] += 1 }
+        manifest.set("rejects", .object(JSONObject([
+            ("file", .string("rejects.jsonl")),
+            ("count", .number(Double(rejects.count))),
+            ("by_reason", .object(JSONObject(byReason.keys.sorted().map { ($0, .number(Double(byReason[$0]!))) }))),
+            ("sha256", .string(rejectsSHA256)),
+        ])))
+        manifest.set("run", .object(JSONObject([
+            ("threads", .number(Double(threads))),
+            ("seconds", .object(JSONObject(stats.map { (($0.input.map { "ingest:" + $0 } ?? $0.stage), .number(($0.seconds * 1000).rounded() / 1000)) }))),
+        ])))
+        return .object(manifest)
+    }
+
+    /// `path` relative to `root` when it lies inside it.
+    static func relative(_ path: String, to root: String) -> String {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
+    /// Reads a manifest back.
+    public static func read(_ path: String) throws -> JSONValue {
+        let bytes = try FileSystem.readAll(path)
+        return try bytes.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            do {
+                return try parser.parseDocument()
+            } catch let error as JSONSyntaxError {
+                let (line, column) = JSONSyntaxError.location(of: error.offset, in: raw)
+                throw IOError(path: path, "\(line):\(column): \(error.message)")
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import LongweaveIO
+
+/// A record that could not be used, with where it came from and why; one line of rejects.jsonl.
+public struct Reject: Sendable, Equatable {
+    /// The input file as the pipeline file names it.
+    public var file: String
+    /// 1-based line where the record starts, 0 when unknown.
+    public var line: Int
+    /// 0-based position of the record in its file, -1 when unknown.
+    public var record: Int
+    /// `ingest:<input id>` or the stage's name.
+    public var stage: String
+    public var reason: String
+    /// The sample id, when one was read.
+    public var id: String?
+
+    public init(file: String, line: Int, record: Int, stage: String, reason: String, id: String? = nil) {
+        self.file = file
+        self.line = line
+        self.record = record
+        self.stage = stage
+        self.reason = reason
+        self.id = id
+    }
+
+    /// A reject about a sample, located by the `meta.source` that ingest recorded.
+    public init(sample: Sample, stage: String, reason: String) {
+        let source = sample.meta["source"]
+        self.init(file: source?["file"]?.stringValue ?? "",
+                  line: Int(source?["line"]?.numberValue ?? 0),
+                  record: Int(source?["record"]?.numberValue ?? -1),
+                  stage: stage, reason: reason, id: sample.id)
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("file"); json.string(file)
+        json.key("line"); json.int(line)
+        json.key("record"); json.int(record)
+        json.key("stage"); json.string(stage)
+        json.key("reason"); json.string(reason)
+        json.key("id")
+        if let id { json.string(id) } else { json.null() }
+        json.endObject()
+    }
+
+    /// The reason without record-specific detail, for counting: text before the first `:`.
+    public var reasonKind: String {
+        if let colon = reason.firstIndex(of: ":") { return String(reason[..<colon]) }
+        return reason
+    }
+}
+
+extension JSONValue {
+    /// The source position that ingest records in `meta.source`.
+    public static func source(file: String, line: Int, record: Int) -> JSONValue {
+        .object(JSONObject([("file", .string(file)), ("line", .number(Double(line))), ("record", .number(Double(record)))]))
+    }
+}

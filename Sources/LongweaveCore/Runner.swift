@@ -1,0 +1,431 @@
+import Dispatch
+import LongweaveIO
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a run is carried out; none of it changes the output bytes.
+public struct RunOptions: Sendable {
+    /// Worker threads; the output is identical for every value.
+    public var threads: Int
+    /// The folder that holds `<pipeline name>/`, `build` by default.
+    public var outputBase: String
+    /// Print a progress line on stderr.
+    public var progress: Bool
+
+    public init(threads: Int, outputBase: String, progress: Bool) {
+        self.threads = max(1, threads)
+        self.outputBase = outputBase
+        self.progress = progress
+    }
+}
+
+/// Counters of one stage (or one ingest input) for stats.jsonl and the manifest.
+public struct StageStats: Sendable {
+    public var stage: String
+    public var input: String?
+    public var recordsIn = 0
+    public var recordsOut = 0
+    public var dropped: [String: Int] = [:]
+    public var rejected = 0
+    public var seconds = 0.0
+
+    public init(stage: String, input: String? = nil) {
+        self.stage = stage
+        self.input = input
+    }
+
+    /// The deterministic part, as JSON; `seconds` only when asked.
+    public func json(withSeconds: Bool) -> JSONValue {
+        var object = JSONObject([("stage", .string(stage))])
+        if let input { object.set("input", .string(input)) }
+        object.set("in", .number(Double(recordsIn)))
+        object.set("out", .number(Double(recordsOut)))
+        object.set("dropped", .object(JSONObject(dropped.keys.sorted().map { ($0, .number(Double(dropped[$0]!))) })))
+        object.set("rejected", .number(Double(rejected)))
+        if withSeconds { object.set("seconds", .number((seconds * 1000).rounded() / 1000)) }
+        return .object(object)
+    }
+}
+
+/// Per output folder: records and their lengths.
+public struct StreamStats: Sendable {
+    public var name: String
+    public var records = 0
+    public var minLength = Int.max
+    public var maxLength = 0
+    public var totalLength = 0
+    public var shards: [ShardInfo] = []
+
+    mutating func add(length: Int) {
+        records += 1
+        minLength = min(minLength, length)
+        maxLength = max(maxLength, length)
+        totalLength += length
+    }
+}
+
+/// What a finished run produced.
+public struct RunSummary: Sendable {
+    public var outputDirectory: String
+    public var streams: [StreamStats]
+    public var stages: [StageStats]
+    public var rejects: Int
+}
+
+/// A failure that stops a run: a bad input file (exit 1) or an internal error (exit 2).
+public struct RunError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var isInputProblem: Bool
+
+    public init(_ message: String, isInputProblem: Bool) {
+        self.message = message
+        self.isInputProblem = isInputProblem
+    }
+
+    public var description: String { message }
+}
+
+/// Runs a validated pipeline: ingest, stages in file order, shards, rejects, stats, manifest last.
+public struct Runner {
+    public let spec: PipelineSpec
+    public let registry: Registry
+    public let options: RunOptions
+    /// The repository root; the manifest names the pipeline file relative to it.
+    public let root: String
+
+    public static let toolVersion = "0.1.0"
+
+    public init(spec: PipelineSpec, registry: Registry, options: RunOptions, root: String) {
+        self.spec = spec
+        self.registry = registry
+        self.options = options
+        self.root = root
+    }
+
+    public var outputDirectory: String { options.outputBase + "/" + spec.name }
+
+    public func run() throws -> RunSummary {
+        let directory = outputDirectory
+        // The manifest goes first so that an interrupted rerun never looks finished.
+        try FileSystem.remove(directory + "/manifest.json")
+        try FileSystem.remove(directory)
+        try FileSystem.createDirectories(directory)
+
+        var rejects: [Reject] = []
+        var stats: [StageStats] = []
+
+        // Ingest, in the order of the file.
+        var pool: [Sample] = []
+        var documentInputs: [String: [Document]] = [:]
+        var seenIDs: Set<String> = []
+        for input in spec.inputs {
+            let format = registry.formats[input.format]!
+            let clock = ContinuousClock.now
+            let result: IngestResult
+            do {
+                result = try format.read(input, pipeline: spec)
+            } catch {
+                throw RunError("\(input.path): \(error)", isInputProblem: true)
+            }
+            var stage = StageStats(stage: "ingest", input: input.id)
+            stage.recordsIn = result.samples.count + result.documents.count + result.rejects.count + result.skipped.values.reduce(0, +)
+            stage.dropped = result.skipped
+            stage.rejected = result.rejects.count
+            rejects.append(contentsOf: result.rejects)
+            for sample in result.samples {
+                if seenIDs.insert(sample.id).inserted {
+                    pool.append(sample)
+                } else {
+                    rejects.append(Reject(sample: sample, stage: "ingest:\(input.id)", reason: "duplicate id: '\(sample.id)' was read before"))
+                    stage.rejected += 1
+                }
+            }
+            if format.descriptor.product == .documents {
+                documentInputs[input.id] = result.documents
+                stage.recordsOut = result.documents.count
+            } else {
+                stage.recordsOut = stage.recordsIn - stage.rejected - result.skipped.values.reduce(0, +)
+            }
+            stage.seconds = seconds(since: clock)
+            stats.append(stage)
+        }
+
+        // Stages before the assembling one.
+        var assembling: (StageSpec, any AssemblingStage)?
+        for stageSpec in spec.stages {
+            let factory = registry.stages[stageSpec.name]!
+            let instance: StageInstance
+            do {
+                instance = try factory.make(StageSetup(config: stageSpec.config, pipeline: spec))
+            } catch {
+                throw RunError("stage '\(stageSpec.name)': \(error.message)", isInputProblem: true)
+            }
+            let clock = ContinuousClock.now
+            var stage = StageStats(stage: stageSpec.name)
+            stage.recordsIn = pool.count
+            switch instance {
+            case .streaming(let streaming):
+                pool = runStreaming(streaming, name: stageSpec.name, pool: pool, stats: &stage, rejects: &rejects)
+            case .pooled(let pooled):
+                let (kept, removed) = pooled.process(pool: pool, seed: spec.seed, stage: stageSpec.name)
+                let byID = Dictionary(pool.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                for (id, verdict) in removed {
+                    record(verdict, sample: byID[id], stageName: stageSpec.name, stats: &stage, rejects: &rejects)
+                }
+                pool = kept
+            case .assembling(let stageValue):
+                assembling = (stageSpec, stageValue)
+                continue
+            }
+            stage.recordsOut = pool.count
+            stage.seconds = seconds(since: clock)
+            stats.append(stage)
+        }
+
+        // Output.
+        var streamStats: [StreamStats]
+        if let (stageSpec, assembler) = assembling {
+            let clock = ContinuousClock.now
+            let assembly: any Assembly
+            do {
+                assembly = try assembler.prepare(pool: pool, documentInputs: documentInputs)
+            } catch {
+                throw RunError("stage '\(stageSpec.name)': \(error)", isInputProblem: true)
+            }
+            var stage = StageStats(stage: stageSpec.name)
+            stage.recordsIn = pool.count
+            let (written, assemblyRejects) = try writeStreams(assembler.streams, ids: pool.map(\.id), stageName: stageSpec.name) { index, stream, random, json in
+                assembly.assemble(sample: index, stream: stream, random: &random, into: &json)
+            }
+            streamStats = written
+            for (index, reason) in assemblyRejects {
+                rejects.append(Reject(sample: pool[index.sample], stage: stageSpec.name, reason: reason))
+                stage.rejected += 1
+            }
+            stage.recordsOut = streamStats.reduce(0) { $0 + $1.records }
+            stage.seconds = seconds(since: clock)
+            stats.append(stage)
+        } else {
+            let samples = pool
+            let (written, _) = try writeStreams([OutputStream(name: "all", level: 0)], ids: samples.map(\.id), stageName: "write") { index, _, _, json in
+                samples[index].write(to: &json)
+                return .written(length: 0)
+            }
+            streamStats = written
+        }
+
+        try writeRejects(rejects, to: directory + "/rejects.jsonl")
+        try writeStats(stats, streams: streamStats, to: directory + "/stats.jsonl")
+        try writeManifest(stats: stats, streams: streamStats, rejects: rejects, to: directory + "/manifest.json")
+        return RunSummary(outputDirectory: directory, streams: streamStats, stages: stats, rejects: rejects.count)
+    }
+
+    private func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private func record(_ verdict: StageVerdict, sample: Sample?, stageName: String, stats: inout StageStats, rejects: inout [Reject]) {
+        switch verdict {
+        case .keep: break
+        case .drop(let reason): stats.dropped[reason, default: 0] += 1
+        case .reject(let reason):
+            stats.rejected += 1
+            if let sample {
+                rejects.append(Reject(sample: sample, stage: stageName, reason: reason))
+            } else {
+                rejects.append(Reject(file: "", line: 0, record: -1, stage: stageName, reason: reason))
+            }
+        }
+    }
+
+    /// Applies a streaming stage to every sample over all threads; order is kept.
+    private func runStreaming(_ stage: any StreamingStage, name: String, pool: [Sample], stats: inout StageStats, rejects: inout [Reject]) -> [Sample] {
+        let results = UnsafeSlots<(Sample, StageVerdict)>(count: pool.count)
+        let next = Atomic<Int>(0)
+        let chunk = 64
+        let seed = spec.seed
+        DispatchQueue.concurrentPerform(iterations: min(options.threads, max(1, pool.count / chunk))) { _ in
+            while true {
+                let start = next.wrappingAdd(chunk, ordering: .relaxed).oldValue
+                if start >= pool.count { return }
+                for i in start..<min(start + chunk, pool.count) {
+                    var sample = pool[i]
+                    var random = SeededRandom(seed: seed, stage: name, key: sample.id)
+                    let verdict = stage.process(&sample, random: &random)
+                    results.set(i, (sample, verdict))
+                }
+            }
+        }
+        var kept: [Sample] = []
+        kept.reserveCapacity(pool.count)
+        for i in 0..<pool.count {
+            let (sample, verdict) = results.take(i)
+            if verdict == .keep {
+                kept.append(sample)
+            } else {
+                record(verdict, sample: pool[i], stageName: name, stats: &stats, rejects: &rejects)
+            }
+        }
+        return kept
+    }
+
+    struct RecordIndex: Comparable {
+        var stream: Int
+        var sample: Int
+        static func < (a: RecordIndex, b: RecordIndex) -> Bool { (a.stream, a.sample) < (b.stream, b.sample) }
+    }
+
+    /// Writes every stream's shards; streams run in parallel (largest first), records within
+    /// a stream in sample order, so the bytes do not depend on the thread count.
+    private func writeStreams(
+        _ streams: [OutputStream], ids: [String], stageName: String,
+        build: @escaping @Sendable (Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
+    ) throws -> ([StreamStats], [(RecordIndex, String)]) {
+        let directory = outputDirectory
+        let count = ids.count
+        let order = streams.indices.sorted { (streams[$0].level, $1) > (streams[$1].level, $0) }
+        let results = UnsafeSlots<Result<(StreamStats, [(RecordIndex, String)]), Error>>(count: streams.count)
+        let next = Atomic<Int>(0)
+        let progress = Progress(total: count * streams.count, enabled: options.progress)
+        let seed = spec.seed
+        let output = spec.output
+        DispatchQueue.concurrentPerform(iterations: min(options.threads, streams.count)) { _ in
+            while true {
+                let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if slot >= order.count { return }
+                let streamIndex = order[slot]
+                let stream = streams[streamIndex]
+                results.set(streamIndex, Result {
+                    var stats = StreamStats(name: stream.name)
+                    var rejected: [(RecordIndex, String)] = []
+                    let writer = try ShardWriter(directory: directory + "/" + stream.name, relativeDirectory: stream.name,
+                                                 limits: output.limits, zstdLevel: Int32(output.zstdLevel))
+                    var json = JSONWriter(capacity: 1 << 20)
+                    for index in 0..<count {
+                        json.reset()
+                        var random = SeededRandom(seed: seed, stage: stageName, key: ids[index] + "\u{1F}" + stream.name)
+                        switch build(index, streamIndex, &random, &json) {
+                        case .written(let length):
+                            json.newline()
+                            try writer.write(record: json.bytes)
+                            stats.add(length: length)
+                            progress.add(records: 1, bytes: json.bytes.count)
+                        case .rejected(let reason):
+                            rejected.append((RecordIndex(stream: streamIndex, sample: index), "\(stream.name): \(reason)"))
+                            progress.add(records: 1, bytes: 0)
+                        }
+                    }
+                    stats.shards = try writer.finish()
+                    return (stats, rejected)
+                })
+            }
+        }
+        progress.finish()
+        var all: [StreamStats] = []
+        var rejected: [(RecordIndex, String)] = []
+        for i in streams.indices {
+            let (stats, streamRejects) = try results.take(i).get()
+            all.append(stats)
+            rejected.append(contentsOf: streamRejects)
+        }
+        return (all, rejected)
+    }
+
+    private func writeRejects(_ rejects: [Reject], to path: String) throws {
+        var json = JSONWriter()
+        for reject in rejects {
+            reject.write(to: &json)
+            json.newline()
+        }
+        try FileSystem.writeAtomically(json.bytes, to: path)
+    }
+
+    private func writeStats(_ stats: [StageStats], streams: [StreamStats], to path: String) throws {
+        var json = JSONWriter()
+        for stage in stats {
+            json.value(stage.json(withSeconds: true))
+            json.newline()
+        }
+        try FileSystem.writeAtomically(json.bytes, to: path)
+    }
+
+    private func writeManifest(stats: [StageStats], streams: [StreamStats], rejects: [Reject], to path: String) throws {
+        let manifest = try Manifest.build(spec: spec, root: root, stats: stats, streams: streams, rejects: rejects,
+                                          rejectsSHA256: Digest.sha256Hex(ofFile: outputDirectory + "/rejects.jsonl").hex,
+                                          threads: options.threads)
+        try FileSystem.writeAtomically(manifest.prettyPrinted(), to: path)
+    }
+}
+
+/// Fixed slots that parallel workers fill at distinct indices; read after they finish.
+final class UnsafeSlots<T>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<T?>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: nil, count: max(count, 1))
+    }
+
+    deinit {
+        storage.deinitialize(count: max(count, 1))
+        storage.deallocate()
+    }
+
+    func set(_ index: Int, _ value: T) { storage[index] = value }
+    func take(_ index: Int) -> T { storage[index].take()! }
+}
+
+/// A progress line on stderr (records, MB/s, ETA), only when asked and stderr is a terminal.
+final class Progress: Sendable {
+    private struct State {
+        var records = 0
+        var bytes = 0
+        var lastPrint = ContinuousClock.now
+    }
+    private let state = Mutex(State())
+    private let total: Int
+    private let enabled: Bool
+    private let start = ContinuousClock.now
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled && isatty(2) == 1
+    }
+
+    func add(records: Int, bytes: Int) {
+        guard enabled else { return }
+        let line: String? = state.withLock { state in
+            state.records += records
+            state.bytes += bytes
+            let now = ContinuousClock.now
+            guard now - state.lastPrint > .milliseconds(250) else { return nil }
+            state.lastPrint = now
+            return render(records: state.records, bytes: state.bytes, now: now)
+        }
+        if let line { writeStandardError(line) }
+    }
+
+    private func render(records: Int, bytes: Int, now: ContinuousClock.Instant) -> String {
+        let elapsed = max(1e-6, Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds))
+        let rate = Double(bytes) / elapsed / 1e6
+        let eta = records > 0 ? elapsed * Double(total - records) / Double(records) : 0
+        return "\r\(records)/\(total) records, \(Int(rate)) MB/s, ETA \(Int(eta)) s   "
+    }
+
+    func finish() {
+        guard enabled else { return }
+        let line = state.withLock { render(records: $0.records, bytes: $0.bytes, now: .now) }
+        writeStandardError(line + "\n")
+    }
+}
+
+/// Writes to file descriptor 2 without going through C's shared `stderr` stream.
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { raw in _ = write(2, raw.baseAddress, raw.count) }
+}

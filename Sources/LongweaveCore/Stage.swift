@@ -1,0 +1,163 @@
+import LongweaveIO
+
+/// How a stage sees the data.
+public enum StageKind: String, Sendable {
+    /// One sample at a time, in parallel.
+    case streaming
+    /// The whole pool at once (dedupe, distractor pools, automatic tables).
+    case pooled
+    /// Turns the pool into output records, one output folder per stream (length levels).
+    case assembling
+}
+
+/// What a stage is called in pipeline files, what it does and which keys it takes.
+public struct StageDescriptor: Sendable {
+    public var name: String
+    public var summary: String
+    public var kind: StageKind
+    public var parameters: [ParameterSpec]
+
+    public init(name: String, summary: String, kind: StageKind, parameters: [ParameterSpec]) {
+        self.name = name
+        self.summary = summary
+        self.kind = kind
+        self.parameters = parameters
+    }
+}
+
+/// What a stage is built from: its validated keys and the pipeline around it.
+public struct StageSetup: Sendable {
+    public var config: ConfigMapping
+    public var pipeline: PipelineSpec
+
+    public init(config: ConfigMapping, pipeline: PipelineSpec) {
+        self.config = config
+        self.pipeline = pipeline
+    }
+}
+
+/// A stage's verdict on one sample.
+public enum StageVerdict: Sendable, Equatable {
+    case keep
+    /// Removed on purpose (a filter); counted under the reason.
+    case drop(reason: String)
+    /// Bad input that the stage cannot use; goes to rejects.jsonl.
+    case reject(reason: String)
+}
+
+/// A stage that transforms one sample at a time.
+public protocol StreamingStage: Sendable {
+    func process(_ sample: inout Sample, random: inout SeededRandom) -> StageVerdict
+}
+
+/// A stage that needs the whole pool.
+public protocol PooledStage: Sendable {
+    /// Returns the samples to keep, in a deterministic order, and the verdicts on the others.
+    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
+}
+
+/// One output folder of an assembling stage.
+public struct OutputStream: Sendable, Equatable {
+    /// The folder name: `16k`, `all`.
+    public var name: String
+    /// The nominal size in the stage's unit (a level), for stats and scheduling.
+    public var level: Int
+
+    public init(name: String, level: Int) {
+        self.name = name
+        self.level = level
+    }
+}
+
+/// The result of assembling one record.
+public enum AssemblyResult: Sendable, Equatable {
+    /// The record was written to the JSON writer; `length` is its length in the stage's unit.
+    case written(length: Int)
+    /// The sample cannot make a record for this stream; goes to rejects.jsonl.
+    case rejected(reason: String)
+}
+
+/// A stage that turns the pool of samples into output records, streamed one at a time.
+public protocol AssemblingStage: Sendable {
+    var streams: [OutputStream] { get }
+    /// Called once with the final pool and the documents-only inputs before any record.
+    func prepare(pool: [Sample], documentInputs: [String: [Document]]) throws -> any Assembly
+}
+
+/// A prepared assembler: builds the record of one sample for one stream.
+public protocol Assembly: Sendable {
+    func assemble(sample index: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult
+}
+
+/// A constructed stage of one of the three kinds.
+public enum StageInstance: Sendable {
+    case streaming(any StreamingStage)
+    case pooled(any PooledStage)
+    case assembling(any AssemblingStage)
+}
+
+/// A stage type: its descriptor and how to build it from validated keys.
+public protocol StageFactory {
+    static var descriptor: StageDescriptor { get }
+    /// Builds the stage; throws `StageSetupError` for problems that key types cannot express.
+    static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance
+}
+
+/// A problem found while building a stage from valid-looking keys.
+public struct StageSetupError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// Whether an ingest format gives samples or documents only (distractor material).
+public enum IngestProduct: String, Sendable {
+    case samples
+    case documents
+}
+
+/// What an ingest format is called, what it gives and which keys it takes beside `id`, `path`, `format`.
+public struct FormatDescriptor: Sendable {
+    public var name: String
+    public var summary: String
+    public var product: IngestProduct
+    public var parameters: [ParameterSpec]
+
+    public init(name: String, summary: String, product: IngestProduct, parameters: [ParameterSpec] = []) {
+        self.name = name
+        self.summary = summary
+        self.product = product
+        self.parameters = parameters
+    }
+}
+
+/// Everything an ingest format read from one input.
+public struct IngestResult: Sendable {
+    public var samples: [Sample] = []
+    public var documents: [Document] = []
+    public var rejects: [Reject] = []
+    /// Records skipped on purpose (redirects, other namespaces), by reason.
+    public var skipped: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// An ingest format: reads one input file.
+public protocol IngestFormat {
+    static var descriptor: FormatDescriptor { get }
+    static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult
+}
+
+/// The stages and formats that pipeline files can name.
+public struct Registry: Sendable {
+    public var stages: [String: any StageFactory.Type]
+    public var formats: [String: any IngestFormat.Type]
+
+    public init(stages: [any StageFactory.Type], formats: [any IngestFormat.Type]) {
+        self.stages = Dictionary(uniqueKeysWithValues: stages.map { ($0.descriptor.name, $0) })
+        self.formats = Dictionary(uniqueKeysWithValues: formats.map { ($0.descriptor.name, $0) })
+    }
+
+    /// Names sorted, for listings and suggestions.
+    public var stageNames: [String] { stages.keys.sorted() }
+    public var formatNames: [String] { formats.keys.sorted() }
+}

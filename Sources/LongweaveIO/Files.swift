@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A POSIX file descriptor, closed when the value is released.
+public final class FileDescriptor {
+    public let fd: Int32
+    public let path: String
+
+    /// Opens `path` for reading.
+    public init(readingFrom path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IOError.errno(path: path, "cannot open for reading") }
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Creates or truncates `path` for writing.
+    public init(writingTo path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IOError.errno(path: path, "cannot open for writing") }
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Wraps an already open descriptor such as standard output; it is not closed.
+    public init(borrowing fd: Int32, name: String) {
+        self.fd = fd
+        self.path = name
+        self.owned = false
+    }
+
+    private var owned = true
+
+    deinit {
+        if owned { close(fd) }
+    }
+
+    /// Reads up to `buffer.count` bytes; returns 0 at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw IOError.errno(path: path, "read failed")
+        }
+    }
+
+    /// Writes every byte of `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError.errno(path: path, "write failed")
+            }
+            offset += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) throws in try write(raw) }
+    }
+
+    /// Flushes the file's data to disk.
+    public func sync() throws {
+        guard fsync(fd) == 0 else { throw IOError.errno(path: path, "fsync failed") }
+    }
+}
+
+/// Small file-system helpers on POSIX calls, so that hot paths avoid Foundation.
+public enum FileSystem {
+    /// The whole file as bytes.
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let file = try FileDescriptor(readingFrom: path)
+        var st = stat()
+        guard fstat(file.fd, &st) == 0 else { throw IOError.errno(path: path, "cannot stat") }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw IOError(path: path, "is a directory, expected a file") }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(Int(st.st_size))
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { (raw) throws in try file.read(into: raw) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` through a temporary file renamed into place.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".tmp"
+        do {
+            let file = try FileDescriptor(writingTo: temporary)
+            try file.write(bytes)
+            try file.sync()
+        }
+        try rename(temporary, to: path)
+    }
+
+    public static func rename(_ from: String, to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw IOError.errno(path: from, "cannot rename to \(to)") }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func size(_ path: String) throws -> Int {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw IOError.errno(path: path, "cannot stat") }
+        return Int(st.st_size)
+    }
+
+    /// `mkdir -p`.
+    public static func createDirectories(_ path: String) throws {
+        if path.isEmpty || isDirectory(path) { return }
+        let parent = parentDirectory(of: path)
+        if parent != path { try createDirectories(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw IOError.errno(path: path, "cannot create directory")
+        }
+    }
+
+    /// Names in a directory, sorted bytewise so that listings are deterministic.
+    public static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw IOError.errno(path: path, "cannot list directory") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// Removes a file or a whole directory tree; a missing path is not an error.
+    public static func remove(_ path: String) throws {
+        if isDirectory(path) {
+            for name in try list(path) { try remove(path + "/" + name) }
+            guard rmdir(path) == 0 else { throw IOError.errno(path: path, "cannot remove directory") }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw IOError.errno(path: path, "cannot remove")
+        }
+    }
+
+    public static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+}

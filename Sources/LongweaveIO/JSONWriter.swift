@@ -1,0 +1,178 @@
+/// Writes JSON by hand into a reused byte buffer: no intermediate objects, UTF-8 kept
+/// as is, only `"`, `\` and control characters escaped.
+///
+/// Commas are placed automatically: call `key(_:)` before each member of an object and
+/// the value methods in order.
+public struct JSONWriter: Sendable {
+    /// The bytes written so far.
+    public var bytes: [UInt8]
+    private var needsComma = false
+
+    public init(capacity: Int = 1 << 16) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Empties the buffer, keeping its storage.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma = false
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// The name of the next object member.
+    public mutating func key(_ name: String) {
+        separate()
+        appendEscaped(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        appendEscaped(value)
+        needsComma = true
+    }
+
+    /// A string value already held as UTF-8 bytes (they must be valid UTF-8).
+    public mutating func string(utf8 value: UnsafeRawBufferPointer) {
+        separate()
+        appendEscaped(value)
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        appendInteger(value)
+        needsComma = true
+    }
+
+    /// A finite double, in Swift's shortest round-tripping form; non-finite values become `null`.
+    public mutating func double(_ value: Double) {
+        separate()
+        if !value.isFinite {
+            appendLiteral("null")
+        } else if value == value.rounded(), abs(value) < 1e15 {
+            appendInteger(Int(value))
+        } else {
+            appendLiteral(value.description)
+        }
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        appendLiteral(value ? "true" : "false")
+        needsComma = true
+    }
+
+    public mutating func null() {
+        separate()
+        appendLiteral("null")
+        needsComma = true
+    }
+
+    /// Pre-encoded JSON (one complete value), copied verbatim.
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    /// A newline, for JSON Lines; the next value starts a new record.
+    public mutating func newline() {
+        bytes.append(UInt8(ascii: "\n"))
+        needsComma = false
+    }
+
+    private mutating func appendLiteral(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    private mutating func appendInteger(_ value: Int) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while magnitude > 0 {
+                raw[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+        }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &digits) { raw in
+            bytes.append(contentsOf: raw[(24 - count)...])
+        }
+    }
+
+    private mutating func appendEscaped(_ value: String) {
+        var value = value
+        value.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private mutating func appendEscaped(_ utf8: UnsafeRawBufferPointer) {
+        bytes.append(UInt8(ascii: "\""))
+        var runStart = 0
+        var index = 0
+        let count = utf8.count
+        while index < count {
+            let byte = utf8[index]
+            // Bytes >= 0x20 other than quote and backslash (UTF-8 lead and continuation
+            // bytes included) pass through untouched.
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
+            if runStart < index { bytes.append(contentsOf: utf8[runStart..<index]) }
+            bytes.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+            case 0x0A: bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "f"))
+            default:
+                bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]])
+            }
+            index += 1
+            runStart = index
+        }
+        if runStart < count { bytes.append(contentsOf: utf8[runStart..<count]) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,141 @@
+import CZstd
+
+/// A zstd error code turned into its message.
+func zstdErrorMessage(_ code: Int) -> String {
+    String(cString: ZSTD_getErrorName(code))
+}
+
+/// Streaming zstd compression into a growable byte array; owns one `ZSTD_CCtx`.
+///
+/// Single-threaded on purpose: the bytes it emits after each call depend only on the
+/// input, so shard rotation on compressed size is deterministic.
+public final class ZstdCompressor {
+    private let context: OpaquePointer
+    public let level: Int32
+    /// Reused output room of zstd's recommended size.
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
+
+    /// - Parameters:
+    ///   - level: 1...22, as the `zstd` CLI takes it.
+    ///   - checksum: write a content checksum into each frame (the CLI does by default).
+    public init(level: Int32, checksum: Bool = true) throws {
+        guard let context = ZSTD_createCCtx() else { throw IOError(path: "zstd", "cannot allocate a compression context") }
+        self.context = context
+        self.level = level
+        try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level))
+        try check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, checksum ? 1 : 0))
+    }
+
+    deinit {
+        ZSTD_freeCCtx(context)
+        scratch.deallocate()
+    }
+
+    private func check(_ code: Int) throws {
+        if ZSTD_isError(code) != 0 { throw IOError(path: "zstd", zstdErrorMessage(code)) }
+    }
+
+    /// The largest compressed size of `count` input bytes, as zstd bounds it.
+    public static func bound(_ count: Int) -> Int { ZSTD_compressBound(count) }
+
+    /// Feeds `input`; hands whatever compressed bytes zstd emits to `sink`.
+    public func compress(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try run(input, directive: ZSTD_e_continue, sink: sink)
+    }
+
+    /// Flushes buffered data without ending the frame.
+    public func flush(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try run(UnsafeRawBufferPointer(start: nil, count: 0), directive: ZSTD_e_flush, sink: sink)
+    }
+
+    /// Ends the frame; the context starts a new frame with the next input.
+    public func finish(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try run(UnsafeRawBufferPointer(start: nil, count: 0), directive: ZSTD_e_end, sink: sink)
+    }
+
+    private func run(
+        _ input: UnsafeRawBufferPointer, directive: ZSTD_EndDirective,
+        sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        while true {
+            var outBuffer = ZSTD_outBuffer(dst: scratch.baseAddress, size: scratch.count, pos: 0)
+            let remaining = ZSTD_compressStream2(context, &outBuffer, &inBuffer, directive)
+            try check(remaining)
+            if outBuffer.pos > 0 {
+                try sink(UnsafeRawBufferPointer(rebasing: scratch[0..<outBuffer.pos]))
+            }
+            let inputDone = inBuffer.pos == inBuffer.size
+            let done = directive == ZSTD_e_continue ? inputDone : (remaining == 0 && inputDone)
+            if done { return }
+        }
+    }
+}
+
+/// Streaming zstd decompression of a file; owns one `ZSTD_DCtx`.
+public final class ZstdDecompressor {
+    private let context: OpaquePointer
+
+    public init() throws {
+        guard let context = ZSTD_createDCtx() else { throw IOError(path: "zstd", "cannot allocate a decompression context") }
+        self.context = context
+    }
+
+    deinit {
+        ZSTD_freeDCtx(context)
+    }
+
+    /// Decompresses the whole file at `path`, handing each decompressed chunk to `body`.
+    /// Throws when the file is not zstd, is corrupt, or ends inside a frame.
+    public func decompressFile(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let file = try FileDescriptor(readingFrom: path)
+        ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
+        var input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
+        var output = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
+        var lastHint = 0
+        var sawInput = false
+        while true {
+            let n = try input.withUnsafeMutableBytes { (raw) throws in try file.read(into: raw) }
+            if n == 0 { break }
+            sawInput = true
+            try input.withUnsafeBytes { inRaw in
+                var inBuffer = ZSTD_inBuffer(src: inRaw.baseAddress, size: n, pos: 0)
+                while inBuffer.pos < inBuffer.size {
+                    var produced = 0
+                    let hint = output.withUnsafeMutableBytes { outRaw in
+                        var outBuffer = ZSTD_outBuffer(dst: outRaw.baseAddress, size: outRaw.count, pos: 0)
+                        let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+                        produced = outBuffer.pos
+                        return hint
+                    }
+                    if ZSTD_isError(hint) != 0 {
+                        throw IOError(path: path, "not a valid zstd stream: \(zstdErrorMessage(hint))")
+                    }
+                    lastHint = hint
+                    if produced > 0 {
+                        try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+                    }
+                }
+                // Drain output that zstd holds back when the output buffer was full.
+                while true {
+                    var produced = 0
+                    let hint = output.withUnsafeMutableBytes { outRaw in
+                        var outBuffer = ZSTD_outBuffer(dst: outRaw.baseAddress, size: outRaw.count, pos: 0)
+                        var empty = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+                        let hint = ZSTD_decompressStream(context, &outBuffer, &empty)
+                        produced = outBuffer.pos
+                        return hint
+                    }
+                    if ZSTD_isError(hint) != 0 {
+                        throw IOError(path: path, "not a valid zstd stream: \(zstdErrorMessage(hint))")
+                    }
+                    lastHint = hint
+                    if produced == 0 { break }
+                    try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+                }
+            }
+        }
+        if !sawInput { throw IOError(path: path, "empty file, expected a zstd stream") }
+        if lastHint != 0 { throw IOError(path: path, "truncated zstd stream: the file ends inside a frame") }
+    }
+}

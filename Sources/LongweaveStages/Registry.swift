@@ -1,0 +1,14 @@
+import LongweaveCore
+
+extension Registry {
+    /// Every stage and ingest format that pipeline files can name. Adding one is a new
+    /// file (or folder) plus one line here.
+    public static let standard = Registry(
+        stages: [
+            LengthBucketsStage.self,
+        ],
+        formats: [
+            HotpotQAFormat.self,
+            ParagraphsFormat.self,
+        ])
+}

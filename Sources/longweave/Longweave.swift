@@ -1,0 +1,242 @@
+import ArgumentParser
+import Foundation
+import LongweaveCore
+import LongweaveIO
+import LongweaveStages
+
+@main
+struct Longweave: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "longweave",
+        abstract: "Build long-context evaluation datasets from short real ones, reproducibly.",
+        version: Runner.toolVersion,
+        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, FetchRaw.self])
+}
+
+/// Exit codes: 0 done, 1 bad input or config, 2 internal error.
+enum Exit {
+    static func badInput(_ message: String) -> ExitCode {
+        printError(message)
+        return ExitCode(1)
+    }
+
+    static func internalError(_ message: String) -> ExitCode {
+        printError("internal error: " + message)
+        return ExitCode(2)
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// Turns a pipeline path into an absolute one and finds the repository root.
+struct PipelineLocation {
+    var file: String
+    var root: String
+
+    init(_ path: String, root: String?) {
+        let cwd = FileManager.default.currentDirectoryPath
+        file = path.hasPrefix("/") ? path : cwd + "/" + path
+        let chosen = root ?? PipelineLoader.defaultRoot(for: file, currentDirectory: cwd)
+        self.root = chosen.hasPrefix("/") ? chosen : cwd + "/" + chosen
+    }
+
+    func load() throws -> PipelineSpec {
+        try PipelineLoader.load(file: file, root: root, registry: .standard)
+    }
+}
+
+extension Longweave {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run pipeline files: ingest, stages, shards, manifest.")
+
+        @Argument(help: "Pipeline files (YAML).")
+        var pipelines: [String]
+
+        @Option(help: "Worker threads (default: all cores). The output does not depend on it.")
+        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: "Folder that receives <pipeline name>/ (default: <root>/build).")
+        var out: String?
+
+        @Option(help: "Repository root that pipeline paths are relative to (default: the parent of pipelines/).")
+        var root: String?
+
+        @Flag(help: "No progress line on stderr.")
+        var quiet = false
+
+        func run() throws {
+            for path in pipelines {
+                let location = PipelineLocation(path, root: root)
+                let spec: PipelineSpec
+                do {
+                    spec = try location.load()
+                } catch let error as PipelineValidationError {
+                    throw Exit.badInput(error.description)
+                }
+                let base = out.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 } ?? location.root + "/build"
+                let runner = Runner(spec: spec, registry: .standard,
+                                    options: RunOptions(threads: threads, outputBase: base, progress: !quiet), root: location.root)
+                let summary: RunSummary
+                do {
+                    summary = try runner.run()
+                } catch let error as RunError {
+                    throw error.isInputProblem ? Exit.badInput(error.message) : Exit.internalError(error.message)
+                } catch let error as IOError {
+                    throw Exit.badInput(error.description)
+                } catch {
+                    throw Exit.internalError("\(error)")
+                }
+                let records = summary.streams.map { "\($0.name): \($0.records)" }.joined(separator: ", ")
+                print("\(spec.name): \(records); \(summary.rejects) rejected -> \(summary.outputDirectory)")
+            }
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check pipeline files without running them.")
+
+        @Argument(help: "Pipeline files (YAML).")
+        var pipelines: [String]
+
+        @Option(help: "Repository root that pipeline paths are relative to.")
+        var root: String?
+
+        func run() throws {
+            var failed = false
+            for path in pipelines {
+                do {
+                    let spec = try PipelineLocation(path, root: root).load()
+                    print("\(path): ok (\(spec.name): \(spec.inputs.count) inputs, \(spec.stages.count) stages)")
+                } catch let error as PipelineValidationError {
+                    Exit.printError(error.description)
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    struct ListStages: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list-stages", abstract: "Print every stage and ingest format with its keys.")
+
+        func run() {
+            let registry = Registry.standard
+            print("Stages")
+            for name in registry.stageNames {
+                let d = registry.stages[name]!.descriptor
+                print("\n  \(d.name) (\(d.kind.rawValue)): \(d.summary)")
+                printParameters(d.parameters)
+            }
+            print("\nIngest formats (inputs: {id, path, format, ...})")
+            for name in registry.formatNames {
+                let d = registry.formats[name]!.descriptor
+                print("\n  \(d.name) (gives \(d.product.rawValue)): \(d.summary)")
+                printParameters(d.parameters)
+            }
+            print("\nOutput section (output: {...})")
+            printParameters(PipelineLoader.outputParameters)
+        }
+
+        func printParameters(_ parameters: [ParameterSpec], indent: String = "    ") {
+            for p in parameters {
+                let requirement = p.defaultValue.map { "default \($0.display)" } ?? "required"
+                print("\(indent)\(p.name): \(p.type.description); \(requirement). \(p.doc)")
+                if case .mapping(let nested) = p.type { printParameters(nested, indent: indent + "  ") }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-hash every shard against the manifest.")
+
+        @Argument(help: "A dataset folder (build/<pipeline name>).")
+        var directory: String
+
+        func run() throws {
+            let findings: [DatasetReader.Finding]
+            do {
+                findings = try DatasetReader.verify(directory: directory)
+            } catch {
+                throw Exit.badInput("\(error)")
+            }
+            if findings.isEmpty {
+                print("\(directory): every shard matches the manifest")
+                return
+            }
+            for finding in findings { Exit.printError("\(directory)/\(finding)") }
+            throw ExitCode(1)
+        }
+    }
+
+    struct Cat: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print records as JSON Lines.")
+
+        @Argument(help: "A shard, a level folder or a dataset folder.")
+        var path: String
+
+        @Option(help: "Stop after this many records.")
+        var limit: Int?
+
+        func run() throws {
+            do {
+                try DatasetReader.cat(path, limit: limit, to: FileDescriptor(borrowing: 1, name: "stdout"))
+            } catch {
+                throw Exit.badInput("\(error)")
+            }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A table of records, lengths and bytes per level.")
+
+        @Argument(help: "A dataset folder (build/<pipeline name>).")
+        var directory: String
+
+        func run() throws {
+            let rows: [DatasetReader.LevelRow]
+            do {
+                rows = try DatasetReader.levelRows(directory: directory)
+            } catch {
+                throw Exit.badInput("\(error)")
+            }
+            let header = ["level", "records", "min", "mean", "max", "shards", "bytes", "compressed"]
+            let table = rows.map { r in
+                [r.level, "\(r.records)", "\(r.minLength)", String(format: "%.1f", r.meanLength), "\(r.maxLength)",
+                 "\(r.shards)", "\(r.uncompressedBytes)", "\(r.compressedBytes)"]
+            }
+            let widths = header.indices.map { i in ([header[i]] + table.map { $0[i] }).map(\.count).max()! }
+            for row in [header] + table {
+                print(row.enumerated().map { i, cell in
+                    let pad = String(repeating: " ", count: widths[i] - cell.count)
+                    return i == 0 ? cell + pad : pad + cell
+                }.joined(separator: "  "))
+            }
+        }
+    }
+
+    struct FetchRaw: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fetch-raw", abstract: "Fill raw/ from a local mirror or upstream, checking each sha256.")
+
+        @Option(help: "The catalog.")
+        var catalog = "raw/SOURCES.yaml"
+
+        @Option(help: "Folder that receives the files.")
+        var raw = "raw"
+
+        @Option(help: "A local mirror with the same layout (tried before downloading).")
+        var mirror: String?
+
+        func run() throws {
+            do {
+                let sources = try RawSources.load(catalog)
+                try sources.fetch(into: raw, mirror: mirror) { print($0) }
+            } catch {
+                throw Exit.badInput("\(error)")
+            }
+        }
+    }
+}
