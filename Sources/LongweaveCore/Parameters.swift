@@ -231,7 +231,9 @@ public struct ConfigValidator {
         var entries: [(String, ConfigValue)] = []
         for spec in specs {
             if let (_, _, valueNode) = given.first(where: { $0.0 == spec.name }) {
-                if let value = self.value(valueNode, type: spec.type, context: "\(context) key '\(spec.name)'") {
+                let nested: String
+                if case .mapping = spec.type { nested = "\(context).\(spec.name)" } else { nested = "\(context) key '\(spec.name)'" }
+                if let value = self.value(valueNode, type: spec.type, context: nested) {
                     entries.append((spec.name, value))
                 }
             } else if let defaultValue = spec.defaultValue {

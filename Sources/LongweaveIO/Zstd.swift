@@ -100,8 +100,12 @@ public final class ZstdDecompressor {
             sawInput = true
             try input.withUnsafeBytes { inRaw in
                 var inBuffer = ZSTD_inBuffer(src: inRaw.baseAddress, size: n, pos: 0)
-                while inBuffer.pos < inBuffer.size {
+                // Keep calling while input remains or zstd filled the whole output
+                // buffer (it may hold more back).
+                var outputWasFull = false
+                repeat {
                     var produced = 0
+                    let consumedBefore = inBuffer.pos
                     let hint = output.withUnsafeMutableBytes { outRaw in
                         var outBuffer = ZSTD_outBuffer(dst: outRaw.baseAddress, size: outRaw.count, pos: 0)
                         let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
@@ -111,28 +115,13 @@ public final class ZstdDecompressor {
                     if ZSTD_isError(hint) != 0 {
                         throw IOError(path: path, "not a valid zstd stream: \(zstdErrorMessage(hint))")
                     }
-                    lastHint = hint
+                    // A drain call that moved nothing says nothing new about the frame.
+                    if produced > 0 || inBuffer.pos > consumedBefore { lastHint = hint }
+                    outputWasFull = produced == output.count
                     if produced > 0 {
                         try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
                     }
-                }
-                // Drain output that zstd holds back when the output buffer was full.
-                while true {
-                    var produced = 0
-                    let hint = output.withUnsafeMutableBytes { outRaw in
-                        var outBuffer = ZSTD_outBuffer(dst: outRaw.baseAddress, size: outRaw.count, pos: 0)
-                        var empty = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
-                        let hint = ZSTD_decompressStream(context, &outBuffer, &empty)
-                        produced = outBuffer.pos
-                        return hint
-                    }
-                    if ZSTD_isError(hint) != 0 {
-                        throw IOError(path: path, "not a valid zstd stream: \(zstdErrorMessage(hint))")
-                    }
-                    lastHint = hint
-                    if produced == 0 { break }
-                    try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
-                }
+                } while inBuffer.pos < inBuffer.size || outputWasFull
             }
         }
         if !sawInput { throw IOError(path: path, "empty file, expected a zstd stream") }

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import LongweaveCore
+import LongweaveStages
+
+@Suite struct PipelineValidationTests {
+    func diagnostics(_ yaml: String) throws -> [Diagnostic] {
+        let dir = TestPaths.temporaryDirectory()
+        try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        do {
+            _ = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
+        } catch let error as PipelineValidationError {
+            return error.diagnostics
+        }
+        return []
+    }
+
+    @Test func everyErrorIsReportedWithItsLineAndColumn() throws {
+        let found = try diagnostics("""
+        version: 1
+        name: lveval/broken
+        seed: -3
+        langauge: en
+        inputs:
+          - {id: dev, path: raw/nowhere.json, format: hotpotqa}
+          - {id: wiki, path: p.yaml, format: paragrahps}
+        stages:
+          - lenght_buckets: {levels: [16k]}
+          - length_buckets:
+              levels: [16k, 12q, 0]
+              unti: words
+              distractors: [wikki]
+        output: {shard: {max_records: 0, max_bytes: -5MiB}, zstd_level: 30}
+        """)
+        let lines = found.map { "\($0.line):\($0.column) \($0.message)" + ($0.suggestion.map { " ~\($0)" } ?? "") }
+        let expected = [
+            "3:7 seed: expected integer >= 0, found -3",
+            "4:1 unknown top-level key 'langauge', expected one of: version, name, seed, language, inputs, stages, output ~language",
+            "6:21 input 'dev': missing input file",
+            "7:38 inputs: unknown format 'paragrahps', expected one of: hotpotqa, paragraphs ~paragraphs",
+            "9:5 stages: unknown stage 'lenght_buckets', expected one of: length_buckets ~length_buckets",
+            "11:21 stage 'length_buckets' key 'levels': expected a positive length like 16k, 128k or 1000, found '12q'",
+            "11:26 stage 'length_buckets' key 'levels': expected a positive length like 16k, 128k or 1000, found '0'",
+            "12:7 stage 'length_buckets': unknown key 'unti'",
+            "13:21 stage 'length_buckets' key 'distractors': expected the id of an input (dev, wiki), found 'wikki' ~wiki",
+            "14:31 output.shard key 'max_records': expected integer >= 1, found 0",
+            "14:45 output.shard key 'max_bytes': expected a positive size like 256MiB, 1GiB or 4096, found '-5MiB'",
+            "14:65 output key 'zstd_level': expected integer 1...22, found 30",
+        ]
+        #expect(found.count == expected.count, "\(lines.joined(separator: "\n"))")
+        for (line, prefix) in zip(lines, expected) {
+            let (head, suggestion) = prefix.split(separator: "~").map(String.init).count == 2
+                ? (String(prefix.split(separator: "~")[0]), " ~" + prefix.split(separator: "~")[1]) : (prefix, "")
+            #expect(line.hasPrefix(head.trimmingCharacters(in: .whitespaces)), "\(line)")
+            #expect(suggestion.isEmpty || line.hasSuffix(suggestion), "\(line)")
+        }
+        #expect(found.allSatisfy { $0.file.hasSuffix("/p.yaml") })
+    }
+
+    @Test func yamlSyntaxErrorsAndMissingKeys() throws {
+        let syntax = try diagnostics("version: 1\nname: [unclosed\n")
+        #expect(syntax.count == 1)
+        #expect(syntax[0].line >= 2 && syntax[0].message.hasPrefix("YAML"))
+
+        let missing = try diagnostics("version: 1\nname: x\n")
+        #expect(missing.map(\.message).sorted() == ["missing required key 'inputs'", "missing required key 'seed'", "missing required key 'stages'"])
+        #expect(missing.allSatisfy { $0.line == 1 && $0.column == 1 })
+
+        let twice = try diagnostics("version: 1\nversion: 2\nname: x\nseed: 1\ninputs: []\nstages: []\n")
+        #expect(twice.contains { $0.message.contains("given twice") })
+    }
+
+    @Test func stageChecksBeyondTypes() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let found = try diagnostics("""
+        version: 1
+        name: x
+        seed: 1
+        inputs:
+          - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+        stages:
+          - length_buckets: {levels: [16k, 16000], distractors: [dev]}
+        """)
+        _ = dir
+        #expect(found.count == 1)
+        #expect(found[0].line == 7 && found[0].message.contains("level 16k is listed twice"))
+    }
+}

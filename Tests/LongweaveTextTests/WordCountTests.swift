@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import LongweaveText
+
+@Suite struct WordCountTests {
+    @Test func pythonWhitespaceSeparatesWords() {
+        #expect(WordCount.count("") == 0)
+        #expect(WordCount.count("   ") == 0)
+        #expect(WordCount.count(" a  b\tc\nd\u{0B}e\u{0C}f\rg ") == 7)
+        // Python's str.split() also splits on \x1c-\x1f, NEL, NBSP, the Unicode spaces, LS, PS, ideographic space.
+        for space in ["\u{1C}", "\u{1D}", "\u{1E}", "\u{1F}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{200A}",
+                      "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}"] {
+            #expect(WordCount.count("a" + space + "b") == 2, "U+\(String(space.unicodeScalars.first!.value, radix: 16))")
+        }
+        // ... but not on zero-width space, BOM or U+180E.
+        for joiner in ["\u{200B}", "\u{FEFF}", "\u{180E}", "\u{200C}"] {
+            #expect(WordCount.count("a" + joiner + "b") == 1)
+        }
+        #expect(WordCount.count("中文 文本") == 2)
+    }
+
+    /// Counts every line of the real WikiText-2 test split and compares with Python.
+    @Test func matchesPythonOnWikiText() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let path = url.deletingLastPathComponent().appendingPathComponent("shared/data/wikitext2/wiki.test.raw").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys\nfor line in open(sys.argv[1], encoding='utf-8', newline=''): print(len(line.split()))", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let expected = String(decoding: output, as: UTF8.self).split(separator: "\n").map { Int($0)! }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // Split on the byte 0x0A as Python does with newline='' (Swift's "\n" Character would not match "\r\n").
+        var lines = Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0 + [0x0A], as: UTF8.self) }
+        if text.utf8.last == 0x0A { lines.removeLast() }
+        #expect(lines.count == expected.count)
+        for (line, count) in zip(lines, expected) {
+            #expect(WordCount.count(String(line)) == count)
+        }
+        #expect(WordCount.count(text) == expected.reduce(0, +))
+    }
+}
