@@ -1,1 +1,154 @@
-print("bench")
+// `make bench`: throughput of longweave's writer, JSON writer and reader, each printed as a
+// ratio against a reference measured in the same run (the zstd CLI, Foundation's JSONEncoder).
+import Dispatch
+import Foundation
+import LongweaveCore
+import LongweaveIO
+import LongweaveStages
+import Synchronization
+
+let root = FileManager.default.currentDirectoryPath
+let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+let scratch = NSTemporaryDirectory() + "longweave-bench-\(getpid())"
+try FileSystem.createDirectories(scratch)
+defer { try? FileSystem.remove(scratch) }
+
+/// Best wall time of `runs` calls, in seconds.
+func best(_ runs: Int = 3, _ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.min()!
+}
+
+func shell(_ command: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw IOError(path: command, "exited with \(process.terminationStatus)") }
+}
+
+func report(_ name: String, ours: Double, reference: Double, referenceName: String, bytes: Int, target: String) {
+    let mb = Double(bytes) / 1e6
+    let ratio = reference / ours
+    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+    let line = pad(name, 38) + String(format: "%8.1f MB/s", mb / ours) + "   vs " + pad(referenceName, 24)
+        + String(format: "%8.1f MB/s   ratio %5.2fx", mb / reference, ratio) + "   (target \(target))"
+    print(line)
+}
+
+// Real records: the LV-Eval-style HotpotQA split at 16k and 32k words, built in-process.
+let pipelineText = """
+version: 1
+name: bench/hotpotqa_fill
+seed: 20240301
+language: en
+inputs:
+  - {id: hotpot-dev, path: raw/hotpotqa/hotpot_dev_distractor_v1_100.json, format: hotpotqa}
+  - {id: wiki-paragraphs, path: raw/wiki_paragraphs/2wikimultihopqa_corpus.json, format: paragraphs}
+stages:
+  - length_buckets: {mode: fill, unit: words, levels: [16k, 32k], distractors: [wiki-paragraphs]}
+output: {shard: {max_records: 1000}, zstd_level: 3}
+"""
+try pipelineText.write(toFile: scratch + "/bench.yaml", atomically: true, encoding: .utf8)
+let spec = try PipelineLoader.load(file: scratch + "/bench.yaml", root: root, registry: .standard)
+_ = try Runner(spec: spec, registry: .standard, options: RunOptions(threads: 2, outputBase: scratch + "/out", progress: false), root: root).run()
+var records: [[UInt8]] = []
+for shard in try DatasetReader.shards(at: scratch + "/out/bench/hotpotqa_fill") {
+    try LineReader.forEachLine(in: shard) { line, _ in records.append(Array(line) + [0x0A]) }
+}
+let allBytes = Array(records.joined())
+try FileSystem.writeAtomically(allBytes, to: scratch + "/records.jsonl")
+print("records: \(records.count) LV-Eval-style HotpotQA records, \(allBytes.count / 1_000_000) MB of JSON Lines")
+let versionPipe = Pipe()
+let version = Process()
+version.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+version.arguments = ["zstd", "--version"]
+version.standardOutput = versionPipe
+try version.run()
+version.waitUntilExit()
+let zstdVersion = String(decoding: versionPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(zstdVersion)")
+
+// 1. Writer, single thread, against the zstd CLI (-T1) on the same bytes.
+func writeShards(_ records: ArraySlice<[UInt8]>, level: Int32, directory: String) throws {
+    let writer = try ShardWriter(directory: directory, relativeDirectory: "", limits: ShardLimits(maxRecords: Int.max, maxBytes: Int.max), zstdLevel: level)
+    for record in records { try writer.write(record: record) }
+    _ = try writer.finish()
+}
+
+for (level, count) in [(Int32(3), records.count), (Int32(19), records.count / 12)] {
+    let subset = records[0..<count]
+    let bytes = subset.reduce(0) { $0 + $1.count }
+    try FileSystem.writeAtomically(Array(subset.joined()), to: scratch + "/subset.jsonl")
+    let runs = level == 19 ? 1 : 3
+    let ours = try best(runs) { try writeShards(subset, level: level, directory: scratch + "/w\(level)") }
+    let cli = try best(runs) { try shell("zstd -q -f -T1 -\(level) \(scratch)/subset.jsonl -o \(scratch)/subset.zst") }
+    report("writer, level \(level), 1 thread", ours: ours, reference: cli, referenceName: "zstd -T1 -\(level)", bytes: bytes, target: ">= 0.9x")
+}
+
+// 2. Writer on all cores: parallel shards (one stream per core), against the single-thread CLI.
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let parallel = try best {
+    let chunk = (records.count + cores - 1) / cores
+    let failures = Atomic<Int>(0)
+    let shared = records
+    DispatchQueue.concurrentPerform(iterations: cores) { i in
+        let slice = shared[min(i * chunk, shared.count)..<min((i + 1) * chunk, shared.count)]
+        do { try writeShards(slice, level: 3, directory: scratch + "/p\(i)") } catch { failures.add(1, ordering: .relaxed) }
+    }
+    if failures.load(ordering: .relaxed) > 0 { throw IOError(path: scratch, "a parallel writer failed") }
+}
+let cliLevel3 = try best { try shell("zstd -q -f -T1 -3 \(scratch)/records.jsonl -o \(scratch)/records.zst") }
+report("writer, level 3, \(cores) parallel shards", ours: parallel, reference: cliLevel3, referenceName: "zstd -T1 -3", bytes: allBytes.count, target: ">= 1.7x on 2 cores")
+
+// 3. JSON writer against Foundation's JSONEncoder on the same records.
+struct LVEvalRecord: Codable {
+    var input: String
+    var context: String
+    var answers: [String]
+    var length: Int
+    var dataset: String
+    var language: String
+    var answer_keywords: String?
+    var confusing_facts: [String]
+    var all_classes: [String]?
+    var _id: String
+    var length_level: String
+}
+let decoded = try records.prefix(200).map { try JSONDecoder().decode(LVEvalRecord.self, from: Data($0)) }
+let jsonBytes = decoded.reduce(0) { $0 + $1.context.utf8.count }
+let encoder = JSONEncoder()
+let foundation = try best { for record in decoded { _ = try encoder.encode(record) } }
+var writer = JSONWriter(capacity: 1 << 22)
+let handWritten = best {
+    for r in decoded {
+        writer.reset()
+        writer.beginObject()
+        writer.key("input"); writer.string(r.input)
+        writer.key("context"); writer.string(r.context)
+        writer.key("answers"); writer.beginArray(); for a in r.answers { writer.string(a) }; writer.endArray()
+        writer.key("length"); writer.int(r.length)
+        writer.key("dataset"); writer.string(r.dataset)
+        writer.key("language"); writer.string(r.language)
+        writer.key("answer_keywords"); if let k = r.answer_keywords { writer.string(k) } else { writer.null() }
+        writer.key("confusing_facts"); writer.beginArray(); for f in r.confusing_facts { writer.string(f) }; writer.endArray()
+        writer.key("all_classes"); writer.null()
+        writer.key("_id"); writer.string(r._id)
+        writer.key("length_level"); writer.string(r.length_level)
+        writer.endObject()
+        writer.newline()
+    }
+}
+report("JSON writer", ours: handWritten, reference: foundation, referenceName: "Foundation JSONEncoder", bytes: jsonBytes, target: ">= 5x")
+
+// 4. Reading back: `longweave cat` of a shard to /dev/null against `zstd -dc`.
+let shard = scratch + "/records.zst"
+let catTime = try best { try shell("\(binDirectory)/longweave cat \(shard) > /dev/null") }
+let zstdTime = try best { try shell("zstd -dc -q \(shard) > /dev/null") }
+report("cat of a shard", ours: catTime, reference: zstdTime, referenceName: "zstd -dc", bytes: allBytes.count, target: ">= 0.8x")

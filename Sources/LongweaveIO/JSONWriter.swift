@@ -144,18 +144,27 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendEscaped(_ utf8: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
+        guard let base = utf8.baseAddress else {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        let count = utf8.count
         var runStart = 0
         var index = 0
-        let count = utf8.count
         while index < count {
-            let byte = utf8[index]
+            // Skip eight plain bytes at a time; most text has nothing to escape.
+            while index + 8 <= count && !Self.wordNeedsEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            guard index < count else { break }
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
             // Bytes >= 0x20 other than quote and backslash (UTF-8 lead and continuation
             // bytes included) pass through untouched.
             if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
                 index += 1
                 continue
             }
-            if runStart < index { bytes.append(contentsOf: utf8[runStart..<index]) }
+            appendRun(base + runStart, index - runStart)
             bytes.append(UInt8(ascii: "\\"))
             switch byte {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
@@ -172,7 +181,25 @@ public struct JSONWriter: Sendable {
             index += 1
             runStart = index
         }
-        if runStart < count { bytes.append(contentsOf: utf8[runStart..<count]) }
+        appendRun(base + runStart, count - runStart)
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `count` bytes with one memcpy.
+    @inline(__always)
+    private mutating func appendRun(_ start: UnsafeRawPointer, _ count: Int) {
+        guard count > 0 else { return }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
+    /// Whether any byte of `word` is a control character, `"` or `\\` (SWAR tests).
+    @inline(__always)
+    static func wordNeedsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        // A byte below 0x20: (b - 0x20) borrows into the high bit while b's own high bit is clear.
+        let below = (word &- ones &* 0x20) & ~word & highs
+        return below != 0 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 }

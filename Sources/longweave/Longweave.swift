@@ -34,8 +34,11 @@ enum Exit {
 struct PipelineLocation {
     var file: String
     var root: String
+    /// The path as the user typed it, for messages.
+    var given: String
 
     init(_ path: String, root: String?) {
+        given = path
         let cwd = FileManager.default.currentDirectoryPath
         file = path.hasPrefix("/") ? path : cwd + "/" + path
         let chosen = root ?? PipelineLoader.defaultRoot(for: file, currentDirectory: cwd)
@@ -43,7 +46,14 @@ struct PipelineLocation {
     }
 
     func load() throws -> PipelineSpec {
-        try PipelineLoader.load(file: file, root: root, registry: .standard)
+        do {
+            return try PipelineLoader.load(file: file, root: root, registry: .standard)
+        } catch var error as PipelineValidationError {
+            for i in error.diagnostics.indices where error.diagnostics[i].file == file {
+                error.diagnostics[i].file = given
+            }
+            throw error
+        }
     }
 }
 
@@ -140,9 +150,21 @@ extension Longweave {
             printParameters(PipelineLoader.outputParameters)
         }
 
+        /// Sizes as people write them (`256MiB`), everything else as validated.
+        func display(_ value: ConfigValue, type: ParameterType) -> String {
+            switch (value, type) {
+            case (.int(let bytes), .byteSize) where bytes % (1 << 20) == 0: return "\(bytes >> 20)MiB"
+            case (.mapping(let m), .mapping(let specs)):
+                return "{" + m.entries.map { key, v in
+                    "\(key): " + display(v, type: specs.first { $0.name == key }?.type ?? .string)
+                }.joined(separator: ", ") + "}"
+            default: return value.display
+            }
+        }
+
         func printParameters(_ parameters: [ParameterSpec], indent: String = "    ") {
             for p in parameters {
-                let requirement = p.defaultValue.map { "default \($0.display)" } ?? "required"
+                let requirement = p.defaultValue.map { "default \(display($0, type: p.type))" } ?? "required"
                 print("\(indent)\(p.name): \(p.type.description); \(requirement). \(p.doc)")
                 if case .mapping(let nested) = p.type { printParameters(nested, indent: indent + "  ") }
             }

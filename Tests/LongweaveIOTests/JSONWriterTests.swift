@@ -58,6 +58,24 @@ import Testing
         #expect(parsed == .string(original))
     }
 
+    @Test func everySpecialByteAtEveryPositionOfAWord() throws {
+        for special in ["\"", "\\", "\n", "\u{1F}", "\u{00}", "\u{7F}", "é"] {
+            for position in 0..<20 {
+                var text = String(repeating: "abcdefghij", count: 2)
+                let index = text.index(text.startIndex, offsetBy: position)
+                text.replaceSubrange(index...index, with: special)
+                var writer = JSONWriter()
+                writer.beginArray(); writer.string(text); writer.endArray()
+                let decoded = try JSONSerialization.jsonObject(with: Data(writer.bytes)) as! [String]
+                #expect(decoded == [text], "\(special) at \(position)")
+            }
+        }
+        #expect(!JSONWriter.wordNeedsEscape(0x4142_4344_4546_4748))
+        #expect(JSONWriter.wordNeedsEscape(0x4142_4344_4546_471F))
+        #expect(JSONWriter.wordNeedsEscape(0x2242_4344_4546_4748))
+        #expect(!JSONWriter.wordNeedsEscape(0xFFFE_C3A9_2020_7F80))
+    }
+
     @Test func controlCharactersUseShortEscapesWhereJSONHasThem() {
         var writer = JSONWriter()
         writer.string("a\"b\\c\nd\re\tf\u{08}g\u{0C}h\u{00}i\u{1F}😀")
