@@ -56,11 +56,13 @@ let package = Package(
             dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages"]
         ),
 
+        // Paths to the real data beside the repository, temporary folders, subprocesses.
+        .target(name: "LongweaveTestSupport", path: "Tests/LongweaveTestSupport"),
         .testTarget(name: "LibXMLShimTests", dependencies: ["LibXMLShim"]),
-        .testTarget(name: "LongweaveIOTests", dependencies: ["LongweaveIO"]),
-        .testTarget(name: "LongweaveTextTests", dependencies: ["LongweaveText"]),
-        .testTarget(name: "LongweaveCoreTests", dependencies: ["LongweaveCore", "LongweaveIO"]),
-        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveStages", "LongweaveCore", "LongweaveIO"]),
-        .testTarget(name: "LongweaveCLITests", dependencies: ["LongweaveIO", "longweave"]),
+        .testTarget(name: "LongweaveIOTests", dependencies: ["LongweaveIO", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveTextTests", dependencies: ["LongweaveText", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveCoreTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveStages", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveCLITests", dependencies: ["LongweaveIO", "LongweaveTestSupport", "longweave"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LongweaveTestSupport
 import LongweaveIO
 
 /// The built `longweave` binary, beside the test bundle.

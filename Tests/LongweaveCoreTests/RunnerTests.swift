@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LongweaveTestSupport
 @testable import LongweaveCore
 import LongweaveIO
 

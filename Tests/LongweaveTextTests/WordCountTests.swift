@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LongweaveTestSupport
 @testable import LongweaveText
 
 @Suite struct WordCountTests {
@@ -21,18 +22,10 @@ import Testing
 
     /// Counts every line of the real WikiText-2 test split and compares with Python.
     @Test func matchesPythonOnWikiText() throws {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let path = url.deletingLastPathComponent().appendingPathComponent("shared/data/wikitext2/wiki.test.raw").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys\nfor line in open(sys.argv[1], encoding='utf-8', newline=''): print(len(line.split()))", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let expected = String(decoding: output, as: UTF8.self).split(separator: "\n").map { Int($0)! }
+        let path = TestPaths.data("wikitext2/wiki.test.raw")
+        let python = try runProcess("/usr/bin/env", ["python3", "-c", "import sys\nfor line in open(sys.argv[1], encoding='utf-8', newline=''): print(len(line.split()))", path])
+        #expect(python.status == 0, "\(python.stderr)")
+        let expected = String(decoding: python.stdout, as: UTF8.self).split(separator: "\n").map { Int($0)! }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         // Split on the byte 0x0A as Python does with newline='' (Swift's "\n" Character would not match "\r\n").
         var lines = Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0 + [0x0A], as: UTF8.self) }

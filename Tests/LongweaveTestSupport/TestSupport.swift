@@ -1,20 +1,20 @@
 import Foundation
 
 /// Paths shared by the tests: the package root and the real data beside it.
-enum TestPaths {
-    static let packageRoot: String = {
+public enum TestPaths {
+    public static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// `../shared/data` from the package root.
-    static let sharedData = URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data").path
+    public static let sharedData = URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data").path
 
-    static func data(_ relative: String) -> String { sharedData + "/" + relative }
+    public static func data(_ relative: String) -> String { sharedData + "/" + relative }
 
     /// A new empty folder under the system's temporary directory.
-    static func temporaryDirectory(_ name: String = #function) -> String {
+    public static func temporaryDirectory(_ name: String = #function) -> String {
         let safe = name.filter { $0.isLetter || $0.isNumber }
         let path = NSTemporaryDirectory() + "longweave-tests-\(safe)-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -24,7 +24,7 @@ enum TestPaths {
 
 /// Runs a command and returns its exit status and outputs.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: Data, stderr: String) {
+public func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: Data, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
