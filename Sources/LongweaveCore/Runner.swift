@@ -137,6 +137,7 @@ public struct Runner {
             for sample in result.samples {
                 if seenIDs.insert(sample.id).inserted {
                     pool.append(sample)
+                    stage.recordsOut += 1
                 } else {
                     rejects.append(Reject(sample: sample, stage: "ingest:\(input.id)", reason: "duplicate id: '\(sample.id)' was read before"))
                     stage.rejected += 1
@@ -144,9 +145,7 @@ public struct Runner {
             }
             if format.descriptor.product == .documents {
                 documentInputs[input.id] = result.documents
-                stage.recordsOut = result.documents.count
-            } else {
-                stage.recordsOut = stage.recordsIn - stage.rejected - result.skipped.values.reduce(0, +)
+                stage.recordsOut += result.documents.count
             }
             stage.seconds = seconds(since: clock)
             stats.append(stage)
