@@ -20,6 +20,7 @@ raw: release
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/tokenizer-exactness.sh .build/debug/longweave
 
 bench: release raw
 	$(SWIFT) build -c release --product LongweaveBench

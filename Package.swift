@@ -19,6 +19,11 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CLibXML2",
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
@@ -29,10 +34,10 @@ let package = Package(
         // Bytes in, bytes out: line reading, zstd, JSON.
         .target(
             name: "LongweaveIO",
-            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZstd", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Text measures: word counting as Python's str.split().
-        .target(name: "LongweaveText"),
+        // Text measures: word counts as Python's str.split(), characters, exact BPE tokenizers.
+        .target(name: "LongweaveText", dependencies: ["LongweaveIO"]),
         // Records, pipeline spec, stage protocol, runner, manifests.
         .target(
             name: "LongweaveCore",

@@ -46,32 +46,50 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// A JSON object's members in file order; lookups are linear, which beats hashing
-/// for the handful of keys that records have.
+/// A JSON object's members in file order. Lookups are linear for the handful of keys
+/// that records have; large objects (a tokenizer's vocabulary) get a hash index.
 public struct JSONObject: Sendable, Equatable {
-    public var keys: [String]
-    public var values: [JSONValue]
+    public private(set) var keys: [String]
+    public private(set) var values: [JSONValue]
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     public init(_ members: [(String, JSONValue)] = []) {
-        keys = members.map(\.0)
-        values = members.map(\.1)
+        keys = []
+        values = []
+        for (key, value) in members { set(key, value) }
+    }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
     }
 
     public subscript(key: String) -> JSONValue? {
-        guard let index = keys.firstIndex(of: key) else { return nil }
-        return values[index]
+        guard let i = position(of: key) else { return nil }
+        return values[i]
     }
 
+    /// Replaces the value of `key`, or appends the member.
     public mutating func set(_ key: String, _ value: JSONValue) {
-        if let index = keys.firstIndex(of: key) {
-            values[index] = value
-        } else {
-            keys.append(key)
-            values.append(value)
+        if let i = position(of: key) {
+            values[i] = value
+            return
+        }
+        keys.append(key)
+        values.append(value)
+        if index != nil {
+            index![key] = keys.count - 1
+        } else if keys.count > Self.indexThreshold {
+            index = Dictionary(zip(keys, keys.indices), uniquingKeysWith: { first, _ in first })
         }
     }
 
     public var count: Int { keys.count }
+
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.keys == b.keys && a.values == b.values
+    }
 }
 
 extension JSONWriter {

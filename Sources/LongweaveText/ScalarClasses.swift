@@ -1,0 +1,35 @@
+/// The Unicode classes that BPE pre-tokenizer patterns test, one byte of flags per scalar,
+/// built once from the standard library's Unicode tables.
+public enum ScalarClasses {
+    /// `\p{L}`
+    public static let letter: UInt8 = 1
+    /// `\p{N}`
+    public static let number: UInt8 = 2
+    /// `\s`: the White_Space property.
+    public static let space: UInt8 = 4
+    /// `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]` (o200k's upper-case-ish class)
+    public static let upperish: UInt8 = 8
+    /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]` (o200k's lower-case-ish class)
+    public static let lowerish: UInt8 = 16
+
+    /// Flags of every scalar value 0...0x10FFFF (surrogates are 0).
+    public static let table: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x110000)
+        for value in 0..<UInt32(0x110000) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let properties = scalar.properties
+            var flags: UInt8 = 0
+            switch properties.generalCategory {
+            case .uppercaseLetter, .titlecaseLetter: flags = letter | upperish
+            case .lowercaseLetter: flags = letter | lowerish
+            case .modifierLetter, .otherLetter: flags = letter | upperish | lowerish
+            case .nonspacingMark, .spacingMark, .enclosingMark: flags = upperish | lowerish
+            case .decimalNumber, .letterNumber, .otherNumber: flags = number
+            default: break
+            }
+            if properties.isWhitespace { flags |= space }
+            table[Int(value)] = flags
+        }
+        return table
+    }()
+}

@@ -1,0 +1,241 @@
+import Foundation
+import LongweaveIO
+
+/// A length unit / tokenizer named by a spec: `words`, `chars`, `tiktoken:PATH`, `hf:PATH`.
+public enum Tokenizer: Sendable {
+    /// Python's `str.split()`.
+    case words
+    /// Unicode scalars (Python's `len()` of a str).
+    case chars
+    case bpe(BPETokenizer)
+
+    /// A spec that cannot be loaded, naming the file and what is wrong.
+    public struct LoadError: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Loads a tokenizer. `encoding` names a tiktoken encoding (`gpt2`, `r50k_base`,
+    /// `cl100k_base`, `o200k_base`, `qwen`) when the file name does not.
+    public static func load(_ spec: String, encoding: String? = nil) throws -> Tokenizer {
+        switch spec {
+        case "words": return .words
+        case "chars": return .chars
+        default: break
+        }
+        if spec.hasPrefix("tiktoken:") {
+            return .bpe(try TokenizerFiles.tiktoken(path: String(spec.dropFirst("tiktoken:".count)), encoding: encoding))
+        }
+        if spec.hasPrefix("hf:") {
+            return .bpe(try TokenizerFiles.huggingFace(path: String(spec.dropFirst("hf:".count))))
+        }
+        throw LoadError("unknown tokenizer '\(spec)', expected words, chars, tiktoken:PATH or hf:PATH")
+    }
+
+    /// The length of `text` in this unit.
+    public func count(_ text: String) -> Int {
+        switch self {
+        case .words: WordCount.count(text)
+        case .chars: text.unicodeScalars.count
+        case .bpe(let tokenizer): tokenizer.count(text)
+        }
+    }
+}
+
+/// Reads tokenizer files.
+public enum TokenizerFiles {
+    /// Special tokens of the tiktoken encodings, as tiktoken defines them.
+    static func specialTokens(_ encoding: PreTokenizerPattern, name: String) -> [(String, UInt32)] {
+        switch encoding {
+        case .gpt2: return [("<|endoftext|>", 50256)]
+        case .cl100k:
+            return [("<|endoftext|>", 100257), ("<|fim_prefix|>", 100258), ("<|fim_middle|>", 100259),
+                    ("<|fim_suffix|>", 100260), ("<|endofprompt|>", 100276)]
+        case .o200k: return [("<|endoftext|>", 199999), ("<|endofprompt|>", 200018)]
+        case .qwen:
+            return [("<|endoftext|>", 151643), ("<|im_start|>", 151644), ("<|im_end|>", 151645)]
+                + (0..<205).map { ("<|extra_\($0)|>", UInt32(151646 + $0)) }
+        }
+    }
+
+    static func pattern(forEncoding name: String) -> PreTokenizerPattern? {
+        switch name {
+        case "gpt2", "r50k_base", "p50k_base": .gpt2
+        case "cl100k_base": .cl100k
+        case "o200k_base": .o200k
+        case "qwen": .qwen
+        default: nil
+        }
+    }
+
+    /// A `.tiktoken` (or `.tiktoken.gz`) file of `base64 rank` lines.
+    public static func tiktoken(path: String, encoding: String?) throws -> BPETokenizer {
+        let fileName = String(path.split(separator: "/").last ?? "")
+        let name = encoding ?? ["cl100k_base", "o200k_base", "r50k_base", "p50k_base", "gpt2", "qwen"].first { fileName.contains($0) }
+        guard let name, let pattern = pattern(forEncoding: name) else {
+            throw Tokenizer.LoadError("\(path): cannot tell the encoding from the file name; name it (gpt2, r50k_base, cl100k_base, o200k_base, qwen)")
+        }
+        var bytes = try FileSystem.readAll(path)
+        if path.hasSuffix(".gz") { bytes = try Gzip.decompress(bytes, path: path) }
+        var ranks = ByteSequenceTable(expectedCount: 210_000)
+        var lineNumber = 0
+        for line in bytes.split(separator: 0x0A) {
+            lineNumber += 1
+            guard let space = line.firstIndex(of: 0x20),
+                  let token = Data(base64Encoded: Data(line[line.startIndex..<space])),
+                  let rank = UInt32(String(decoding: line[(space + 1)...], as: UTF8.self))
+            else {
+                throw Tokenizer.LoadError("\(path):\(lineNumber): expected 'base64 rank'")
+            }
+            ranks.insert(Array(token), value: rank)
+        }
+        return BPETokenizer(name: name, pattern: pattern, normalizeNFC: false, model: .ranks(ranks),
+                            specialTokens: specialTokens(pattern, name: name))
+    }
+
+    /// GPT-2's byte-to-character table (`bytes_to_unicode`): printable Latin-1 bytes map to
+    /// themselves, the others to U+0100 onwards in byte order.
+    static let byteCharacters: [Unicode.Scalar] = {
+        var printable = Set<Int>()
+        for range in [0x21...0x7E, 0xA1...0xAC, 0xAE...0xFF] { printable.formUnion(range) }
+        var next = 0
+        return (0..<256).map { byte in
+            if printable.contains(byte) { return Unicode.Scalar(UInt32(byte))! }
+            defer { next += 1 }
+            return Unicode.Scalar(UInt32(256 + next))!
+        }
+    }()
+
+    static func decodeByteLevel(_ token: String) -> [UInt8]? {
+        var inverse: [UInt32: UInt8] = [:]
+        for (byte, scalar) in byteCharacters.enumerated() { inverse[scalar.value] = UInt8(byte) }
+        var out: [UInt8] = []
+        for scalar in token.unicodeScalars {
+            guard let byte = inverse[scalar.value] else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
+
+    /// A Hugging Face `tokenizer.json`, or a GPT-2 `vocab.json`/`encoder.json` with
+    /// `merges.txt`/`vocab.bpe` beside it.
+    public static func huggingFace(path: String) throws -> BPETokenizer {
+        func parse(_ file: String) throws -> JSONValue {
+            let bytes = try FileSystem.readAll(file)
+            return try bytes.withUnsafeBytes { raw in
+                var parser = JSONParser(bytes: raw)
+                do {
+                    return try parser.parseDocument()
+                } catch let error as JSONSyntaxError {
+                    let (line, column) = JSONSyntaxError.location(of: error.offset, in: raw)
+                    throw Tokenizer.LoadError("\(file):\(line):\(column): \(error.message)")
+                }
+            }
+        }
+        let root = try parse(path)
+        if root["model"]?.objectValue == nil {
+            // vocab.json + merges.txt form.
+            let directory = FileSystem.parentDirectory(of: path)
+            guard let mergesPath = ["merges.txt", "vocab.bpe"].map({ directory + "/" + $0 }).first(where: FileSystem.exists) else {
+                throw Tokenizer.LoadError("\(path): a vocabulary without 'model'; expected merges.txt or vocab.bpe beside it")
+            }
+            let text = String(decoding: try FileSystem.readAll(mergesPath), as: UTF8.self)
+            let merges = text.split(separator: "\n").filter { !$0.hasPrefix("#version") }.map { line -> JSONValue in .string(String(line)) }
+            return try build(name: path, vocab: root, merges: merges, pattern: .gpt2, nfc: false, added: [], source: path)
+        }
+        let model = root["model"]!
+        let type = model["type"]?.stringValue ?? "?"
+        guard type == "BPE" else { throw Tokenizer.LoadError("\(path): unsupported model type '\(type)', only BPE is supported") }
+        for key in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] {
+            if let value = model[key], value != .null, value != .string("") {
+                throw Tokenizer.LoadError("\(path): unsupported BPE option model.\(key)")
+            }
+        }
+        if model["byte_fallback"] == .bool(true) { throw Tokenizer.LoadError("\(path): unsupported BPE option model.byte_fallback") }
+        if model["ignore_merges"] == .bool(true) { throw Tokenizer.LoadError("\(path): unsupported BPE option model.ignore_merges") }
+
+        var nfc = false
+        if let normalizer = root["normalizer"], normalizer != .null {
+            let kinds = normalizer["type"]?.stringValue == "Sequence"
+                ? (normalizer["normalizers"]?.arrayValue ?? []).map { $0["type"]?.stringValue ?? "?" }
+                : [normalizer["type"]?.stringValue ?? "?"]
+            for kind in kinds where kind != "NFC" {
+                throw Tokenizer.LoadError("\(path): unsupported normalizer '\(kind)' (supported: NFC)")
+            }
+            nfc = !kinds.isEmpty
+        }
+        let pattern = try preTokenizer(root["pre_tokenizer"], path: path)
+        guard let vocab = model["vocab"], let merges = model["merges"]?.arrayValue else {
+            throw Tokenizer.LoadError("\(path): model.vocab or model.merges is missing")
+        }
+        var added: [(String, UInt32)] = []
+        for token in root["added_tokens"]?.arrayValue ?? [] {
+            if let content = token["content"]?.stringValue, let id = token["id"]?.numberValue { added.append((content, UInt32(id))) }
+        }
+        return try build(name: path, vocab: vocab, merges: merges, pattern: pattern, nfc: nfc, added: added, source: path)
+    }
+
+    static func preTokenizer(_ node: JSONValue?, path: String) throws -> PreTokenizerPattern {
+        guard let node, node != .null else { throw Tokenizer.LoadError("\(path): no pre_tokenizer; a byte-level one is required") }
+        let steps = node["type"]?.stringValue == "Sequence" ? (node["pretokenizers"]?.arrayValue ?? []) : [node]
+        var pattern: PreTokenizerPattern?
+        var byteLevel = false
+        for step in steps {
+            let type = step["type"]?.stringValue ?? "?"
+            switch type {
+            case "Split":
+                guard let regex = step["pattern"]?["Regex"]?.stringValue,
+                      let known = PreTokenizerPattern.allCases.first(where: { $0.regex == regex }) else {
+                    throw Tokenizer.LoadError("\(path): unsupported Split pattern \(step["pattern"].map { "\($0)" } ?? "?"); supported: the gpt2, cl100k, o200k and qwen patterns")
+                }
+                guard step["behavior"]?.stringValue == "Isolated", step["invert"] != .bool(true) else {
+                    throw Tokenizer.LoadError("\(path): unsupported Split behavior \(step["behavior"]?.stringValue ?? "?") (supported: Isolated)")
+                }
+                pattern = known
+            case "ByteLevel":
+                if step["add_prefix_space"] == .bool(true) { throw Tokenizer.LoadError("\(path): unsupported ByteLevel add_prefix_space: true") }
+                if step["use_regex"] != .bool(false) {
+                    if pattern != nil { throw Tokenizer.LoadError("\(path): a Split and a ByteLevel regex together are not supported") }
+                    pattern = .gpt2
+                }
+                byteLevel = true
+            default:
+                throw Tokenizer.LoadError("\(path): unsupported pre-tokenizer '\(type)' (supported: Split, ByteLevel)")
+            }
+        }
+        guard byteLevel, let pattern else { throw Tokenizer.LoadError("\(path): the pre-tokenizer must be byte-level with a known split pattern") }
+        return pattern
+    }
+
+    static func build(name: String, vocab: JSONValue, merges: [JSONValue], pattern: PreTokenizerPattern, nfc: Bool,
+                      added: [(String, UInt32)], source: String) throws -> BPETokenizer {
+        guard let entries = vocab.objectValue else { throw Tokenizer.LoadError("\(source): the vocabulary is not an object") }
+        var ids: [String: UInt32] = [:]
+        ids.reserveCapacity(entries.count)
+        for (token, id) in zip(entries.keys, entries.values) {
+            guard let number = id.numberValue else { throw Tokenizer.LoadError("\(source): vocabulary entry '\(token)' has no numeric id") }
+            ids[token] = UInt32(number)
+        }
+        var byteIDs = [UInt32](repeating: .max, count: 256)
+        for (byte, scalar) in byteCharacters.enumerated() {
+            guard let id = ids[String(Character(scalar))] else { throw Tokenizer.LoadError("\(source): byte \(byte) has no token") }
+            byteIDs[byte] = id
+        }
+        var pairs: [UInt64: UInt64] = [:]
+        pairs.reserveCapacity(merges.count)
+        for (rank, merge) in merges.enumerated() {
+            let parts: [String]
+            switch merge {
+            case .string(let line): parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            case .array(let items): parts = items.compactMap(\.stringValue)
+            default: parts = []
+            }
+            guard parts.count == 2, let left = ids[parts[0]], let right = ids[parts[1]], let merged = ids[parts[0] + parts[1]] else {
+                throw Tokenizer.LoadError("\(source): merge \(rank + 1) is not two known tokens whose concatenation is a token")
+            }
+            let key = UInt64(left) << 32 | UInt64(right)
+            if pairs[key] == nil { pairs[key] = UInt64(rank) << 32 | UInt64(merged) }
+        }
+        return BPETokenizer(name: name, pattern: pattern, normalizeNFC: nfc, model: .merges(pairs: pairs, byteIDs: byteIDs), specialTokens: added)
+    }
+}
