@@ -58,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LongweaveBench",
-            dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages"]
+            dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages", "LongweaveText"]
         ),
 
         // Paths to the real data beside the repository, temporary folders, subprocesses.

@@ -5,6 +5,7 @@ import Foundation
 import LongweaveCore
 import LongweaveIO
 import LongweaveStages
+import LongweaveText
 import Synchronization
 
 let root = FileManager.default.currentDirectoryPath
@@ -86,7 +87,7 @@ for (level, count) in [(Int32(3), records.count), (Int32(19), records.count / 12
     let subset = records[0..<count]
     let bytes = subset.reduce(0) { $0 + $1.count }
     try FileSystem.writeAtomically(Array(subset.joined()), to: scratch + "/subset.jsonl")
-    let runs = level == 19 ? 1 : 3
+    let runs = level == 19 ? 2 : 3
     let ours = try best(runs) { try writeShards(subset, level: level, directory: scratch + "/w\(level)") }
     let cli = try best(runs) { try shell("zstd -q -f -T1 -\(level) \(scratch)/subset.jsonl -o \(scratch)/subset.zst") }
     report("writer, level \(level), 1 thread", ours: ours, reference: cli, referenceName: "zstd -T1 -\(level)", bytes: bytes, target: ">= 0.9x")
@@ -152,3 +153,96 @@ let shard = scratch + "/records.zst"
 let catTime = try best { try shell("\(binDirectory)/longweave cat \(shard) > /dev/null") }
 let zstdTime = try best { try shell("zstd -dc -q \(shard) > /dev/null") }
 report("cat of a shard", ours: catTime, reference: zstdTime, referenceName: "zstd -dc", bytes: allBytes.count, target: ">= 0.8x")
+
+// 5. Tokenizers, single thread, on the same text: against tiktoken's encode_ordinary and
+// Hugging Face tokenizers (from the exactness check's virtual environment, or python3).
+// Real texts as records hold them: WikiText-2 articles and CMRC 2018 contexts (Chinese).
+let wikitext = try String(contentsOfFile: root + "/raw/wikitext2/wiki.test.raw", encoding: .utf8)
+// Articles start at lines " = Title = " (split on bytes: the file's line ends are CRLF).
+var texts: [String] = []
+var articleStart = wikitext.utf8.startIndex
+let marker = Array("\n = ".utf8)
+var scan = Array(wikitext.utf8)
+var k = 0
+while k + marker.count <= scan.count {
+    if scan[k] == marker[0] && Array(scan[k..<(k + marker.count)]) == marker && scan[min(k + 4, scan.count - 1)] != UInt8(ascii: "=") {
+        let index = wikitext.utf8.index(wikitext.utf8.startIndex, offsetBy: k + 1)
+        texts.append(String(wikitext[articleStart..<index]))
+        articleStart = index
+    }
+    k += 1
+}
+texts.append(String(wikitext[articleStart...]))
+scan = []
+let cmrc = try FileSystem.readAll(root + "/raw/cmrc2018/cmrc2018_dev.json")
+if case .array(let articles)? = try cmrc.withUnsafeBytes({ raw -> JSONValue? in var p = JSONParser(bytes: raw); return try p.parseDocument() }) {
+    texts += articles.compactMap { $0["context_text"]?.stringValue }
+}
+let corpus = texts.joined(separator: "\n")
+let corpusBytes = texts.reduce(0) { $0 + $1.utf8.count }
+var corpusLines = JSONWriter()
+for text in texts { corpusLines.string(text); corpusLines.newline() }
+try FileSystem.writeAtomically(corpusLines.bytes, to: scratch + "/corpus.jsonl")
+print("tokenizer texts: \(texts.count) WikiText-2 articles and CMRC 2018 contexts, \(corpusBytes / 1_000_000) MB")
+let venvPython = root + "/.build/venv-tokenizers/bin/python"
+let python = FileManager.default.isExecutableFile(atPath: venvPython) ? venvPython : "/usr/bin/env python3"
+let referenceScript = #"""
+import base64, gzip, sys, time
+import json
+kind, path = sys.argv[1], sys.argv[2]
+texts = [json.loads(line) for line in open(sys.argv[3], encoding="utf-8")]
+if kind == "hf":
+    from tokenizers import Tokenizer
+    t = Tokenizer.from_file(path)
+    encode = lambda s: t.encode(s, add_special_tokens=False).ids
+else:
+    import tiktoken
+    data = open(path, "rb").read()
+    data = gzip.decompress(data) if path.endswith(".gz") else data
+    ranks = {base64.b64decode(a): int(b) for a, b in (l.split() for l in data.splitlines() if l)}
+    pat = {"cl100k": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+           "o200k": "|".join([r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""", r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""", r"""\p{N}{1,3}""", r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""", r"""\s*[\r\n]+""", r"""\s+(?!\S)""", r"""\s+"""])}[kind]
+    enc = tiktoken.Encoding(kind, pat_str=pat, mergeable_ranks=ranks, special_tokens={})
+    encode = enc.encode_ordinary
+def once():
+    start = time.perf_counter()
+    for text in texts:
+        encode(text)
+    return time.perf_counter() - start
+print(min(once() for _ in range(3)))
+"""#
+try referenceScript.write(toFile: scratch + "/reference.py", atomically: true, encoding: .utf8)
+
+func referenceSeconds(_ kind: String, _ path: String) -> Double? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "\(python) \(scratch)/reference.py \(kind) \(path) \(scratch)/corpus.jsonl"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    process.waitUntilExit()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return process.terminationStatus == 0 ? Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+}
+
+for (kind, spec, path, target) in [
+    ("cl100k", "tiktoken:", root + "/raw/tokenizers/cl100k_base/cl100k_base.tiktoken", ">= 1.0x"),
+    ("o200k", "tiktoken:", root + "/raw/tokenizers/o200k_base/o200k_base.tiktoken.gz", ">= 1.0x"),
+    ("hf", "hf:", root + "/raw/tokenizers/qwen2/tokenizer.json", ">= 2x"),
+] {
+    guard case .bpe(let tokenizer) = try Tokenizer.load(spec + path) else { continue }
+    let ours = best { for text in texts { _ = tokenizer.encode(text) } }
+    let name = kind == "hf" ? "tokenize, Qwen2 tokenizer.json" : "tokenize, \(kind)_base"
+    if let reference = referenceSeconds(kind, path) {
+        report(name, ours: ours, reference: reference, referenceName: kind == "hf" ? "HF tokenizers encode" : "tiktoken encode_ordinary",
+               bytes: corpusBytes, target: target)
+    } else {
+        print("\(name): \(String(format: "%.1f", Double(corpusBytes) / 1e6 / ours)) MB/s (reference library not installed: run make test first)")
+    }
+}
+for (name, unit) in [("count words", Tokenizer.words), ("count chars", Tokenizer.chars)] {
+    var total = 0
+    let seconds = best(5) { total &+= unit.count(corpus) }
+    print(name.padding(toLength: 38, withPad: " ", startingAt: 0) + String(format: "%8.1f MB/s   (target >= 500 MB/s per core)", Double(corpusBytes) / 1e6 / seconds))
+}

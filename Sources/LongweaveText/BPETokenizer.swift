@@ -20,12 +20,23 @@ public struct BPETokenizer: Sendable {
     /// Special or added tokens; recognised in text only when asked.
     public let specialTokens: [(String, UInt32)]
 
+    private let rankRule: RankMerge?
+    private let pairRule: PairMerge?
+
     public init(name: String, pattern: PreTokenizerPattern, normalizeNFC: Bool, model: Model, specialTokens: [(String, UInt32)]) {
         self.name = name
         self.pattern = pattern
         self.normalizeNFC = normalizeNFC
         self.model = model
         self.specialTokens = specialTokens
+        switch model {
+        case .ranks(let ranks):
+            rankRule = RankMerge(ranks: ranks)
+            pairRule = nil
+        case .merges(let pairs, let byteIDs):
+            rankRule = nil
+            pairRule = PairMerge(pairs: pairs, bytes: byteIDs)
+        }
     }
 
     /// Token ids of `text`. Special tokens are plain text unless `allowSpecial`
@@ -120,15 +131,14 @@ public struct BPETokenizer: Sendable {
 
     @inline(__always)
     private func encodePiece(_ piece: UnsafeRawBufferPointer, into out: inout [UInt32]) {
-        switch model {
-        case .ranks(let ranks):
-            if let whole = ranks.get(piece) {
+        if let rankRule {
+            if let whole = rankRule.ranks.get(piece) {
                 out.append(whole)
             } else {
-                BytePairMerge.encode(piece, rule: RankMerge(ranks: ranks), into: &out)
+                BytePairMerge.encode(piece, rule: rankRule, into: &out)
             }
-        case .merges(let pairs, let byteIDs):
-            BytePairMerge.encode(piece, rule: PairMerge(pairs: pairs, bytes: byteIDs), into: &out)
+        } else if let pairRule {
+            BytePairMerge.encode(piece, rule: pairRule, into: &out)
         }
     }
 }

@@ -6,22 +6,41 @@ protocol MergeRule {
 }
 
 /// tiktoken's rule: two parts merge when their concatenated bytes are a token; its rank is the id.
-struct RankMerge: MergeRule {
+struct RankMerge: MergeRule, Sendable {
     let ranks: ByteSequenceTable
+    /// The rank of each single byte, looked up once.
+    let byteRanks: [UInt32]
+
+    /// The rank of each two-byte sequence (`.max` when none): the first merges of every
+    /// piece read an array instead of hashing.
+    let pairRanks: [UInt32]
+
+    init(ranks: ByteSequenceTable) {
+        self.ranks = ranks
+        byteRanks = (0..<256).map { byte in withUnsafeBytes(of: UInt8(byte)) { ranks.get($0) } ?? UInt32.max }
+        var pairs = [UInt32](repeating: .max, count: 1 << 16)
+        ranks.forEach { bytes, rank in
+            if bytes.count == 2 { pairs[Int(bytes[0]) << 8 | Int(bytes[1])] = rank }
+        }
+        pairRanks = pairs
+    }
 
     @inline(__always)
     func merge(_ bytes: UnsafeRawBufferPointer, from start: Int, split: Int, to end: Int, left: UInt32, right: UInt32) -> (rank: UInt32, id: UInt32)? {
+        if end - start == 2 {
+            let rank = pairRanks.withUnsafeBufferPointer { $0[Int(bytes[start]) << 8 | Int(bytes[start + 1])] }
+            return rank == .max ? nil : (rank, rank)
+        }
         guard let rank = ranks.get(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) else { return nil }
         return (rank, rank)
     }
 
-    func byteID(_ byte: UInt8) -> UInt32 {
-        withUnsafeBytes(of: byte) { ranks.get($0) } ?? UInt32.max
-    }
+    @inline(__always)
+    func byteID(_ byte: UInt8) -> UInt32 { byteRanks[Int(byte)] }
 }
 
 /// Hugging Face's rule: a listed merge of two token ids, ranked by its line in `merges`.
-struct PairMerge: MergeRule {
+struct PairMerge: MergeRule, Sendable {
     /// (left << 32 | right) -> (rank << 32 | merged id)
     let pairs: [UInt64: UInt64]
     let bytes: [UInt32]
@@ -32,6 +51,7 @@ struct PairMerge: MergeRule {
         return (UInt32(packed >> 32), UInt32(truncatingIfNeeded: packed))
     }
 
+    @inline(__always)
     func byteID(_ byte: UInt8) -> UInt32 { bytes[Int(byte)] }
 }
 
@@ -39,7 +59,7 @@ struct PairMerge: MergeRule {
 /// (the leftmost on ties) until none merges. Short pieces use a linear scan per merge;
 /// long ones a heap with lazy deletion, so a megabyte without spaces stays O(n log n).
 enum BytePairMerge {
-    static let heapThreshold = 256
+    static let heapThreshold = 128
 
     static func encode<R: MergeRule>(_ bytes: UnsafeRawBufferPointer, rule: R, into out: inout [UInt32], heapThreshold: Int = heapThreshold) {
         let n = bytes.count
@@ -55,40 +75,48 @@ enum BytePairMerge {
         }
     }
 
+    /// One part of a piece during the linear scan: where it starts, its token id, and the
+    /// rank and result of merging it with the next part.
+    private struct Part {
+        var start: Int32
+        var id: UInt32
+        var rank: UInt32
+        var merged: UInt32
+    }
+
     private static func linear<R: MergeRule>(_ bytes: UnsafeRawBufferPointer, rule: R, into out: inout [UInt32]) {
         let n = bytes.count
-        var starts = Array(0...n)  // part i is bytes[starts[i]..<starts[i+1]]
-        var ids = (0..<n).map { rule.byteID(bytes[$0]) }
-        var ranks = [UInt32](repeating: .max, count: n)
-        var merged = [UInt32](repeating: 0, count: n)
-        func evaluate(_ i: Int) {
-            if let m = rule.merge(bytes, from: starts[i], split: starts[i + 1], to: starts[i + 2], left: ids[i], right: ids[i + 1]) {
-                ranks[i] = m.rank
-                merged[i] = m.id
-            } else {
-                ranks[i] = .max
+        // parts[n] is a sentinel marking the end.
+        var parts = (0...n).map { Part(start: Int32($0), id: $0 < n ? rule.byteID(bytes[$0]) : 0, rank: .max, merged: 0) }
+        parts.withUnsafeMutableBufferPointer { parts in
+            var count = n  // live parts, excluding the sentinel
+            @inline(__always) func evaluate(_ i: Int) {
+                if i + 1 < count, let m = rule.merge(bytes, from: Int(parts[i].start), split: Int(parts[i + 1].start),
+                                                      to: Int(parts[i + 2].start), left: parts[i].id, right: parts[i + 1].id) {
+                    parts[i].rank = m.rank
+                    parts[i].merged = m.id
+                } else {
+                    parts[i].rank = .max
+                }
             }
-        }
-        for i in 0..<(n - 1) { evaluate(i) }
-        var parts = n
-        while parts > 1 {
-            var best = UInt32.max
-            var at = -1
-            for i in 0..<(parts - 1) where ranks[i] < best {
-                best = ranks[i]
-                at = i
+            for i in 0..<(n - 1) { evaluate(i) }
+            while count > 1 {
+                var best = UInt32.max
+                var at = -1
+                for i in 0..<(count - 1) where parts[i].rank < best {
+                    best = parts[i].rank
+                    at = i
+                }
+                if at < 0 { break }
+                parts[at].id = parts[at].merged
+                // Drop part at+1 (the sentinel moves down with the rest).
+                for j in (at + 1)..<count { parts[j] = parts[j + 1] }
+                count -= 1
+                evaluate(at)
+                if at > 0 { evaluate(at - 1) }
             }
-            if at < 0 { break }
-            ids[at] = merged[at]
-            ids.remove(at: at + 1)
-            starts.remove(at: at + 1)
-            ranks.remove(at: at + 1)
-            merged.remove(at: at + 1)
-            parts -= 1
-            if at < parts - 1 { evaluate(at) } else { ranks[at] = .max }
-            if at > 0 { evaluate(at - 1) }
+            for i in 0..<count { out.append(parts[i].id) }
         }
-        out.append(contentsOf: ids[0..<parts])
     }
 
     private struct Candidate: Comparable {

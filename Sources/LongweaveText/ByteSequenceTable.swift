@@ -5,14 +5,15 @@ public struct ByteSequenceTable: Sendable {
     private var keyStart: [UInt32] = []
     private var keyLength: [UInt32] = []
     private var values: [UInt32] = []
-    /// Slot -> entry index + 1 (0 = empty).
-    private var slots: [UInt32]
+    /// Slot -> (hash tag << 32) | (entry index + 1); 0 = empty. The tag spares most
+    /// mismatching probes a trip to the arena.
+    private var slots: [UInt64]
     private var mask: Int
 
     public init(expectedCount: Int) {
         var capacity = 16
         while capacity < expectedCount * 2 { capacity <<= 1 }
-        slots = [UInt32](repeating: 0, count: capacity)
+        slots = [UInt64](repeating: 0, count: capacity)
         mask = capacity - 1
     }
 
@@ -29,11 +30,8 @@ public struct ByteSequenceTable: Sendable {
             i += 8
         }
         var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < n {
-            tail |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
+        if i < n {
+            withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: bytes.baseAddress! + i, byteCount: n - i) }
         }
         h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
         return h ^ (h >> 32)
@@ -42,10 +40,12 @@ public struct ByteSequenceTable: Sendable {
     /// Adds or replaces the value of `key`.
     public mutating func insert(_ key: [UInt8], value: UInt32) {
         key.withUnsafeBytes { raw in
-            var slot = Int(truncatingIfNeeded: Self.hash(raw)) & mask
+            let hash = Self.hash(raw)
+            let tag = hash >> 32
+            var slot = Int(truncatingIfNeeded: hash) & mask
             while slots[slot] != 0 {
-                let entry = Int(slots[slot] - 1)
-                if equals(entry, raw) {
+                let entry = Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) - 1
+                if slots[slot] >> 32 == tag && equals(entry, raw) {
                     values[entry] = value
                     return
                 }
@@ -55,7 +55,7 @@ public struct ByteSequenceTable: Sendable {
             keyLength.append(UInt32(raw.count))
             arena.append(contentsOf: raw)
             values.append(value)
-            slots[slot] = UInt32(values.count)
+            slots[slot] = tag << 32 | UInt64(values.count)
         }
     }
 
@@ -72,13 +72,17 @@ public struct ByteSequenceTable: Sendable {
     @inline(__always)
     public func get(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
         guard bytes.count > 0 else { return nil }
-        var slot = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
+        let hash = Self.hash(bytes)
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & mask
         return slots.withUnsafeBufferPointer { slots in
             while true {
                 let stored = slots[slot]
                 if stored == 0 { return nil }
-                let entry = Int(stored - 1)
-                if equals(entry, bytes) { return values[entry] }
+                if stored >> 32 == tag {
+                    let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
+                    if equals(entry, bytes) { return values[entry] }
+                }
                 slot = (slot + 1) & mask
             }
         }

@@ -57,7 +57,10 @@ private struct Scanner {
         self.classes = classes
     }
 
-    @inline(__always) func flags(_ i: Int) -> UInt8 { classes.withUnsafeBufferPointer { $0[Int(s[i])] } }
+    @inline(__always) func flags(_ i: Int) -> UInt8 {
+        let value = s[i]
+        return Int(value) < ScalarClasses.tableLimit ? classes.withUnsafeBufferPointer { $0[Int(value)] } : ScalarClasses.compute(value)
+    }
     @inline(__always) func isLetter(_ i: Int) -> Bool { i < n && flags(i) & ScalarClasses.letter != 0 }
     @inline(__always) func isNumber(_ i: Int) -> Bool { i < n && flags(i) & ScalarClasses.number != 0 }
     @inline(__always) func isSpace(_ i: Int) -> Bool { i < n && flags(i) & ScalarClasses.space != 0 }

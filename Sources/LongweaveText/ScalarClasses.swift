@@ -12,24 +12,32 @@ public enum ScalarClasses {
     /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]` (o200k's lower-case-ish class)
     public static let lowerish: UInt8 = 16
 
-    /// Flags of every scalar value 0...0x10FFFF (surrogates are 0).
-    public static let table: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 0x110000)
-        for value in 0..<UInt32(0x110000) {
-            guard let scalar = Unicode.Scalar(value) else { continue }
-            let properties = scalar.properties
-            var flags: UInt8 = 0
-            switch properties.generalCategory {
-            case .uppercaseLetter, .titlecaseLetter: flags = letter | upperish
-            case .lowercaseLetter: flags = letter | lowerish
-            case .modifierLetter, .otherLetter: flags = letter | upperish | lowerish
-            case .nonspacingMark, .spacingMark, .enclosingMark: flags = upperish | lowerish
-            case .decimalNumber, .letterNumber, .otherNumber: flags = number
-            default: break
-            }
-            if properties.isWhitespace { flags |= space }
-            table[Int(value)] = flags
+    /// Scalars below this have precomputed flags; the rest (unassigned, private use and
+    /// a few rare planes) are looked up when met.
+    static let tableLimit = 0x40000
+
+    /// Flags of the scalars below `tableLimit` (surrogates are 0).
+    public static let table: [UInt8] = (0..<tableLimit).map { compute(UInt32($0)) }
+
+    /// Flags of any scalar value.
+    @inline(__always)
+    public static func flags(_ value: UInt32) -> UInt8 {
+        Int(value) < tableLimit ? table[Int(value)] : compute(value)
+    }
+
+    static func compute(_ value: UInt32) -> UInt8 {
+        guard let scalar = Unicode.Scalar(value) else { return 0 }
+        let properties = scalar.properties
+        var flags: UInt8 = 0
+        switch properties.generalCategory {
+        case .uppercaseLetter, .titlecaseLetter: flags = letter | upperish
+        case .lowercaseLetter: flags = letter | lowerish
+        case .modifierLetter, .otherLetter: flags = letter | upperish | lowerish
+        case .nonspacingMark, .spacingMark, .enclosingMark: flags = upperish | lowerish
+        case .decimalNumber, .letterNumber, .otherNumber: flags = number
+        default: break
         }
-        return table
-    }()
+        if properties.isWhitespace { flags |= space }
+        return flags
+    }
 }

@@ -36,7 +36,7 @@ public enum Tokenizer: Sendable {
     public func count(_ text: String) -> Int {
         switch self {
         case .words: WordCount.count(text)
-        case .chars: text.unicodeScalars.count
+        case .chars: CharCount.count(text)
         case .bpe(let tokenizer): tokenizer.count(text)
         }
     }

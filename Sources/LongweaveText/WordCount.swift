@@ -8,18 +8,20 @@ public enum WordCount {
         var i = 0
         let n = text.count
         while i < n {
-            let b = text[i]
-            let spaceLength: Int
-            if b < 0x80 {
-                spaceLength = isASCIISpace(b) ? 1 : 0
-                if spaceLength == 0 {
-                    if !inWord { words += 1; inWord = true }
-                    i += 1
+            // Eight ASCII bytes at a time: count the non-space bytes that follow a space.
+            if i + 8 <= n {
+                let word = text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if word & highBits == 0 {
+                    let spaces = asciiSpaceMask(word)
+                    let previous = (spaces << 8) | (inWord ? 0 : 0x80)
+                    words += (~spaces & highBits & previous).nonzeroBitCount
+                    inWord = spaces & (0x80 << 56) == 0
+                    i += 8
                     continue
                 }
-            } else {
-                spaceLength = unicodeSpaceLength(text, at: i)
             }
+            let b = text[i]
+            let spaceLength = b < 0x80 ? (isASCIISpace(b) ? 1 : 0) : unicodeSpaceLength(text, at: i)
             if spaceLength > 0 {
                 inWord = false
                 i += spaceLength
@@ -31,6 +33,19 @@ public enum WordCount {
             }
         }
         return words
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// For eight ASCII bytes: 0x80 in each byte that is Python whitespace (0x09-0x0D, 0x1C-0x20).
+    @inline(__always)
+    static func asciiSpaceMask(_ word: UInt64) -> UInt64 {
+        // For b < 0x80, b + (0x80 - k) sets the byte's high bit exactly when b >= k, with no carry out.
+        @inline(__always) func atLeast(_ k: UInt64) -> UInt64 { (word &+ ones &* (0x80 - k)) & highBits }
+        let controls = atLeast(0x09) & ~atLeast(0x0E)
+        let separators = atLeast(0x1C) & ~atLeast(0x21)
+        return controls | separators
     }
 
     public static func count(_ text: String) -> Int {
@@ -63,5 +78,32 @@ public enum WordCount {
         case 0xE3: return (b1 == 0x80 && b2 == 0x80) ? 3 : 0
         default: return 0
         }
+    }
+}
+
+/// Character counts as Python's `len()` of a str: Unicode scalars, counted on UTF-8 bytes.
+public enum CharCount {
+    /// Scalars in valid UTF-8: every byte that is not a continuation byte starts one.
+    public static func count(utf8 text: UnsafeRawBufferPointer) -> Int {
+        var continuation = 0
+        var i = 0
+        let n = text.count
+        while i + 8 <= n {
+            let word = text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A continuation byte is 10xxxxxx: high bit set and the next bit clear.
+            let marks = word & ~(word << 1) & 0x8080_8080_8080_8080
+            continuation += marks.nonzeroBitCount
+            i += 8
+        }
+        while i < n {
+            if text[i] & 0xC0 == 0x80 { continuation += 1 }
+            i += 1
+        }
+        return n - continuation
+    }
+
+    public static func count(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { count(utf8: UnsafeRawBufferPointer($0)) }
     }
 }

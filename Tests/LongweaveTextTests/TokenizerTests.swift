@@ -109,5 +109,7 @@ import LongweaveTestSupport
     @Test func wordsAndChars() throws {
         #expect(try Tokenizer.load("words").count("a  b\u{3000}c") == 3)
         #expect(try Tokenizer.load("chars").count("中文😀") == 3)
+        let text = try String(contentsOfFile: TestPaths.data("cmrc2018/cmrc2018_dev.json"), encoding: .utf8)
+        #expect(CharCount.count(text) == text.unicodeScalars.count)
     }
 }
