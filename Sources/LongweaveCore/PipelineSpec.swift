@@ -33,6 +33,8 @@ public struct OutputSpec: Sendable, Equatable {
 /// A validated pipeline file.
 public struct PipelineSpec: Sendable {
     public var file: String
+    /// The repository root that paths in the file are relative to.
+    public var root: String
     /// sha256 of the file's bytes.
     public var fileSHA256: String
     public var version: Int
@@ -47,6 +49,11 @@ public struct PipelineSpec: Sendable {
 
     public func input(_ id: String) -> InputSpec? {
         inputs.first { $0.id == id }
+    }
+
+    /// A path from the file, resolved against the root.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : root + "/" + path
     }
 }
 
@@ -277,7 +284,7 @@ public enum PipelineLoader {
             }))
             resolved.set("stages", .array(stageSpecs.map { .object(JSONObject([($0.name, ConfigValue.mapping($0.config).json)])) }))
             resolved.set("output", ConfigValue.mapping(output).json)
-            var spec = PipelineSpec(file: file, fileSHA256: sha256, version: v, name: n, seed: UInt64(s), language: lang,
+            var spec = PipelineSpec(file: file, root: root, fileSHA256: sha256, version: v, name: n, seed: UInt64(s), language: lang,
                                     inputs: inputs, stages: stageSpecs, output: outputSpec, resolved: .object(resolved))
             // Stage-specific checks that key types cannot express.
             var setupProblems: [Diagnostic] = []

@@ -211,7 +211,7 @@ func shardFiles(_ dataset: String) throws -> [String] {
         let text = String(decoding: result.stdout, as: UTF8.self)
         #expect(text.contains("length_buckets (assembling):"))
         #expect(text.contains("levels: non-empty list of length (16k, 128k, 1000); required."))
-        #expect(text.contains("unit: one of words|chars; default words."))
+        #expect(text.contains("unit: string; default words. length unit: words (Python str.split), chars (Unicode scalars), tiktoken:PATH or hf:PATH (tokens)"))
         #expect(text.contains("hotpotqa (gives samples):"))
         #expect(text.contains("zstd_level: integer 1...22; default 10."))
     }

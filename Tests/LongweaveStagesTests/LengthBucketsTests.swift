@@ -88,6 +88,21 @@ import LongweaveText
         }
     }
 
+    @Test func tokenLevelsAreMeasuredOnTheWholeContext() throws {
+        let spec = "tiktoken:" + TestPaths.data("tokenizers/cl100k_base/cl100k_base.tiktoken")
+        let (dir, summary) = try runFill(unit: "\"\(spec)\"", levels: "[3k]")
+        #expect(summary.rejects == 0)
+        let tokenizer = try Tokenizer.load(spec)
+        let all = try records(dir)
+        #expect(all.count == 103)
+        for record in all {
+            let context = record["context"] as! String
+            #expect(record["length"] as! Int == tokenizer.count(context))
+            #expect(record["length"] as! Int >= 3000)
+            #expect((record["meta"] as! [String: Any])["unit"] as? String == spec)
+        }
+    }
+
     @Test func aPoolTooSmallForTheLevelRejectsEachRecordAndSaysWhy() throws {
         let (dir, summary) = try runFill(levels: "[1k, 2000k]")
         #expect(summary.streams.map(\.records) == [103, 0])

@@ -85,5 +85,20 @@ import LongweaveStages
         _ = dir
         #expect(found.count == 1)
         #expect(found[0].line == 7 && found[0].message.contains("level 16k is listed twice"))
+
+        for (unit, message) in [("sentencepiece:x.model", "unit: expected words, chars, tiktoken:PATH or hf:PATH, found 'sentencepiece:x.model'"),
+                                ("tiktoken:raw/none.tiktoken", "raw/none.tiktoken does not exist")] {
+            let problems = try diagnostics("""
+            version: 1
+            name: x
+            seed: 1
+            inputs:
+              - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+            stages:
+              - length_buckets: {levels: [16k], unit: "\(unit)"}
+            """)
+            #expect(problems.count == 1)
+            #expect(problems.first?.message.contains(message) == true, "\(problems)")
+        }
     }
 }

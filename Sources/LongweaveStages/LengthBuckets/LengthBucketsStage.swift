@@ -16,8 +16,10 @@ public enum LengthBucketsStage: StageFactory {
         kind: .assembling,
         parameters: [
             ParameterSpec("mode", .choice(["fill"]), default: .string("fill"), doc: "fill: evidence + distractors up to each level"),
-            ParameterSpec("unit", .choice(["words", "chars"]), default: .string("words"),
-                          doc: "length unit: words (Python str.split) or chars (Unicode scalars)"),
+            ParameterSpec("unit", .string, default: .string("words"),
+                          doc: "length unit: words (Python str.split), chars (Unicode scalars), tiktoken:PATH or hf:PATH (tokens)"),
+            ParameterSpec("encoding", .string, default: .string(""),
+                          doc: "tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen)"),
             ParameterSpec("levels", .list(.length, nonEmpty: true), doc: "length levels, e.g. [16k, 32k, 64k, 128k, 256k]"),
             ParameterSpec("distractors", .list(.inputReference, nonEmpty: false), default: .list([]),
                           doc: "ids of documents inputs added to the distractor pool"),
@@ -38,23 +40,42 @@ public enum LengthBucketsStage: StageFactory {
             }
             distractors.append(id)
         }
-        let unit: LengthUnit = config.string("unit") == "chars" ? .chars : .words
+        let unit = try LengthUnit(spec: config.string("unit"), encoding: config.string("encoding"), pipeline: setup.pipeline)
         return .assembling(FillAssembler(levels: levels, unit: unit, distractorInputs: distractors))
     }
 }
 
-/// How lengths are counted.
-enum LengthUnit: Sendable {
-    /// Python's `str.split()`.
-    case words
-    /// Unicode scalars, as Python's `len()` of a str.
-    case chars
+/// How lengths are counted: a tokenizer spec, loaded when the stage first needs it.
+struct LengthUnit: Sendable, CustomStringConvertible {
+    /// As written in the pipeline file.
+    let spec: String
+    /// The spec with its path resolved against the repository root.
+    let resolvedSpec: String
+    let encoding: String?
 
-    func measure(_ text: String) -> Int {
-        switch self {
-        case .words: WordCount.count(text)
-        case .chars: text.unicodeScalars.count
+    init(spec: String, encoding: String, pipeline: PipelineSpec) throws(StageSetupError) {
+        self.spec = spec
+        self.encoding = encoding.isEmpty ? nil : encoding
+        if spec == "words" || spec == "chars" {
+            resolvedSpec = spec
+            return
         }
+        for prefix in ["tiktoken:", "hf:"] where spec.hasPrefix(prefix) {
+            let path = pipeline.resolve(String(spec.dropFirst(prefix.count)))
+            guard FileSystem.exists(path) else { throw StageSetupError("unit: tokenizer file \(path) does not exist") }
+            resolvedSpec = prefix + path
+            return
+        }
+        throw StageSetupError("unit: expected words, chars, tiktoken:PATH or hf:PATH, found '\(spec)'")
+    }
+
+    var description: String { spec }
+
+    /// Whether lengths of parts add up to the length of their concatenation (words, chars).
+    var isAdditive: Bool { resolvedSpec == "words" || resolvedSpec == "chars" }
+
+    func load() throws -> Tokenizer {
+        try Tokenizer.load(resolvedSpec, encoding: encoding)
     }
 }
 
@@ -68,7 +89,8 @@ struct FillAssembler: AssemblingStage {
     }
 
     func prepare(pool: [Sample], documentInputs: [String: [Document]]) throws -> any Assembly {
-        var candidates = CandidatePool(unit: unit)
+        let tokenizer = try unit.load()
+        var candidates = CandidatePool(tokenizer: tokenizer)
         var ownCandidates: [[Int32]] = []
         var ownTitles: [[Int32]] = []
         for sample in pool {
@@ -85,22 +107,22 @@ struct FillAssembler: AssemblingStage {
         for id in distractorInputs {
             for document in documentInputs[id] ?? [] { _ = candidates.add(document) }
         }
-        return FillAssembly(pool: pool, levels: levels, unit: unit, candidates: candidates,
+        return FillAssembly(pool: pool, levels: levels, unit: unit, tokenizer: tokenizer, candidates: candidates,
                             ownCandidates: ownCandidates, ownTitles: ownTitles)
     }
 }
 
 /// Every distinct document that may serve as a distractor, measured once.
 struct CandidatePool: Sendable {
-    let unit: LengthUnit
+    let tokenizer: Tokenizer
     var texts: [String] = []
     var lengths: [Int] = []
     var titleIDs: [Int32] = []
     private var indexByText: [String: Int32] = [:]
     private var titleIDByTitle: [String: Int32] = [:]
 
-    init(unit: LengthUnit) {
-        self.unit = unit
+    init(tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer
     }
 
     /// Adds a document unless its text is already there; returns its index and title id.
@@ -116,7 +138,7 @@ struct CandidatePool: Sendable {
         let index = Int32(texts.count)
         indexByText[document.text] = index
         texts.append(document.text)
-        lengths.append(unit.measure(document.text))
+        lengths.append(tokenizer.count(document.text))
         titleIDs.append(title)
         return (index, title)
     }
@@ -126,6 +148,7 @@ struct FillAssembly: Assembly {
     let pool: [Sample]
     let levels: [Int]
     let unit: LengthUnit
+    let tokenizer: Tokenizer
     let candidates: CandidatePool
     let ownCandidates: [[Int32]]
     let ownTitles: [[Int32]]
@@ -136,12 +159,24 @@ struct FillAssembly: Assembly {
     }
 
     /// The length a passage adds: its header and text, plus the blank-line separator
-    /// before it (whitespace, so no words; two characters).
+    /// before it. Exact for words and chars; for tokens an estimate that the caller
+    /// checks against the rendered context.
     func passageLength(number: Int, textLength: Int, language: String) -> Int {
-        switch unit {
-        case .words: return 3 + textLength
-        case .chars: return Self.header(number, language: language).unicodeScalars.count + textLength + (number > 1 ? 2 : 0)
+        let separator = number > 1 ? tokenizer.count("\n\n") : 0
+        return tokenizer.count(Self.header(number, language: language)) + textLength + separator
+    }
+
+    func render(_ chosen: [(text: String, evidence: Bool)], language: String) -> (context: [UInt8], evidence: [JSONValue]) {
+        var context: [UInt8] = []
+        context.reserveCapacity(chosen.reduce(0) { $0 + $1.text.utf8.count + 24 })
+        var evidencePassages: [JSONValue] = []
+        for (i, passage) in chosen.enumerated() {
+            if i > 0 { context.append(contentsOf: [0x0A, 0x0A]) }
+            context.append(contentsOf: Self.header(i + 1, language: language).utf8)
+            context.append(contentsOf: passage.text.utf8)
+            if passage.evidence { evidencePassages.append(.number(Double(i + 1))) }
         }
+        return (context, evidencePassages)
     }
 
     func assemble(sample index: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult {
@@ -151,38 +186,51 @@ struct FillAssembly: Assembly {
         let titles = ownTitles[index]
 
         var chosen: [(text: String, evidence: Bool)] = []
-        var length = 0
+        var estimate = 0
         for (document, candidate) in zip(sample.documents, own) where document.evidence {
             chosen.append((document.text, true))
-            length += passageLength(number: chosen.count, textLength: candidates.lengths[Int(candidate)], language: sample.language)
+            estimate += passageLength(number: chosen.count, textLength: candidates.lengths[Int(candidate)], language: sample.language)
         }
         if chosen.isEmpty { return .rejected(reason: "no evidence documents: the sample marks none of its documents as evidence") }
 
         // Draw without replacement: a partial Fisher-Yates over candidate indices.
         var order = Array(0..<Int32(candidates.texts.count))
         var drawn = 0
-        while length < level {
-            guard drawn < order.count else {
-                return .rejected(reason: "distractor pool exhausted: \(length) \(unit) after every candidate, level \(level)")
+        /// Adds distractors until the estimate grows by `needed`; false when the pool runs out.
+        func draw(_ needed: Int) -> Bool {
+            let target = estimate + needed
+            while estimate < target {
+                guard drawn < order.count else { return false }
+                let j = drawn + random.below(order.count - drawn)
+                order.swapAt(drawn, j)
+                let candidate = order[drawn]
+                drawn += 1
+                if own.contains(candidate) || titles.contains(candidates.titleIDs[Int(candidate)]) { continue }
+                chosen.append((candidates.texts[Int(candidate)], false))
+                estimate += passageLength(number: chosen.count, textLength: candidates.lengths[Int(candidate)], language: sample.language)
             }
-            let j = drawn + random.below(order.count - drawn)
-            order.swapAt(drawn, j)
-            let candidate = order[drawn]
-            drawn += 1
-            if own.contains(candidate) || titles.contains(candidates.titleIDs[Int(candidate)]) { continue }
-            chosen.append((candidates.texts[Int(candidate)], false))
-            length += passageLength(number: chosen.count, textLength: candidates.lengths[Int(candidate)], language: sample.language)
+            return true
         }
+        func exhausted(_ length: Int) -> AssemblyResult {
+            .rejected(reason: "distractor pool exhausted: \(length) \(unit) after every candidate, level \(level)")
+        }
+        guard draw(level - estimate) else { return exhausted(estimate) }
         random.shuffle(&chosen)
-
-        var context: [UInt8] = []
-        context.reserveCapacity(chosen.reduce(0) { $0 + $1.text.utf8.count + 24 })
-        var evidencePassages: [JSONValue] = []
-        for (i, passage) in chosen.enumerated() {
-            if i > 0 { context.append(contentsOf: [0x0A, 0x0A]) }
-            context.append(contentsOf: Self.header(i + 1, language: sample.language).utf8)
-            context.append(contentsOf: passage.text.utf8)
-            if passage.evidence { evidencePassages.append(.number(Double(i + 1))) }
+        var (context, evidencePassages) = render(chosen, language: sample.language)
+        var length = estimate
+        if !unit.isAdditive {
+            // Token counts of parts need not add up: measure the whole context, and while it
+            // falls short, draw more passages (each placed at a seeded position) and measure again.
+            length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
+            while length < level {
+                let before = chosen.count
+                guard draw(level - length) else { return exhausted(length) }
+                let added = chosen[before...]
+                chosen.removeSubrange(before...)
+                for passage in added { chosen.insert(passage, at: random.below(chosen.count + 1)) }
+                (context, evidencePassages) = render(chosen, language: sample.language)
+                length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
+            }
         }
 
         json.beginObject()
