@@ -9,6 +9,10 @@ public struct ByteSequenceTable: Sendable {
     /// mismatching probes a trip to the arena.
     private var slots: [UInt64]
     private var mask: Int
+    /// One bit per hash prefix, small enough to stay in cache: most sequences that are
+    /// not keys (the common case while merging) are rejected without touching `slots`.
+    private var filter = [UInt64](repeating: 0, count: 1 << (filterBits - 6))
+    private static let filterBits = 21
 
     public init(expectedCount: Int) {
         var capacity = 16
@@ -51,6 +55,8 @@ public struct ByteSequenceTable: Sendable {
                 }
                 slot = (slot + 1) & mask
             }
+            let bit = Int(truncatingIfNeeded: hash >> UInt64(64 - Self.filterBits))
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
             keyStart.append(UInt32(arena.count))
             keyLength.append(UInt32(raw.count))
             arena.append(contentsOf: raw)
@@ -73,6 +79,8 @@ public struct ByteSequenceTable: Sendable {
     public func get(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
         guard bytes.count > 0 else { return nil }
         let hash = Self.hash(bytes)
+        let bit = Int(truncatingIfNeeded: hash >> UInt64(64 - Self.filterBits))
+        guard filter.withUnsafeBufferPointer({ $0[bit >> 6] }) & (1 << UInt64(bit & 63)) != 0 else { return nil }
         let tag = hash >> 32
         var slot = Int(truncatingIfNeeded: hash) & mask
         return slots.withUnsafeBufferPointer { slots in
