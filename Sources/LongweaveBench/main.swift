@@ -174,8 +174,7 @@ while k + marker.count <= scan.count {
 }
 texts.append(String(wikitext[articleStart...]))
 scan = []
-let cmrc = try FileSystem.readAll(root + "/raw/cmrc2018/cmrc2018_dev.json")
-if case .array(let articles)? = try cmrc.withUnsafeBytes({ raw -> JSONValue? in var p = JSONParser(bytes: raw); return try p.parseDocument() }) {
+if case .array(let articles) = try JSONValue.parse(file: root + "/raw/cmrc2018/cmrc2018_dev.json") {
     texts += articles.compactMap { $0["context_text"]?.stringValue }
 }
 let corpus = texts.joined(separator: "\n")

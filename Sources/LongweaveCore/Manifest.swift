@@ -78,15 +78,6 @@ public enum Manifest {
 
     /// Reads a manifest back.
     public static func read(_ path: String) throws -> JSONValue {
-        let bytes = try FileSystem.readAll(path)
-        return try bytes.withUnsafeBytes { raw in
-            var parser = JSONParser(bytes: raw)
-            do {
-                return try parser.parseDocument()
-            } catch let error as JSONSyntaxError {
-                let (line, column) = JSONSyntaxError.location(of: error.offset, in: raw)
-                throw IOError(path: path, "\(line):\(column): \(error.message)")
-            }
-        }
+        try JSONValue.parse(file: path)
     }
 }

@@ -20,6 +20,22 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
     }
 }
 
+extension JSONValue {
+    /// Parses a whole JSON file; a syntax error names the file, line and column.
+    public static func parse(file path: String) throws -> JSONValue {
+        let bytes = try FileSystem.readAll(path)
+        return try bytes.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            do {
+                return try parser.parseDocument()
+            } catch let error as JSONSyntaxError {
+                let (line, column) = JSONSyntaxError.location(of: error.offset, in: raw)
+                throw IOError(path: path, "\(line):\(column): \(error.message)")
+            }
+        }
+    }
+}
+
 /// A recursive-descent JSON parser over bytes (RFC 8259, as Python's `json` reads it).
 ///
 /// Problems that leave the structure readable (invalid UTF-8 or a raw control character

@@ -129,6 +129,20 @@ private struct Scanner {
         return nil
     }
 
+    /// `\p{N}{1,3}`
+    func digitGroup(_ i: Int) -> Int {
+        var j = i + 1
+        while j < i + 3 && isNumber(j) { j += 1 }
+        return j
+    }
+
+    /// ` ?[^\s\p{L}\p{N}]+` followed by any run of `trailing` (`[\r\n]*`, `[\r\n/]*`), or nil.
+    func symbols(_ i: Int, then trailing: (Int) -> Bool) -> Int? {
+        let start = isChar(i, 0x20) && isOther(i + 1) ? i + 1 : i
+        guard isOther(start) else { return nil }
+        return run(from: run(from: start, while: isOther), while: trailing)
+    }
+
     func gpt2(_ i: Int) -> Int {
         if let end = contraction(i, ignoreCase: false) { return end }
         let start = isChar(i, 0x20) ? i + 1 : i
@@ -144,16 +158,8 @@ private struct Scanner {
         // [^\r\n\p{L}\p{N}]?+\p{L}++ : the optional prefix is possessive.
         if isLetter(i) { return run(from: i, while: isLetter) }
         if isPrefix(i) && isLetter(i + 1) { return run(from: i + 1, while: isLetter) }
-        if isNumber(i) {
-            var j = i + 1
-            while j < i + 3 && isNumber(j) { j += 1 }
-            return j
-        }
-        let start = isChar(i, 0x20) && isOther(i + 1) ? i + 1 : i
-        if isOther(start) {
-            let j = run(from: start, while: isOther)
-            return run(from: j, while: isNewline)
-        }
+        if isNumber(i) { return digitGroup(i) }
+        if let end = symbols(i, then: isNewline) { return end }
         if isSpace(i) {
             let j = run(from: i, while: isSpace)
             if j == n { return j }  // \s++$
@@ -168,11 +174,7 @@ private struct Scanner {
         if isLetter(i) { return run(from: i, while: isLetter) }
         if isPrefix(i) && isLetter(i + 1) { return run(from: i + 1, while: isLetter) }
         if isNumber(i) { return i + 1 }
-        let start = isChar(i, 0x20) && isOther(i + 1) ? i + 1 : i
-        if isOther(start) {
-            let j = run(from: start, while: isOther)
-            return run(from: j, while: isNewline)
-        }
+        if let end = symbols(i, then: isNewline) { return end }
         if isSpace(i) {
             if let end = spaceThroughLastNewline(i) { return end }
             return trailingSpace(i)
@@ -212,16 +214,8 @@ private struct Scanner {
         // Alternative 2.
         if isPrefix(i), let end = o200kUpperFirst(i + 1) { return end }
         if let end = o200kUpperFirst(i) { return end }
-        if isNumber(i) {
-            var j = i + 1
-            while j < i + 3 && isNumber(j) { j += 1 }
-            return j
-        }
-        let start = isChar(i, 0x20) && isOther(i + 1) ? i + 1 : i
-        if isOther(start) {
-            let j = run(from: start, while: isOther)
-            return run(from: j) { isNewline($0) || isChar($0, 0x2F) }
-        }
+        if isNumber(i) { return digitGroup(i) }
+        if let end = symbols(i, then: { isNewline($0) || isChar($0, 0x2F) }) { return end }
         if isSpace(i) {
             if let end = spaceThroughLastNewline(i) { return end }
             return trailingSpace(i)

@@ -45,7 +45,7 @@ public enum Tokenizer: Sendable {
 /// Reads tokenizer files.
 public enum TokenizerFiles {
     /// Special tokens of the tiktoken encodings, as tiktoken defines them.
-    static func specialTokens(_ encoding: PreTokenizerPattern, name: String) -> [(String, UInt32)] {
+    static func specialTokens(_ encoding: PreTokenizerPattern) -> [(String, UInt32)] {
         switch encoding {
         case .gpt2: return [("<|endoftext|>", 50256)]
         case .cl100k:
@@ -90,7 +90,7 @@ public enum TokenizerFiles {
             ranks.insert(Array(token), value: rank)
         }
         return BPETokenizer(name: name, pattern: pattern, normalizeNFC: false, model: .ranks(ranks),
-                            specialTokens: specialTokens(pattern, name: name))
+                            specialTokens: specialTokens(pattern))
     }
 
     /// GPT-2's byte-to-character table (`bytes_to_unicode`): printable Latin-1 bytes map to
@@ -106,33 +106,10 @@ public enum TokenizerFiles {
         }
     }()
 
-    static func decodeByteLevel(_ token: String) -> [UInt8]? {
-        var inverse: [UInt32: UInt8] = [:]
-        for (byte, scalar) in byteCharacters.enumerated() { inverse[scalar.value] = UInt8(byte) }
-        var out: [UInt8] = []
-        for scalar in token.unicodeScalars {
-            guard let byte = inverse[scalar.value] else { return nil }
-            out.append(byte)
-        }
-        return out
-    }
-
     /// A Hugging Face `tokenizer.json`, or a GPT-2 `vocab.json`/`encoder.json` with
     /// `merges.txt`/`vocab.bpe` beside it.
     public static func huggingFace(path: String) throws -> BPETokenizer {
-        func parse(_ file: String) throws -> JSONValue {
-            let bytes = try FileSystem.readAll(file)
-            return try bytes.withUnsafeBytes { raw in
-                var parser = JSONParser(bytes: raw)
-                do {
-                    return try parser.parseDocument()
-                } catch let error as JSONSyntaxError {
-                    let (line, column) = JSONSyntaxError.location(of: error.offset, in: raw)
-                    throw Tokenizer.LoadError("\(file):\(line):\(column): \(error.message)")
-                }
-            }
-        }
-        let root = try parse(path)
+        let root = try JSONValue.parse(file: path)
         if root["model"]?.objectValue == nil {
             // vocab.json + merges.txt form.
             let directory = FileSystem.parentDirectory(of: path)
