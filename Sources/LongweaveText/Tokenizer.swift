@@ -15,6 +15,9 @@ public enum Tokenizer: Sendable {
         init(_ description: String) { self.description = description }
     }
 
+    /// The tiktoken encodings whose pre-tokenizer and special tokens are built in.
+    public static let encodingNames = ["gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base", "qwen"]
+
     /// Loads a tokenizer. `encoding` names a tiktoken encoding (`gpt2`, `r50k_base`,
     /// `cl100k_base`, `o200k_base`, `qwen`) when the file name does not.
     public static func load(_ spec: String, encoding: String? = nil) throws -> Tokenizer {

@@ -155,6 +155,7 @@ extension Longweave {
         func display(_ value: ConfigValue, type: ParameterType) -> String {
             switch (value, type) {
             case (.int(let bytes), .byteSize) where bytes % (1 << 20) == 0: return "\(bytes >> 20)MiB"
+            case (.string(""), _): return "none"
             case (.mapping(let m), .mapping(let specs)):
                 return "{" + m.entries.map { key, v in
                     "\(key): " + display(v, type: specs.first { $0.name == key }?.type ?? .string)

@@ -56,6 +56,10 @@ struct LengthUnit: Sendable, CustomStringConvertible {
     init(spec: String, encoding: String, pipeline: PipelineSpec) throws(StageSetupError) {
         self.spec = spec
         self.encoding = encoding.isEmpty ? nil : encoding
+        if !encoding.isEmpty && !Tokenizer.encodingNames.contains(encoding) {
+            let suggestion = Suggestion.closest(to: encoding, in: Tokenizer.encodingNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw StageSetupError("encoding: expected one of \(Tokenizer.encodingNames.joined(separator: ", ")), found '\(encoding)'\(suggestion)")
+        }
         if spec == "words" || spec == "chars" {
             resolvedSpec = spec
             return
