@@ -28,6 +28,8 @@ public struct StageStats: Sendable {
     public var recordsIn = 0
     public var recordsOut = 0
     public var dropped: [String: Int] = [:]
+    /// Kept records counted by kind (for example unanswerable questions kept on request).
+    public var noted: [String: Int] = [:]
     public var rejected = 0
     public var seconds = 0.0
 
@@ -44,6 +46,9 @@ public struct StageStats: Sendable {
         object.set("out", .number(Double(recordsOut)))
         object.set("dropped", .object(JSONObject(dropped.keys.sorted().map { ($0, .number(Double(dropped[$0]!))) })))
         object.set("rejected", .number(Double(rejected)))
+        if !noted.isEmpty {
+            object.set("noted", .object(JSONObject(noted.keys.sorted().map { ($0, .number(Double(noted[$0]!))) })))
+        }
         if withSeconds { object.set("seconds", .number((seconds * 1000).rounded() / 1000)) }
         return .object(object)
     }
@@ -132,6 +137,7 @@ public struct Runner {
             var stage = StageStats(stage: "ingest", input: input.id)
             stage.recordsIn = result.samples.count + result.documents.count + result.rejects.count + result.skipped.values.reduce(0, +)
             stage.dropped = result.skipped
+            stage.noted = result.noted
             stage.rejected = result.rejects.count
             rejects.append(contentsOf: result.rejects)
             for sample in result.samples {

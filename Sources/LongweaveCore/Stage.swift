@@ -137,6 +137,8 @@ public struct IngestResult: Sendable {
     public var rejects: [Reject] = []
     /// Records skipped on purpose (redirects, other namespaces), by reason.
     public var skipped: [String: Int] = [:]
+    /// Records kept but worth counting (unanswerable questions kept on request), by kind.
+    public var noted: [String: Int] = [:]
 
     public init() {}
 }

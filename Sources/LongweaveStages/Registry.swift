@@ -10,5 +10,8 @@ extension Registry {
         formats: [
             HotpotQAFormat.self,
             ParagraphsFormat.self,
+            SQuADFormat.self,
+            CMRC2018Format.self,
+            LongBenchFormat.self,
         ])
 }

@@ -108,3 +108,77 @@ func makeSpec(inputs: [(id: String, path: String, format: String)], language: St
         #expect(result.documents[0].text == reference["Demon Dice"]!.joined())
     }
 }
+
+@Suite struct QAFormatTests {
+    @Test func squadV2CountsAnswerableAndUnanswerable() throws {
+        let path = TestPaths.data("squad/squad_v2.0_dev_first5articles.json")
+        let spec = try makeSpec(inputs: [("squad", path, "squad")])
+        let skipped = try SQuADFormat.read(spec.inputs[0], pipeline: spec)
+        #expect(skipped.samples.count == 705)
+        #expect(skipped.skipped == ["unanswerable": 702])
+        #expect(skipped.rejects.isEmpty)
+        let first = skipped.samples[0]
+        #expect(first.answers == ["France"])
+        #expect(first.documents.count == 1 && first.documents[0].evidence && first.documents[0].title == "Normans")
+        #expect(first.documents[0].text.contains(first.answers[0]))
+
+        var keep = spec.inputs[0]
+        keep.options = ConfigMapping([("dataset", .string("squad")), ("unanswerable", .string("keep"))])
+        let kept = try SQuADFormat.read(keep, pipeline: spec)
+        #expect(kept.samples.count == 1407)
+        #expect(kept.noted == ["unanswerable kept": 702])
+        #expect(kept.samples.filter { $0.meta["unanswerable"] == .bool(true) }.allSatisfy { $0.answers.isEmpty })
+    }
+
+    @Test func cmrcNativeAndSquadStyleAgree() throws {
+        let native = try makeSpec(inputs: [("cmrc", TestPaths.data("cmrc2018/cmrc2018_dev.json"), "cmrc2018")], language: "zh")
+        let a = try CMRC2018Format.read(native.inputs[0], pipeline: native)
+        #expect(a.samples.count == 3219)
+        #expect(Set(a.samples.compactMap { $0.meta["context_id"]?.stringValue }).count == 848)
+        #expect(a.rejects.isEmpty)
+        #expect(a.samples.allSatisfy { $0.language == "zh" && !$0.answers.isEmpty })
+        let squadStyle = try makeSpec(inputs: [("cmrc", TestPaths.data("cmrc2018/cmrc2018_dev_squad_style.json"), "squad")], language: "zh")
+        let b = try SQuADFormat.read(squadStyle.inputs[0], pipeline: squadStyle)
+        #expect(b.samples.count == 3219)
+        // The same queries by id (a handful of question texts differ in whitespace between the two releases).
+        #expect(a.samples.map(\.id) == b.samples.map(\.id))
+    }
+
+    @Test func longBenchPassagesAndBadLines() throws {
+        let spec = try makeSpec(inputs: [("lb", TestPaths.data("longbench/hotpotqa.jsonl"), "longbench")])
+        let result = try LongBenchFormat.read(spec.inputs[0], pipeline: spec)
+        #expect(result.samples.count == 13)
+        let reference = try String(contentsOfFile: TestPaths.data("longbench/hotpotqa.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        for (sample, record) in zip(result.samples, reference) {
+            let context = record["context"] as! String
+            #expect(sample.documents.count == context.components(separatedBy: "Passage ").count - 1)
+            #expect(sample.documents.allSatisfy { !$0.title.isEmpty && context.contains($0.text) })
+        }
+        #expect(result.samples[0].documents[0].title == "Nobody for Everybody")
+
+        let dureader = try makeSpec(inputs: [("du", TestPaths.data("longbench/dureader.jsonl"), "longbench")], language: "zh")
+        let du = try LongBenchFormat.read(dureader.inputs[0], pipeline: dureader)
+        #expect(du.samples[0].documents.count == 20)
+        #expect(du.samples[0].documents[0].title == "逆战体验服和测试服有区别吗_百度知道")
+        let single = try makeSpec(inputs: [("mf", TestPaths.data("longbench/multifieldqa_zh.jsonl"), "longbench")], language: "zh")
+        #expect(try LongBenchFormat.read(single.inputs[0], pipeline: single).samples.allSatisfy { $0.documents.count == 1 })
+
+        // A broken line, a record without `input`, and invalid UTF-8: rejected, the rest kept.
+        let dir = TestPaths.temporaryDirectory()
+        var lines = reference.prefix(3).map { try! JSONSerialization.data(withJSONObject: $0) }
+        lines.insert(Data("{\"_id\": \"x\", \"input\": ".utf8), at: 1)
+        var noInput = reference[3]
+        noInput.removeValue(forKey: "input")
+        lines.append(try JSONSerialization.data(withJSONObject: noInput))
+        lines.append(Data("{\"_id\":\"bad\",\"input\":\"".utf8) + Data([0xFF]) + Data("\",\"context\":\"c\",\"answers\":[]}".utf8))
+        try Data(lines.joined(separator: Data("\n".utf8))).write(to: URL(fileURLWithPath: dir + "/lb.jsonl"))
+        let bad = try makeSpec(inputs: [("bad", dir + "/lb.jsonl", "longbench")])
+        let out = try LongBenchFormat.read(bad.inputs[0], pipeline: bad)
+        #expect(out.samples.count == 3)
+        #expect(out.rejects.map(\.line) == [2, 5, 6])
+        #expect(out.rejects[0].reason.hasPrefix("malformed JSON"))
+        #expect(out.rejects[1].reason == "missing field: 'input'")
+        #expect(out.rejects[2].reason.contains("invalid UTF-8"))
+    }
+}
