@@ -58,8 +58,7 @@ private struct Scanner {
     }
 
     @inline(__always) func flags(_ i: Int) -> UInt8 {
-        let value = s[i]
-        return Int(value) < ScalarClasses.tableLimit ? classes.withUnsafeBufferPointer { $0[Int(value)] } : ScalarClasses.compute(value)
+        classes.withUnsafeBufferPointer { ScalarClasses.flags(s[i], in: $0) }
     }
     @inline(__always) func isLetter(_ i: Int) -> Bool { i < n && flags(i) & ScalarClasses.letter != 0 }
     @inline(__always) func isNumber(_ i: Int) -> Bool { i < n && flags(i) & ScalarClasses.number != 0 }

@@ -19,10 +19,11 @@ public enum ScalarClasses {
     /// Flags of the scalars below `tableLimit` (surrogates are 0).
     public static let table: [UInt8] = (0..<tableLimit).map { compute(UInt32($0)) }
 
-    /// Flags of any scalar value.
+    /// Flags of any scalar value, `table` being `ScalarClasses.table` held by the caller
+    /// (so hot loops skip the global's lazy-initialisation check).
     @inline(__always)
-    public static func flags(_ value: UInt32) -> UInt8 {
-        Int(value) < tableLimit ? table[Int(value)] : compute(value)
+    public static func flags(_ value: UInt32, in table: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        Int(value) < table.count ? table[Int(value)] : compute(value)
     }
 
     static func compute(_ value: UInt32) -> UInt8 {

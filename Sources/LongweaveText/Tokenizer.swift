@@ -74,7 +74,7 @@ public enum TokenizerFiles {
     /// A `.tiktoken` (or `.tiktoken.gz`) file of `base64 rank` lines.
     public static func tiktoken(path: String, encoding: String?) throws -> BPETokenizer {
         let fileName = String(path.split(separator: "/").last ?? "")
-        let name = encoding ?? ["cl100k_base", "o200k_base", "r50k_base", "p50k_base", "gpt2", "qwen"].first { fileName.contains($0) }
+        let name = encoding ?? Tokenizer.encodingNames.first { fileName.contains($0) }
         guard let name, let pattern = pattern(forEncoding: name) else {
             throw Tokenizer.LoadError("\(path): cannot tell the encoding from the file name; name it (gpt2, r50k_base, cl100k_base, o200k_base, qwen)")
         }

@@ -71,33 +71,28 @@ import LongweaveStages
         #expect(twice.contains { $0.message.contains("given twice") })
     }
 
-    @Test func stageChecksBeyondTypes() throws {
-        let dir = TestPaths.temporaryDirectory()
-        let found = try diagnostics("""
+    /// A pipeline over the real HotpotQA slice whose only stage is `stage`.
+    func hotpotPipeline(stage: String) -> String {
+        """
         version: 1
         name: x
         seed: 1
         inputs:
           - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
         stages:
-          - length_buckets: {levels: [16k, 16000], distractors: [dev]}
-        """)
-        _ = dir
+          - \(stage)
+        """
+    }
+
+    @Test func stageChecksBeyondTypes() throws {
+        let found = try diagnostics(hotpotPipeline(stage: "length_buckets: {levels: [16k, 16000], distractors: [dev]}"))
         #expect(found.count == 1)
         #expect(found[0].line == 7 && found[0].message.contains("level 16k is listed twice"))
 
         for (unit, message) in [("sentencepiece:x.model", "unit: expected words, chars, tiktoken:PATH or hf:PATH, found 'sentencepiece:x.model'"),
                                 ("tiktoken:raw/none.tiktoken", "raw/none.tiktoken does not exist"),
                                 ("words\", encoding: \"o200k_bsae", "encoding: expected one of gpt2, r50k_base, p50k_base, cl100k_base, o200k_base, qwen, found 'o200k_bsae' (did you mean 'o200k_base'?)")] {
-            let problems = try diagnostics("""
-            version: 1
-            name: x
-            seed: 1
-            inputs:
-              - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
-            stages:
-              - length_buckets: {levels: [16k], unit: "\(unit)"}
-            """)
+            let problems = try diagnostics(hotpotPipeline(stage: "length_buckets: {levels: [16k], unit: \"\(unit)\"}"))
             #expect(problems.count == 1)
             #expect(problems.first?.message.contains(message) == true, "\(problems)")
         }
