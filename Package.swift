@@ -24,6 +24,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CBzip2",
+            providers: [.apt(["libbz2-dev"])]
+        ),
+        .systemLibrary(
             name: "CLibXML2",
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
@@ -34,7 +38,7 @@ let package = Package(
         // Bytes in, bytes out: line reading, zstd, JSON.
         .target(
             name: "LongweaveIO",
-            dependencies: ["CZstd", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZstd", "CZlib", "CBzip2", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Text measures: word counts as Python's str.split(), characters, exact BPE tokenizers.
         .target(name: "LongweaveText", dependencies: ["LongweaveIO"]),

@@ -1,4 +1,5 @@
 #include "LibXMLShim.h"
+#include <libxml/HTMLparser.h>
 #include <libxml/xmlreader.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,21 @@ lw_xml_reader *lw_xml_reader_open_memory(const char *buffer, size_t length, cons
     return self;
 }
 
+lw_xml_reader *lw_xml_reader_open_io(lw_xml_read_callback read, void *context, const char *name) {
+    xmlSetExternalEntityLoader(lw_no_external_loader);
+    struct lw_xml_reader *self = calloc(1, sizeof *self);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->reader = xmlReaderForIO(read, NULL, context, name, NULL, XML_PARSE_NONET);
+    if (self->reader == NULL) {
+        free(self);
+        return NULL;
+    }
+    xmlTextReaderSetErrorHandler(self->reader, lw_record_error, self);
+    return self;
+}
+
 int lw_xml_reader_next(lw_xml_reader *self) {
     int status = xmlTextReaderRead(self->reader);
     if (status < 0 && self->error[0] == '\0') {
@@ -78,4 +94,72 @@ void lw_xml_reader_free(lw_xml_reader *self) {
     }
     xmlFreeTextReader(self->reader);
     free(self);
+}
+
+static void lw_html_attribute(xmlNodePtr node, const char *name, char *out, size_t size) {
+    xmlChar *value = xmlGetProp(node, (const xmlChar *)name);
+    if (value == NULL) {
+        return;
+    }
+    size_t used = strlen(out);
+    if (used + 1 < size) {
+        snprintf(out + used, size - used, "%s%s", used ? " " : "", (const char *)value);
+    }
+    xmlFree(value);
+}
+
+/* Iterative so that a deeply nested page cannot exhaust the stack. */
+static void lw_html_visit(xmlNodePtr root, lw_html_callback callback, void *context) {
+    char attributes[1024];
+    xmlNodePtr node = root;
+    while (node != NULL) {
+        int descend = 0;
+        if (node->type == XML_ELEMENT_NODE) {
+            attributes[0] = '\0';
+            lw_html_attribute(node, "class", attributes, sizeof attributes);
+            lw_html_attribute(node, "id", attributes, sizeof attributes);
+            lw_html_attribute(node, "role", attributes, sizeof attributes);
+            callback(context, LW_HTML_START, (const char *)node->name, NULL, attributes);
+            descend = node->children != NULL;
+            if (!descend) {
+                callback(context, LW_HTML_END, (const char *)node->name, NULL, NULL);
+            }
+        } else if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
+            if (node->content != NULL) {
+                callback(context, LW_HTML_TEXT, NULL, (const char *)node->content, NULL);
+            }
+        }
+        if (descend) {
+            node = node->children;
+            continue;
+        }
+        while (node != NULL && node != root && node->next == NULL) {
+            node = node->parent;
+            if (node != NULL && node->type == XML_ELEMENT_NODE) {
+                callback(context, LW_HTML_END, (const char *)node->name, NULL, NULL);
+            }
+        }
+        if (node == NULL || node == root) {
+            break;
+        }
+        node = node->next;
+    }
+}
+
+int lw_html_walk(const char *buffer, size_t length, const char *name, lw_html_callback callback, void *context) {
+    if (length > (size_t)0x7fffffff) {
+        return -1;
+    }
+    xmlSetExternalEntityLoader(lw_no_external_loader);
+    htmlDocPtr document = htmlReadMemory(buffer, (int)length, name, NULL,
+                                         HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+    if (document == NULL) {
+        return -1;
+    }
+    xmlNodePtr root = xmlDocGetRootElement(document);
+    if (root != NULL) {
+        lw_html_visit(root, callback, context);
+    }
+    xmlFreeDoc(document);
+    return 0;
 }

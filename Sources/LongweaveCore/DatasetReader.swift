@@ -40,7 +40,7 @@ public enum DatasetReader {
             var bytes = 0
             var lines = 0
             do {
-                try ZstdDecompressor().decompressFile(full) { chunk in
+                try InputFile.forEachChunk(full) { chunk in
                     bytes += chunk.count
                     for byte in chunk where byte == 0x0A { lines += 1 }
                 }
@@ -91,7 +91,7 @@ public enum DatasetReader {
         for shard in try shards(at: path) where remaining > 0 {
             if limit == nil {
                 // Whole shards: pass decompressed chunks straight through.
-                try ZstdDecompressor().decompressFile(shard) { chunk in try output.write(chunk) }
+                try InputFile.forEachChunk(shard) { chunk in try output.write(chunk) }
                 continue
             }
             struct Done: Error {}

@@ -56,29 +56,16 @@ public struct LineSplitter {
     }
 }
 
-/// Reads a file line by line in 1 MiB chunks. Files ending in `.zst` are decompressed.
+/// Reads a file line by line in 1 MiB chunks; `.zst`, `.gz` and `.bz2` files are decompressed.
 public enum LineReader {
-    public static let chunkSize = 1 << 20
-
     /// Calls `body(line, lineNumber)` for every line of `path`.
     public static func forEachLine(
         in path: String, maxLineBytes: Int = 1 << 30,
         _ body: (UnsafeRawBufferPointer, Int) throws -> Void
     ) throws {
         var splitter = LineSplitter(maxLineBytes: maxLineBytes)
-        if path.hasSuffix(".zst") {
-            try ZstdDecompressor().decompressFile(path) { chunk in
-                try splitter.feed(chunk, path: path, body)
-            }
-        } else {
-            let file = try FileDescriptor(readingFrom: path)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                let n = try file.read(into: buffer)
-                if n == 0 { break }
-                try splitter.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: path, body)
-            }
+        try InputFile.forEachChunk(path) { chunk in
+            try splitter.feed(chunk, path: path, body)
         }
         try splitter.finish(body)
     }

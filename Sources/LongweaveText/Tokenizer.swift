@@ -78,8 +78,7 @@ public enum TokenizerFiles {
         guard let name, let pattern = pattern(forEncoding: name) else {
             throw Tokenizer.LoadError("\(path): cannot tell the encoding from the file name; name it (gpt2, r50k_base, cl100k_base, o200k_base, qwen)")
         }
-        var bytes = try FileSystem.readAll(path)
-        if path.hasSuffix(".gz") { bytes = try Gzip.decompress(bytes, path: path) }
+        let bytes = try InputFile.readAll(path)
         var ranks = ByteSequenceTable(expectedCount: 210_000)
         var lineNumber = 0
         for line in bytes.split(separator: 0x0A) {

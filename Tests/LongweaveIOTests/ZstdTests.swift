@@ -14,7 +14,7 @@ import LongweaveTestSupport
 
     func decompressFile(_ path: String) throws -> [UInt8] {
         var out: [UInt8] = []
-        try ZstdDecompressor().decompressFile(path) { out.append(contentsOf: $0) }
+        try InputFile.forEachChunk(path) { out.append(contentsOf: $0) }
         return out
     }
 
@@ -77,7 +77,7 @@ import LongweaveTestSupport
             let (sha, size) = try Digest.sha256Hex(ofFile: path)
             #expect(sha == shard.sha256)
             #expect(size == shard.compressedBytes)
-            try ZstdDecompressor().decompressFile(path) { joined.append(contentsOf: $0) }
+            try InputFile.forEachChunk(path) { joined.append(contentsOf: $0) }
         }
         #expect(joined == Array(all.joined()))
     }

@@ -21,6 +21,11 @@ enum {
  * Returns NULL when libxml2 cannot allocate a reader. */
 lw_xml_reader *lw_xml_reader_open_memory(const char *buffer, size_t length, const char *name);
 
+/* Pulls bytes from `read` (which returns the count, 0 at the end, -1 on error), so that a
+ * dump of any size is parsed in bounded memory. `context` must outlive the reader. */
+typedef int (*lw_xml_read_callback)(void *context, char *buffer, int length);
+lw_xml_reader *lw_xml_reader_open_io(lw_xml_read_callback read, void *context, const char *name);
+
 /* Advances to the next node: 1 a node, 0 end of document, -1 error (see lw_xml_reader_error). */
 int lw_xml_reader_next(lw_xml_reader *reader);
 
@@ -36,5 +41,18 @@ int lw_xml_reader_line(lw_xml_reader *reader);
 const char *lw_xml_reader_error(lw_xml_reader *reader);
 
 void lw_xml_reader_free(lw_xml_reader *reader);
+
+/* HTML pages: libxml2's forgiving HTML parser builds the tree (no network, no external
+ * entities), and the walk reports it in document order. */
+enum {
+    LW_HTML_START = 1,
+    LW_HTML_TEXT = 2,
+    LW_HTML_END = 3,
+};
+/* For LW_HTML_START and LW_HTML_END: `name` is the lower-case tag name and `attributes`
+ * the element's class, id and role joined by spaces (START only). For LW_HTML_TEXT: `text`. */
+typedef void (*lw_html_callback)(void *context, int kind, const char *name, const char *text, const char *attributes);
+/* Returns 0, or -1 when the bytes cannot be parsed at all. */
+int lw_html_walk(const char *buffer, size_t length, const char *name, lw_html_callback callback, void *context);
 
 #endif
