@@ -42,6 +42,8 @@ let package = Package(
         ),
         // Text measures: word counts as Python's str.split(), characters, exact BPE tokenizers.
         .target(name: "LongweaveText", dependencies: ["LongweaveIO"]),
+        // Markup: streaming XML, HTML trees, wikitext and main-text extraction.
+        .target(name: "LongweaveMarkup", dependencies: ["LibXMLShim", "LongweaveIO", "LongweaveText"]),
         // Records, pipeline spec, stage protocol, runner, manifests.
         .target(
             name: "LongweaveCore",
@@ -51,7 +53,7 @@ let package = Package(
             ]
         ),
         // Every stage and ingest format, and the registry that names them.
-        .target(name: "LongweaveStages", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
+        .target(name: "LongweaveStages", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup"]),
         .executableTarget(
             name: "longweave",
             dependencies: [
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "LibXMLShimTests", dependencies: ["LibXMLShim"]),
         .testTarget(name: "LongweaveIOTests", dependencies: ["LongweaveIO", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveTextTests", dependencies: ["LongweaveText", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveMarkupTests", dependencies: ["LongweaveMarkup", "LongweaveIO", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveCoreTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveStages", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveCLITests", dependencies: ["LongweaveIO", "LongweaveTestSupport", "longweave"]),

@@ -21,11 +21,24 @@ public enum Manifest {
 
         var inputs: [JSONValue] = []
         for input in spec.inputs {
-            let (hex, bytes) = try Digest.sha256Hex(ofFile: input.resolvedPath)
-            inputs.append(.object(JSONObject([
-                ("id", .string(input.id)), ("path", .string(input.path)), ("format", .string(input.format)),
-                ("bytes", .number(Double(bytes))), ("sha256", .string(hex)),
-            ])))
+            var entry = JSONObject([("id", .string(input.id)), ("path", .string(input.path)), ("format", .string(input.format))])
+            if FileSystem.isDirectory(input.resolvedPath) {
+                // A folder input lists each file it holds, in name order.
+                var files: [JSONValue] = []
+                var total = 0
+                for name in try FileSystem.list(input.resolvedPath) where !name.hasPrefix(".") && !FileSystem.isDirectory(input.resolvedPath + "/" + name) {
+                    let (hex, bytes) = try Digest.sha256Hex(ofFile: input.resolvedPath + "/" + name)
+                    total += bytes
+                    files.append(.object(JSONObject([("name", .string(name)), ("bytes", .number(Double(bytes))), ("sha256", .string(hex))])))
+                }
+                entry.set("bytes", .number(Double(total)))
+                entry.set("files", .array(files))
+            } else {
+                let (hex, bytes) = try Digest.sha256Hex(ofFile: input.resolvedPath)
+                entry.set("bytes", .number(Double(bytes)))
+                entry.set("sha256", .string(hex))
+            }
+            inputs.append(.object(entry))
         }
         manifest.set("inputs", .array(inputs))
 

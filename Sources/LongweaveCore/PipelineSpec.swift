@@ -209,7 +209,7 @@ public enum PipelineLoader {
             guard let mapping = validator.mapping(filtered, specs: specs, context: "input", at: item), let format else { continue }
             let path = mapping.string("path")
             let resolved = path.hasPrefix("/") ? path : root + "/" + path
-            if !FileSystem.exists(resolved) || FileSystem.isDirectory(resolved) {
+            if !FileSystem.exists(resolved) || (FileSystem.isDirectory(resolved) && !format.descriptor.readsFolders) {
                 validator.report(pairs.first { $0.0.string == "path" }?.1,
                                  "input '\(mapping.string("id"))': missing input file \(resolved)" + (path.hasPrefix("raw/") ? " (run `make raw` to fetch raw sources)" : ""))
                 continue

@@ -30,6 +30,8 @@ public struct StageStats: Sendable {
     public var dropped: [String: Int] = [:]
     /// Kept records counted by kind (for example unanswerable questions kept on request).
     public var noted: [String: Int] = [:]
+    /// Documents removed inside samples and from documents-only inputs, by reason.
+    public var documentsRemoved: [String: Int] = [:]
     public var rejected = 0
     public var seconds = 0.0
 
@@ -48,6 +50,9 @@ public struct StageStats: Sendable {
         object.set("rejected", .number(Double(rejected)))
         if !noted.isEmpty {
             object.set("noted", .object(JSONObject(noted.keys.sorted().map { ($0, .number(Double(noted[$0]!))) })))
+        }
+        if !documentsRemoved.isEmpty {
+            object.set("documents_removed", .object(JSONObject(documentsRemoved.keys.sorted().map { ($0, .number(Double(documentsRemoved[$0]!))) })))
         }
         if withSeconds { object.set("seconds", .number((seconds * 1000).rounded() / 1000)) }
         return .object(object)
@@ -134,6 +139,9 @@ public struct Runner {
             } catch {
                 throw RunError("\(input.path): \(error)", isInputProblem: true)
             }
+            if let mismatch = result.formatMismatch(format: input.format) {
+                throw RunError("\(input.path): \(mismatch)", isInputProblem: true)
+            }
             var stage = StageStats(stage: "ingest", input: input.id)
             stage.recordsIn = result.samples.count + result.documents.count + result.rejects.count + result.skipped.values.reduce(0, +)
             stage.dropped = result.skipped
@@ -184,6 +192,12 @@ public struct Runner {
                 assembling = (stageSpec, stageValue)
                 continue
             }
+            if let documentStage = instance.documentPoolStage, !documentInputs.isEmpty {
+                let ids = spec.inputs.map(\.id).filter { documentInputs[$0] != nil }
+                let (kept, removed) = documentStage.process(documentInputs: ids.map { ($0, documentInputs[$0]!) })
+                for (id, documents) in zip(ids, kept) { documentInputs[id] = documents }
+                stage.documentsRemoved.merge(removed, uniquingKeysWith: +)
+            }
             stage.recordsOut = pool.count
             stage.seconds = seconds(since: clock)
             stats.append(stage)
@@ -219,6 +233,22 @@ public struct Runner {
                 return .written(length: 0)
             }
             streamStats = written
+            // Documents-only inputs (corpora) are written too, so that a pipeline can clean one.
+            let documents = spec.inputs.compactMap { input in documentInputs[input.id].map { (input.id, $0) } }
+                .flatMap { id, documents in documents.map { (id, $0) } }
+            if !documents.isEmpty {
+                let ids = documents.indices.map { "\(documents[$0].0):\($0)" }
+                let (writtenDocuments, _) = try writeStreams([OutputStream(name: "documents", level: 0)], ids: ids, stageName: "write") { index, _, _, json in
+                    let (input, document) = documents[index]
+                    json.beginObject()
+                    json.key("input"); json.string(input)
+                    json.key("title"); json.string(document.title)
+                    json.key("text"); json.string(document.text)
+                    json.endObject()
+                    return .written(length: 0)
+                }
+                streamStats += writtenDocuments
+            }
         }
 
         try writeRejects(rejects, to: directory + "/rejects.jsonl")
@@ -248,7 +278,7 @@ public struct Runner {
 
     /// Applies a streaming stage to every sample over all threads; order is kept.
     private func runStreaming(_ stage: any StreamingStage, name: String, pool: [Sample], stats: inout StageStats, rejects: inout [Reject]) -> [Sample] {
-        let results = UnsafeSlots<(Sample, StageVerdict)>(count: pool.count)
+        let results = UnsafeSlots<(Sample, StageVerdict, [String: Int])>(count: pool.count)
         let next = Atomic<Int>(0)
         let chunk = 64
         let seed = spec.seed
@@ -259,15 +289,17 @@ public struct Runner {
                 for i in start..<min(start + chunk, pool.count) {
                     var sample = pool[i]
                     var random = SeededRandom(seed: seed, stage: name, key: sample.id)
-                    let verdict = stage.process(&sample, random: &random)
-                    results.set(i, (sample, verdict))
+                    var removed: [String: Int] = [:]
+                    let verdict = stage.process(&sample, random: &random, removed: &removed)
+                    results.set(i, (sample, verdict, removed))
                 }
             }
         }
         var kept: [Sample] = []
         kept.reserveCapacity(pool.count)
         for i in 0..<pool.count {
-            let (sample, verdict) = results.take(i)
+            let (sample, verdict, removed) = results.take(i)
+            stats.documentsRemoved.merge(removed, uniquingKeysWith: +)
             if verdict == .keep {
                 kept.append(sample)
             } else {

@@ -48,6 +48,21 @@ public enum StageVerdict: Sendable, Equatable {
 /// A stage that transforms one sample at a time.
 public protocol StreamingStage: Sendable {
     func process(_ sample: inout Sample, random: inout SeededRandom) -> StageVerdict
+    /// The same, counting what the stage removed inside the sample (documents, by reason).
+    func process(_ sample: inout Sample, random: inout SeededRandom, removed: inout [String: Int]) -> StageVerdict
+}
+
+extension StreamingStage {
+    public func process(_ sample: inout Sample, random: inout SeededRandom, removed: inout [String: Int]) -> StageVerdict {
+        process(&sample, random: &random)
+    }
+}
+
+/// A stage that also works on the documents-only inputs (distractor pools, corpora).
+public protocol DocumentPoolStage: Sendable {
+    /// Gets every documents-only input in pipeline order; returns the documents kept of each,
+    /// and the removed ones counted by reason.
+    func process(documentInputs: [(id: String, documents: [Document])]) -> (kept: [[Document]], removed: [String: Int])
 }
 
 /// A stage that needs the whole pool.
@@ -121,12 +136,15 @@ public struct FormatDescriptor: Sendable {
     public var summary: String
     public var product: IngestProduct
     public var parameters: [ParameterSpec]
+    /// Whether `path` may name a folder (its files are read in name order).
+    public var readsFolders: Bool
 
-    public init(name: String, summary: String, product: IngestProduct, parameters: [ParameterSpec] = []) {
+    public init(name: String, summary: String, product: IngestProduct, parameters: [ParameterSpec] = [], readsFolders: Bool = false) {
         self.name = name
         self.summary = summary
         self.product = product
         self.parameters = parameters
+        self.readsFolders = readsFolders
     }
 }
 
@@ -141,6 +159,15 @@ public struct IngestResult: Sendable {
     public var noted: [String: Int] = [:]
 
     public init() {}
+
+    /// When nothing was read and every record was rejected for a missing or mistyped field,
+    /// the file is not in the declared format: says so with the first record's problem.
+    public func formatMismatch(format: String) -> String? {
+        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, let first = rejects.first,
+              rejects.allSatisfy({ $0.reason.hasPrefix("missing field") || $0.reason.hasPrefix("wrong type") })
+        else { return nil }
+        return "not a \(format) file: record \(first.record + 1) (line \(first.line)): \(first.reason)"
+    }
 }
 
 /// An ingest format: reads one input file.
@@ -162,4 +189,15 @@ public struct Registry: Sendable {
     /// Names sorted, for listings and suggestions.
     public var stageNames: [String] { stages.keys.sorted() }
     public var formatNames: [String] { formats.keys.sorted() }
+}
+
+extension StageInstance {
+    /// The stage's work on documents-only inputs, when it has any.
+    public var documentPoolStage: (any DocumentPoolStage)? {
+        switch self {
+        case .streaming(let stage): stage as? any DocumentPoolStage
+        case .pooled(let stage): stage as? any DocumentPoolStage
+        case .assembling: nil
+        }
+    }
 }

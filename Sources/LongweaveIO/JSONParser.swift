@@ -23,7 +23,7 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
 extension JSONValue {
     /// Parses a whole JSON file; a syntax error names the file, line and column.
     public static func parse(file path: String) throws -> JSONValue {
-        let bytes = try FileSystem.readAll(path)
+        let bytes = try InputFile.readAll(path)
         return try bytes.withUnsafeBytes { raw in
             var parser = JSONParser(bytes: raw)
             do {

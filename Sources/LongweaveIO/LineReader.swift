@@ -6,12 +6,25 @@ import Glibc
 /// A line longer than `maxLineBytes` is an error rather than unbounded memory.
 public struct LineSplitter {
     public let maxLineBytes: Int
+    /// Called with the number of a line longer than `maxLineBytes`, which is then skipped;
+    /// when nil such a line is an error.
+    private let onOverlong: ((Int) throws -> Void)?
+    private var skipping = false
     private var pending: [UInt8] = []
     /// 1-based number of the next line to be delivered.
     public private(set) var lineNumber = 1
 
-    public init(maxLineBytes: Int = 1 << 30) {
+    public init(maxLineBytes: Int = 1 << 30, onOverlong: ((Int) throws -> Void)? = nil) {
         self.maxLineBytes = maxLineBytes
+        self.onOverlong = onOverlong
+    }
+
+    /// An over-long line: skipped (reported once) or an error.
+    private mutating func overlong(_ path: String) throws {
+        guard let onOverlong else { throw tooLong(path) }
+        if !skipping { try onOverlong(lineNumber) }
+        skipping = true
+        pending.removeAll()
     }
 
     /// Feeds a chunk; calls `body(line, lineNumber)` for each complete line.
@@ -23,19 +36,31 @@ public struct LineSplitter {
         var start = 0
         while start < chunk.count {
             guard let hit = memchr(base + start, 0x0A, chunk.count - start) else {
-                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start...]))
-                if pending.count > maxLineBytes { throw tooLong(path) }
+                if !skipping {
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start...]))
+                    if pending.count > maxLineBytes { try overlong(path) }
+                }
                 return
             }
             let end = UnsafeRawPointer(hit) - base
-            if pending.isEmpty {
-                if end - start > maxLineBytes { throw tooLong(path) }
-                try body(UnsafeRawBufferPointer(rebasing: chunk[start..<end]), lineNumber)
+            if skipping {
+                skipping = false
+            } else if pending.isEmpty {
+                if end - start > maxLineBytes {
+                    try overlong(path)
+                    skipping = false
+                } else {
+                    try body(UnsafeRawBufferPointer(rebasing: chunk[start..<end]), lineNumber)
+                }
             } else {
                 pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<end]))
-                if pending.count > maxLineBytes { throw tooLong(path) }
-                try pending.withUnsafeBytes { try body($0, lineNumber) }
-                pending.removeAll(keepingCapacity: true)
+                if pending.count > maxLineBytes {
+                    try overlong(path)
+                    skipping = false
+                } else {
+                    try pending.withUnsafeBytes { try body($0, lineNumber) }
+                }
+                pending.removeAll(keepingCapacity: pending.capacity <= 1 << 24)
             }
             lineNumber += 1
             start = end + 1
@@ -44,7 +69,7 @@ public struct LineSplitter {
 
     /// Delivers a last line that had no trailing newline.
     public mutating func finish(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
-        if !pending.isEmpty {
+        if !pending.isEmpty && !skipping {
             try pending.withUnsafeBytes { try body($0, lineNumber) }
             pending.removeAll()
             lineNumber += 1
@@ -59,11 +84,12 @@ public struct LineSplitter {
 /// Reads a file line by line in 1 MiB chunks; `.zst`, `.gz` and `.bz2` files are decompressed.
 public enum LineReader {
     /// Calls `body(line, lineNumber)` for every line of `path`.
+    /// A line longer than `maxLineBytes` goes to `onOverlong` and is skipped; without it, it is an error.
     public static func forEachLine(
-        in path: String, maxLineBytes: Int = 1 << 30,
+        in path: String, maxLineBytes: Int = 1 << 30, onOverlong: ((Int) throws -> Void)? = nil,
         _ body: (UnsafeRawBufferPointer, Int) throws -> Void
     ) throws {
-        var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes, onOverlong: onOverlong)
         try InputFile.forEachChunk(path) { chunk in
             try splitter.feed(chunk, path: path, body)
         }

@@ -5,6 +5,7 @@ extension Registry {
     /// file (or folder) plus one line here.
     public static let standard = Registry(
         stages: [
+            CleanStage.self,
             LengthBucketsStage.self,
         ],
         formats: [
@@ -13,5 +14,11 @@ extension Registry {
             SQuADFormat.self,
             CMRC2018Format.self,
             LongBenchFormat.self,
+            DuReaderFormat.self,
+            LooGLEFormat.self,
+            MediaWikiFormat.self,
+            HTMLFormat.self,
+            TextFormat.self,
+            JSONLinesFormat.self,
         ])
 }

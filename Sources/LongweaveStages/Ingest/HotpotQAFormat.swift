@@ -1,7 +1,8 @@
 import LongweaveCore
 import LongweaveIO
 
-/// HotpotQA's original JSON: a list of `{_id, question, answer, supporting_facts, context, type, level}`.
+/// HotpotQA's original JSON: a list of `{_id, question, answer, supporting_facts, context, type, level}`;
+/// `context` and `supporting_facts` may also be Python-literal strings of the same lists.
 /// One sample per question; its paragraphs are the documents, those named in
 /// `supporting_facts` marked as evidence.
 public enum HotpotQAFormat: IngestFormat {
@@ -37,14 +38,14 @@ public enum HotpotQAFormat: IngestFormat {
         let question = try value.requiredString("question")
         let answer = try value.requiredString("answer")
         var supportingTitles: [String] = []
-        for (i, fact) in try value.requiredArray("supporting_facts").enumerated() {
+        for (i, fact) in try value.requiredArrayOrLiteral("supporting_facts").enumerated() {
             guard let pair = fact.arrayValue, pair.count == 2, let title = pair[0].stringValue, pair[1].numberValue != nil else {
                 throw FieldError(reason: "wrong type: supporting_facts[\(i)] is not [title, sentence index]")
             }
             if !supportingTitles.contains(title) { supportingTitles.append(title) }
         }
         var documents: [Document] = []
-        for (i, paragraph) in try value.requiredArray("context").enumerated() {
+        for (i, paragraph) in try value.requiredArrayOrLiteral("context").enumerated() {
             guard let pair = paragraph.arrayValue, pair.count == 2, let title = pair[0].stringValue, let sentences = pair[1].arrayValue else {
                 throw FieldError(reason: "wrong type: context[\(i)] is not [title, [sentences]]")
             }

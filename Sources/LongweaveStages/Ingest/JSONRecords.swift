@@ -20,7 +20,7 @@ enum JSONRecords {
         _ input: InputSpec, stage: String, into result: inout IngestResult,
         convert: (Located, inout IngestResult) -> Void
     ) throws {
-        let bytes = try FileSystem.readAll(input.resolvedPath)
+        let bytes = try InputFile.readAll(input.resolvedPath)
         try bytes.withUnsafeBytes { raw in
             var parser = JSONParser(bytes: raw)
             var lineCounter = LineCounter(bytes: raw)
@@ -43,6 +43,46 @@ enum JSONRecords {
                 result.rejects.append(Reject(file: input.path, line: line, record: record, stage: stage,
                                              reason: "malformed JSON: \(error.message) at line \(line), column \(column); the rest of the file cannot be read"))
             }
+        }
+    }
+}
+
+/// Reads JSON Lines (decompressing `.zst`, `.gz`, `.bz2`), one record per line: malformed
+/// lines and lines past `max_line_bytes` are rejects, and reading goes on where it can.
+enum JSONLines {
+    /// The key every JSON-lines format takes.
+    static let maxLineBytesParameter = ParameterSpec("max_line_bytes", .byteSize, default: .int(64 << 20),
+                                                     doc: "a longer line is rejected and skipped, memory stays bounded")
+
+    static func read(
+        _ input: InputSpec, stage: String, into result: inout IngestResult,
+        convert: (JSONRecords.Located, inout IngestResult) -> Void
+    ) throws {
+        var record = 0
+        let limit = input.options.int("max_line_bytes")
+        // An over-long line is a reject; reading goes on after it without holding it.
+        var overlong: [(line: Int, record: Int)] = []
+        try LineReader.forEachLine(in: input.resolvedPath, maxLineBytes: limit, onOverlong: { number in
+            overlong.append((number, record))
+            record += 1
+        }) { line, number in
+            defer { record += 1 }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                record -= 1
+                return
+            }
+            var parser = JSONParser(bytes: line)
+            do {
+                let value = try parser.parseDocument()
+                convert(JSONRecords.Located(value: value, key: nil, line: number, record: record), &result)
+            } catch let error as JSONSyntaxError {
+                result.rejects.append(Reject(file: input.path, line: number, record: record, stage: stage,
+                                             reason: "malformed JSON: \(error.message) at byte \(error.offset + 1)"))
+            }
+        }
+        for (line, record) in overlong {
+            result.rejects.append(Reject(file: input.path, line: line, record: record, stage: stage,
+                                         reason: "line too long: more than \(limit) bytes (max_line_bytes); skipped"))
         }
     }
 }
@@ -80,6 +120,17 @@ extension JSONValue {
         guard let value = self[key] else { throw FieldError(reason: "missing field: '\(key)'") }
         guard case .string(let s) = value else { throw FieldError(reason: "wrong type: field '\(key)' is \(value.typeName), expected string") }
         return s
+    }
+
+    /// A field that may also hold a Python-literal string of the same structure (some
+    /// redistributions of HotpotQA and LooGLE store lists that way).
+    func requiredArrayOrLiteral(_ key: String) throws(FieldError) -> [JSONValue] {
+        guard case .string(let literal) = self[key] else { return try requiredArray(key) }
+        var parser = PythonLiteralParser(literal)
+        let parsed: JSONValue
+        do { parsed = try parser.parse() } catch { throw FieldError(reason: "malformed Python literal in '\(key)': \(error)") }
+        guard case .array(let a) = parsed else { throw FieldError(reason: "wrong type: field '\(key)' holds a \(parsed.typeName) literal, expected a list") }
+        return a
     }
 
     func requiredArray(_ key: String) throws(FieldError) -> [JSONValue] {

@@ -11,45 +11,28 @@ public enum LongBenchFormat: IngestFormat {
         name: "longbench",
         summary: "LongBench JSONL (input, context, answers, _id): one sample per record, context split at Passage N: / 段落N / 文章N",
         product: .samples,
-        parameters: [
-            ParameterSpec("max_line_bytes", .byteSize, default: .int(256 << 20), doc: "a longer line is rejected, memory stays bounded"),
-        ])
+        parameters: [JSONLines.maxLineBytesParameter])
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
         let stage = "ingest:\(input.id)"
-        var record = 0
-        do {
-            try LineReader.forEachLine(in: input.resolvedPath, maxLineBytes: input.options.int("max_line_bytes")) { line, number in
-                defer { record += 1 }
-                var parser = JSONParser(bytes: line)
-                let value: JSONValue
-                do {
-                    value = try parser.parseDocument()
-                } catch let error as JSONSyntaxError {
-                    result.rejects.append(Reject(file: input.path, line: number, record: record, stage: stage,
-                                                 reason: "malformed JSON: \(error.message) at byte \(error.offset + 1)"))
-                    return
-                }
-                do throws(FieldError) {
-                    let id = try value.requiredString("_id")
-                    let question = try value.requiredString("input")
-                    let context = try value.requiredString("context")
-                    let answers = try value.requiredArray("answers").compactMap(\.stringValue)
-                    let dataset = value["dataset"]?.stringValue ?? "longbench"
-                    let language = value["language"]?.stringValue ?? pipeline.language
-                    let meta = JSONObject([("source", .source(file: input.path, line: number, record: record)),
-                                           ("longbench_length", value["length"] ?? .null)])
-                    result.samples.append(Sample(id: id, dataset: dataset, language: language, question: question, answers: answers,
-                                                 documents: passages(context), meta: meta))
-                } catch {
-                    result.rejects.append(Reject(file: input.path, line: number, record: record, stage: stage, reason: error.reason,
-                                                 id: value["_id"]?.stringValue))
-                }
+        try JSONLines.read(input, stage: stage, into: &result) { located, result in
+            let value = located.value
+            do throws(FieldError) {
+                let id = try value.requiredString("_id")
+                let question = try value.requiredString("input")
+                let context = try value.requiredString("context")
+                let answers = try value.requiredArray("answers").compactMap(\.stringValue)
+                let dataset = value["dataset"]?.stringValue ?? "longbench"
+                let language = value["language"]?.stringValue ?? pipeline.language
+                let meta = JSONObject([("source", .source(file: input.path, line: located.line, record: located.record)),
+                                       ("longbench_length", value["length"] ?? .null)])
+                result.samples.append(Sample(id: id, dataset: dataset, language: language, question: question, answers: answers,
+                                             documents: passages(context), meta: meta))
+            } catch {
+                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage, reason: error.reason,
+                                             id: value["_id"]?.stringValue))
             }
-        } catch let error as IOError where error.message.contains("longer than") {
-            result.rejects.append(Reject(file: input.path, line: 0, record: record, stage: stage,
-                                         reason: "line too long: \(error.message); the rest of the file cannot be read"))
         }
         return result
     }

@@ -1,0 +1,128 @@
+import Dispatch
+import LongweaveCore
+import LongweaveIO
+import LongweaveMarkup
+
+/// A MediaWiki XML export (`pages-articles*.xml`, plain or `.bz2`/`.gz`/`.zst`, multistream
+/// included), read as a stream: one document per article in namespace 0, its wikitext turned
+/// into plain text; redirects and other namespaces are skipped and counted.
+public enum MediaWikiFormat: IngestFormat {
+    public static let descriptor = FormatDescriptor(
+        name: "mediawiki",
+        summary: "MediaWiki XML export (.xml, .bz2, multistream): one document per namespace-0 article, markup removed",
+        product: .documents,
+        parameters: [
+            ParameterSpec("max_page_bytes", .byteSize, default: .int(64 << 20), doc: "a page with more wikitext is rejected, memory stays bounded"),
+        ])
+
+    /// A page as read, before its markup is removed.
+    struct RawPage {
+        var title = ""
+        var namespace = ""
+        var redirect = false
+        var text: [UInt8] = []
+        var line = 0
+        var record = 0
+        var tooLarge = false
+    }
+
+    public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
+        var result = IngestResult()
+        let stage = "ingest:\(input.id)"
+        let limit = input.options.int("max_page_bytes")
+        let reader = try XMLPullReader(source: try InputFile.open(input.resolvedPath))
+        enum Field { case none, title, namespace, text }
+        var field = Field.none
+        var page = RawPage()
+        var inPage = false
+        var record = 0
+        // Pages are stripped in batches over all cores; output order is the dump's.
+        var batch: [RawPage] = []
+        var batchBytes = 0
+        func flush() {
+            result.documents.append(contentsOf: strip(batch))
+            batch.removeAll(keepingCapacity: true)
+            batchBytes = 0
+        }
+        do {
+            while try reader.next() {
+                switch reader.nodeType {
+                case .element:
+                    if reader.nameIs("page") {
+                        page = RawPage(line: reader.line, record: record)
+                        inPage = true
+                    } else if inPage {
+                        if reader.nameIs("title") { field = .title }
+                        else if reader.nameIs("ns") { field = .namespace }
+                        else if reader.nameIs("redirect") { page.redirect = true }
+                        else if reader.nameIs("text") { field = reader.isEmptyElement ? .none : .text }
+                    }
+                case .text, .cdata, .significantWhitespace:
+                    switch field {
+                    case .none: break
+                    case .title: page.title += valueString(reader)
+                    case .namespace: page.namespace += valueString(reader)
+                    case .text:
+                        if page.text.count <= limit { reader.appendValue(to: &page.text) }
+                        if page.text.count > limit { page.tooLarge = true; page.text = [] }
+                    }
+                case .endElement:
+                    if reader.nameIs("page") {
+                        inPage = false
+                        defer { record += 1 }
+                        if page.namespace != "0" {
+                            result.skipped["other namespace", default: 0] += 1
+                        } else if page.redirect {
+                            result.skipped["redirect", default: 0] += 1
+                        } else if page.tooLarge {
+                            result.rejects.append(Reject(file: input.path, line: page.line, record: page.record, stage: stage,
+                                                         reason: "page too large: '\(page.title)' has more than \(limit) bytes of wikitext"))
+                        } else {
+                            batchBytes += page.text.count
+                            batch.append(page)
+                            if batchBytes > 8 << 20 { flush() }
+                        }
+                    }
+                    field = .none
+                default:
+                    break
+                }
+            }
+        } catch let error as IOError where error.path == input.resolvedPath && !isStreamError(error) {
+            // Malformed XML: the pages before it are kept, the problem is a reject.
+            flush()
+            result.rejects.append(Reject(file: input.path, line: reader.line, record: record, stage: stage,
+                                         reason: "malformed XML: \(error.message); the rest of the file cannot be read"))
+            return result
+        }
+        flush()
+        let empty = result.documents.count
+        result.documents.removeAll { $0.text.isEmpty }
+        if empty != result.documents.count { result.skipped["no text after markup removal", default: 0] += empty - result.documents.count }
+        return result
+    }
+
+    /// Errors of the decompressor (truncated, corrupt) are the file's, not the XML's: they stop the run.
+    static func isStreamError(_ error: IOError) -> Bool {
+        error.message.contains("bzip2") || error.message.contains("gzip") || error.message.contains("zstd")
+    }
+
+    private static func valueString(_ reader: XMLPullReader) -> String {
+        var bytes: [UInt8] = []
+        reader.appendValue(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Strips a batch of pages in parallel, keeping their order.
+    static func strip(_ pages: [RawPage]) -> [Document] {
+        guard !pages.isEmpty else { return [] }
+        nonisolated(unsafe) var documents = [Document](repeating: Document(title: "", text: ""), count: pages.count)
+        documents.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: pages.count) { i in
+                slots[i] = Document(title: pages[i].title, text: WikitextStripper.plainText(pages[i].text))
+            }
+        }
+        return documents
+    }
+}
