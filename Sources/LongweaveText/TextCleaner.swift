@@ -49,6 +49,7 @@ public struct TextCleaner: Sendable {
     static func kind(_ input: UnsafeRawBufferPointer, _ i: Int) -> Kind {
         let b = input[i]
         switch b {
+        case 0x21...0x7E: return .content(length: 1)
         case 0x0A: return .newline(length: 1)
         case 0x0D: return .newline(length: i + 1 < input.count && input[i + 1] == 0x0A ? 2 : 1)
         case 0x20, 0x09: return .space(length: 1)
