@@ -64,7 +64,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LongweaveBench",
-            dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages", "LongweaveText"]
+            dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages", "LongweaveText", "LongweaveMarkup"]
         ),
 
         // Paths to the real data beside the repository, temporary folders, subprocesses.
