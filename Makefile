@@ -24,7 +24,7 @@ test:
 
 bench: release raw
 	$(SWIFT) build -c release --product LongweaveBench
-	@test -x .build/venv-bench/bin/python || (python3 -m venv .build/venv-bench && .build/venv-bench/bin/pip install --quiet trafilatura gensim) || echo "bench: Python references not installed"
+	@test -x .build/venv-bench/bin/python || (python3 -m venv .build/venv-bench && .build/venv-bench/bin/pip install --quiet trafilatura lxml_html_clean gensim) || echo "bench: Python references not installed"
 	.build/release/LongweaveBench
 
 clean:

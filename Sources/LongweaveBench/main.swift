@@ -213,17 +213,23 @@ print(min(once() for _ in range(3)))
 """#
 try referenceScript.write(toFile: scratch + "/reference.py", atomically: true, encoding: .utf8)
 
-func referenceSeconds(_ kind: String, _ path: String) -> Double? {
+/// The standard output of a shell command, or nil when it cannot run or fails.
+func commandOutput(_ command: String) -> String? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "\(python) \(scratch)/reference.py \(kind) \(path) \(scratch)/corpus.jsonl"]
+    process.arguments = ["-c", command]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return process.terminationStatus == 0 ? Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+}
+
+func referenceSeconds(_ kind: String, _ path: String) -> Double? {
+    commandOutput("\(python) \(scratch)/reference.py \(kind) \(path) \(scratch)/corpus.jsonl")
+        .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
 }
 
 for (kind, spec, path, target) in [
@@ -282,16 +288,7 @@ else:
 try ingestScript.write(toFile: scratch + "/ingest_reference.py", atomically: true, encoding: .utf8)
 
 func pythonOutput(_ arguments: String) -> String? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "\(benchPython) \(scratch)/ingest_reference.py \(arguments)"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    commandOutput("\(benchPython) \(scratch)/ingest_reference.py \(arguments)")
 }
 
 func ingestSpec(_ input: String) throws -> PipelineSpec {
