@@ -63,12 +63,12 @@ public enum InputFile {
     /// growing without bound.
     public static func readAll(_ path: String, limit: Int = Int.max) throws -> [UInt8] {
         if compression(of: path) == .none {
-            if try FileSystem.size(path) > limit { throw IOError(path: path, "larger than \(limit) bytes") }
+            if try FileSystem.size(path) > limit { throw IOError(path: path, "larger than \(limit) bytes", exceedsLimit: true) }
             return try FileSystem.readAll(path)
         }
         var bytes: [UInt8] = []
         try forEachChunk(path) { chunk in
-            if bytes.count + chunk.count > limit { throw IOError(path: path, "decompresses to more than \(limit) bytes") }
+            if bytes.count + chunk.count > limit { throw IOError(path: path, "decompresses to more than \(limit) bytes", exceedsLimit: true) }
             bytes.append(contentsOf: chunk)
         }
         return bytes

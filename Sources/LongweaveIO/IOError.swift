@@ -10,10 +10,14 @@ public struct IOError: Error, CustomStringConvertible, Equatable, Sendable {
     public var path: String
     /// What was expected and what happened instead.
     public var message: String
+    /// Whether a size limit was reached (a line, a page, a decompressed file), rather than the
+    /// file being unreadable: callers may reject that one input and go on.
+    public var exceedsLimit: Bool
 
-    public init(path: String, _ message: String) {
+    public init(path: String, _ message: String, exceedsLimit: Bool = false) {
         self.path = path
         self.message = message
+        self.exceedsLimit = exceedsLimit
     }
 
     /// An error from the current `errno`, as `strerror` spells it.

@@ -77,7 +77,7 @@ public struct LineSplitter {
     }
 
     private func tooLong(_ path: String) -> IOError {
-        IOError(path: path, "line \(lineNumber) is longer than \(maxLineBytes) bytes")
+        IOError(path: path, "line \(lineNumber) is longer than \(maxLineBytes) bytes", exceedsLimit: true)
     }
 }
 

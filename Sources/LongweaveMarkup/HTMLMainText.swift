@@ -65,7 +65,7 @@ public struct HTMLMainText: Sendable, Equatable {
 
     /// The whitespace-collapsed text of the first `element`, or "".
     static func textOfFirst(_ element: String, in events: [HTMLTree.Event]) -> String {
-        guard let start = events.firstIndex(of: .start(name: element, attributes: "")) ?? events.firstIndex(where: {
+        guard let start = events.firstIndex(where: {
             if case .start(let name, _) = $0 { return name == element } else { return false }
         }) else { return "" }
         var text = ""

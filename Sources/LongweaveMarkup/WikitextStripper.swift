@@ -149,7 +149,7 @@ public enum WikitextStripper {
             let escaped = target.first == UInt8(ascii: ":")
             if escaped { target.removeFirst() }
             if !escaped, let colon = target.firstIndex(of: UInt8(ascii: ":")) {
-                let prefix = String(decoding: target[..<colon], as: UTF8.self).trimmed().lowercased()
+                let prefix = String(decoding: target[..<colon], as: UTF8.self).trimmingWhitespace().lowercased()
                 if droppedNamespaces.contains(prefix) || isInterwikiPrefix(prefix) { continue }
             }
             var label = pipes.last.map { Array(inner[($0 + 1)...]) } ?? target
@@ -221,7 +221,7 @@ public enum WikitextStripper {
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
         for rawLine in input.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            var line = Substring(decoding: rawLine, as: UTF8.self).trimmed()
+            var line = Substring(decoding: rawLine, as: UTF8.self).trimmingWhitespace()
             if line.hasPrefix("|") || line.hasPrefix("!") || line.hasPrefix("----") { continue }
             if line.hasPrefix("=") && line.hasSuffix("=") {
                 while line.first == "=" { line.removeFirst() }
@@ -283,15 +283,5 @@ public enum WikitextStripper {
         let parts = prefix.split(separator: "-", omittingEmptySubsequences: false)
         guard let head = parts.first, (2...3).contains(head.count), parts.count <= 2 else { return false }
         return prefix.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "-") }
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing whitespace.
-    func trimmed() -> Substring {
-        var s = Substring(self)
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return s
     }
 }

@@ -42,15 +42,16 @@ public final class XMLPullReader {
         lw_xml_reader_free(handle)
     }
 
-    /// Moves to the next node; false at the end of the document. Throws on malformed XML
-    /// (with libxml2's line and message) or on a read error of the source.
+    /// Moves to the next node; false at the end of the document. Throws `XMLSyntaxError` on
+    /// malformed XML (with libxml2's line and message), or the source's own error when
+    /// reading failed (a truncated stream).
     public func next() throws -> Bool {
         let status = lw_xml_reader_next(handle)
         if status == 1 { return true }
         if status == 0 { return false }
         if let error = feed.error { throw error }
         let message = lw_xml_reader_error(handle).map { String(cString: $0) } ?? "malformed XML"
-        throw IOError(path: path, message)
+        throw XMLSyntaxError(path: path, message: message)
     }
 
     public var nodeType: NodeType { NodeType(rawValue: lw_xml_reader_node_type(handle)) ?? .other }
@@ -71,6 +72,13 @@ public final class XMLPullReader {
         guard let current = lw_xml_reader_name(handle) else { return false }
         return strcmp(current, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
+}
+
+/// XML that libxml2 cannot parse: the file and libxml2's line and message.
+public struct XMLSyntaxError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
 }
 
 #if canImport(Glibc)

@@ -26,7 +26,7 @@ public enum DuReaderFormat: IngestFormat {
             let value = located.value
             do throws(FieldError) {
                 guard case .object = value else { throw FieldError(reason: "wrong type: record is \(value.typeName), expected object") }
-                guard let idValue = value["question_id"], let id = idValue.stringValue ?? idValue.numberValue.map({ String(Int($0)) }) else {
+                guard let id = value["question_id"]?.idText else {
                     throw FieldError(reason: "missing field: 'question_id'")
                 }
                 let question = try value.requiredString("question")
@@ -56,7 +56,7 @@ public enum DuReaderFormat: IngestFormat {
                                              answers: answers, documents: documents, meta: meta))
             } catch {
                 result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage,
-                                             reason: error.reason, id: value["question_id"].flatMap { $0.stringValue ?? $0.numberValue.map { String(Int($0)) } }))
+                                             reason: error.reason, id: value["question_id"]?.idText))
             }
         }
         return result

@@ -22,7 +22,7 @@ public enum HTMLFormat: IngestFormat {
             let bytes: [UInt8]
             do {
                 bytes = try InputFile.readAll(file.path, limit: limit)
-            } catch let error as IOError where error.message.contains("larger than") || error.message.contains("more than") {
+            } catch let error as IOError where error.exceedsLimit {
                 result.rejects.append(Reject(file: file.shown, line: 0, record: record, stage: stage, reason: "page too large: \(error.message)"))
                 continue
             }

@@ -54,7 +54,7 @@ public enum JSONLinesFormat: IngestFormat {
             id = "\(inputID):\(located.line)"
         } else {
             let value = try lookup(record, idPath)
-            guard let text = value.stringValue ?? value.numberValue.map({ $0 == $0.rounded() ? String(Int($0)) : String($0) }) else {
+            guard let text = value.idText else {
                 throw FieldError(reason: "wrong type: '\(idPath)' is \(value.typeName), expected string or number")
             }
             id = text

@@ -66,11 +66,8 @@ enum JSONLines {
             overlong.append((number, record))
             record += 1
         }) { line, number in
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
             defer { record += 1 }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                record -= 1
-                return
-            }
             var parser = JSONParser(bytes: line)
             do {
                 let value = try parser.parseDocument()
@@ -124,6 +121,12 @@ extension JSONValue {
 
     /// A field that may also hold a Python-literal string of the same structure (some
     /// redistributions of HotpotQA and LooGLE store lists that way).
+    /// A string, or an integer-valued number as its digits (ids such as DuReader's `question_id`).
+    var idText: String? {
+        if case .number(let n) = self { return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n) }
+        return stringValue
+    }
+
     func requiredArrayOrLiteral(_ key: String) throws(FieldError) -> [JSONValue] {
         guard case .string(let literal) = self[key] else { return try requiredArray(key) }
         var parser = PythonLiteralParser(literal)

@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// LongBench JSON Lines (`input, context, answers, length, dataset, language, all_classes, _id`):
 /// one sample per record; the context split into its passages where the dataset marks them
@@ -46,7 +47,7 @@ public enum LongBenchFormat: IngestFormat {
         func close() {
             guard let body = current else { return }
             var rest = body
-            while rest.last?.trimmingSpaces().isEmpty == true { rest.removeLast() }
+            while rest.last?.trimmingWhitespace().isEmpty == true { rest.removeLast() }
             let first = rest.first.map(String.init) ?? ""
             let title = first.hasPrefix("标题：") ? String(first.dropFirst(3)) : first
             documents.append(Document(title: title, text: rest.dropFirst().joined(separator: "\n"), evidence: true))
@@ -72,14 +73,5 @@ public enum LongBenchFormat: IngestFormat {
             if !number.isEmpty && number.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
         }
         return false
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        var s = self
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return s
     }
 }

@@ -88,7 +88,7 @@ public enum MediaWikiFormat: IngestFormat {
                     break
                 }
             }
-        } catch let error as IOError where error.path == input.resolvedPath && !isStreamError(error) {
+        } catch let error as XMLSyntaxError {
             // Malformed XML: the pages before it are kept, the problem is a reject.
             flush()
             result.rejects.append(Reject(file: input.path, line: reader.line, record: record, stage: stage,
@@ -96,15 +96,10 @@ public enum MediaWikiFormat: IngestFormat {
             return result
         }
         flush()
-        let empty = result.documents.count
+        let stripped = result.documents.count
         result.documents.removeAll { $0.text.isEmpty }
-        if empty != result.documents.count { result.skipped["no text after markup removal", default: 0] += empty - result.documents.count }
+        if stripped != result.documents.count { result.skipped["no text after markup removal", default: 0] += stripped - result.documents.count }
         return result
-    }
-
-    /// Errors of the decompressor (truncated, corrupt) are the file's, not the XML's: they stop the run.
-    static func isStreamError(_ error: IOError) -> Bool {
-        error.message.contains("bzip2") || error.message.contains("gzip") || error.message.contains("zstd")
     }
 
     private static func valueString(_ reader: XMLPullReader) -> String {

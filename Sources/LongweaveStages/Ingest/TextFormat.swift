@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// Plain text files or a folder of them: one document per file, titled by the file name; or,
 /// with `split: wikitext`, one document per WikiText article (` = Title = ` lines start one;
@@ -84,14 +85,5 @@ public enum TextFormat: IngestFormat {
         }
         let text = rest.trimmingWhitespace()
         return text.isEmpty ? nil : (level, text)
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var s = self
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return s
     }
 }
