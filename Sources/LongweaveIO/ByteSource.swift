@@ -1,4 +1,6 @@
 import CBzip2
+import Dispatch
+import Synchronization
 import CZlib
 import CZstd
 
@@ -287,5 +289,91 @@ public final class ZstdReader: ByteSource {
             position = inBuffer.pos
         }
         return outBuffer.pos
+    }
+}
+
+/// Reads ahead from another source on a background thread, a few chunks at most, so that
+/// decompression runs on one core while the caller parses on another.
+public final class ReadAheadSource: ByteSource {
+    /// What the reading thread hands over, guarded by a mutex.
+    private struct Queue: ~Copyable {
+        var chunks: [[UInt8]] = []
+        var error: (any Error)?
+        var finished = false
+        var cancelled = false
+    }
+
+    /// What the reading thread and the caller share.
+    private final class Shared: Sendable {
+        let queue = Mutex(Queue())
+        let filled = DispatchSemaphore(value: 0)
+        let free: DispatchSemaphore
+        init(depth: Int) { free = DispatchSemaphore(value: depth) }
+    }
+
+    public let path: String
+    private let shared: Shared
+    private var current: [UInt8] = []
+    private var offset = 0
+    private var ended = false
+
+    /// Starts reading `source` at once, `chunkSize` bytes at a time, at most `depth` chunks ahead.
+    public init(_ source: any ByteSource, chunkSize: Int = 1 << 20, depth: Int = 4) {
+        path = source.path
+        let shared = Shared(depth: depth)
+        self.shared = shared
+        // Only the reading thread touches the source from here on.
+        nonisolated(unsafe) let source = source
+        DispatchQueue.global().async {
+            while true {
+                shared.free.wait()
+                if shared.queue.withLock({ $0.cancelled }) { return }
+                var chunk = [UInt8](repeating: 0, count: chunkSize)
+                let result = Result { try chunk.withUnsafeMutableBytes { try source.read(into: $0) } }
+                let finished = shared.queue.withLock { queue in
+                    switch result {
+                    case .success(let n) where n > 0:
+                        chunk.removeLast(chunkSize - n)
+                        queue.chunks.append(chunk)
+                    case .success:
+                        queue.finished = true
+                    case .failure(let error):
+                        queue.error = error
+                        queue.finished = true
+                    }
+                    return queue.finished
+                }
+                shared.filled.signal()
+                if finished { return }
+            }
+        }
+    }
+
+    deinit {
+        // Wakes a reading thread that waits for room, so that it stops.
+        shared.queue.withLock { $0.cancelled = true }
+        shared.free.signal()
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while offset == current.count {
+            if ended { return 0 }
+            shared.filled.wait()
+            let (next, error) = shared.queue.withLock { queue -> ([UInt8]?, (any Error)?) in
+                queue.chunks.isEmpty ? (nil, queue.error) : (queue.chunks.removeFirst(), nil)
+            }
+            guard let next else {
+                ended = true
+                if let error { throw error }
+                return 0
+            }
+            shared.free.signal()
+            current = next
+            offset = 0
+        }
+        let n = min(buffer.count, current.count - offset)
+        current.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
     }
 }

@@ -1,4 +1,7 @@
 import LongweaveText
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns MediaWiki markup into plain text: templates, tables, references, files, categories,
 /// interwiki links, comments and tags removed; link text kept; headings and paragraphs kept,
@@ -32,6 +35,8 @@ public enum WikitextStripper {
         out.reserveCapacity(input.count)
         var i = 0
         while i < input.count {
+            i = copyRun(input, from: i, upTo: UInt8(ascii: "<"), into: &out)
+            if i == input.count { break }
             if input[i] == UInt8(ascii: "<"), matches(input, at: i, "<!--") {
                 guard let end = find(input, "-->", from: i + 4) else { break }
                 i = end + 3
@@ -48,6 +53,8 @@ public enum WikitextStripper {
         out.reserveCapacity(input.count)
         var i = 0
         scan: while i < input.count {
+            i = copyRun(input, from: i, upTo: UInt8(ascii: "<"), into: &out)
+            if i == input.count { break }
             if input[i] == UInt8(ascii: "<") {
                 for name in droppedElements where matchesTagName(input, at: i + 1, name) {
                     guard let close = firstIndex(of: UInt8(ascii: ">"), in: input, from: i) else { break scan }
@@ -113,6 +120,8 @@ public enum WikitextStripper {
         out.reserveCapacity(input.count)
         var i = 0
         while i < input.count {
+            i = copyRun(input, from: i, upTo: UInt8(ascii: "["), into: &out)
+            if i == input.count { break }
             guard input[i] == UInt8(ascii: "["), i + 1 < input.count, input[i + 1] == UInt8(ascii: "[") else {
                 out.append(input[i])
                 i += 1
@@ -165,6 +174,8 @@ public enum WikitextStripper {
         out.reserveCapacity(input.count)
         var i = 0
         while i < input.count {
+            i = copyRun(input, from: i, upTo: UInt8(ascii: "["), into: &out)
+            if i == input.count { break }
             if input[i] == UInt8(ascii: "["),
                matches(input, at: i + 1, "http://") || matches(input, at: i + 1, "https://") || matches(input, at: i + 1, "//")
                 || matches(input, at: i + 1, "ftp://") || matches(input, at: i + 1, "mailto:"),
@@ -185,6 +196,8 @@ public enum WikitextStripper {
         out.reserveCapacity(input.count)
         var i = 0
         while i < input.count {
+            i = copyRun(input, from: i, upTo: UInt8(ascii: "<"), into: &out)
+            if i == input.count { break }
             if input[i] == UInt8(ascii: "<"), i + 1 < input.count,
                isLetter(input[i + 1]) || (input[i + 1] == UInt8(ascii: "/") && i + 2 < input.count && isLetter(input[i + 2])),
                let close = firstIndex(of: UInt8(ascii: ">"), in: input, from: i), close - i < 2048 {
@@ -205,6 +218,8 @@ public enum WikitextStripper {
         out.reserveCapacity(input.count)
         var i = 0
         while i < input.count {
+            i = copyRun(input, from: i, upTo: UInt8(ascii: "'"), into: &out)
+            if i == input.count { break }
             if input[i] == UInt8(ascii: "'"), i + 1 < input.count, input[i + 1] == UInt8(ascii: "'") {
                 while i < input.count && input[i] == UInt8(ascii: "'") { i += 1 }
             } else {
@@ -220,21 +235,89 @@ public enum WikitextStripper {
     static func lines(_ input: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
-        for rawLine in input.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            var line = Substring(decoding: rawLine, as: UTF8.self).trimmingWhitespace()
-            if line.hasPrefix("|") || line.hasPrefix("!") || line.hasPrefix("----") { continue }
-            if line.hasPrefix("=") && line.hasSuffix("=") {
-                while line.first == "=" { line.removeFirst() }
-                while line.last == "=" { line.removeLast() }
+        input.withUnsafeBufferPointer { bytes in
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                appendLine(bytes, from: lineStart, to: lineEnd, into: &out)
+                lineStart = lineEnd + 1
             }
-            while let first = line.first, "*#:;".contains(first) { line.removeFirst() }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{A0}" })
-                .filter { !($0.hasPrefix("__") && $0.hasSuffix("__") && $0.count > 4) }
-            guard !words.isEmpty else { continue }
-            if !out.isEmpty { out.append(0x0A) }
-            out.append(contentsOf: words.joined(separator: " ").utf8)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the text of `bytes[start..<end]` (one wikitext line) as one output line, if any.
+    private static func appendLine(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
+        var start = start, end = end
+        while start < end, let width = whitespaceWidth(bytes, at: start, limit: end) { start += width }
+        while start < end, let width = whitespaceWidth(endingAt: end, in: bytes, from: start) { end -= width }
+        guard start < end else { return }
+        let first = bytes[start]
+        if first == UInt8(ascii: "|") || first == UInt8(ascii: "!") { return }
+        if end - start >= 4 && bytes[start + 1] == UInt8(ascii: "-") && first == UInt8(ascii: "-")
+            && bytes[start + 2] == UInt8(ascii: "-") && bytes[start + 3] == UInt8(ascii: "-") { return }
+        if first == UInt8(ascii: "=") && bytes[end - 1] == UInt8(ascii: "=") {
+            while start < end && bytes[start] == UInt8(ascii: "=") { start += 1 }
+            while start < end && bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
+        }
+        while start < end, [UInt8(ascii: "*"), UInt8(ascii: "#"), UInt8(ascii: ":"), UInt8(ascii: ";")].contains(bytes[start]) { start += 1 }
+        // Words split at spaces, tabs and no-break spaces; magic words (__TOC__) dropped.
+        let lineBegin = out.count
+        var i = start
+        while i < end {
+            if let width = wordSeparatorWidth(bytes, at: i, limit: end) {
+                i += width
+                continue
+            }
+            var wordEnd = i
+            while wordEnd < end && wordSeparatorWidth(bytes, at: wordEnd, limit: end) == nil { wordEnd += 1 }
+            let length = wordEnd - i
+            let magic = length > 4 && bytes[i] == 0x5F && bytes[i + 1] == 0x5F && bytes[wordEnd - 1] == 0x5F && bytes[wordEnd - 2] == 0x5F
+            if !magic {
+                if out.count > lineBegin { out.append(0x20) } else if !out.isEmpty { out.append(0x0A) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<wordEnd]))
+            }
+            i = wordEnd
+        }
+    }
+
+    /// Space, tab or U+00A0 at `i`: its width in bytes.
+    private static func wordSeparatorWidth(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, limit: Int) -> Int? {
+        let b = bytes[i]
+        if b == 0x20 || b == 0x09 { return 1 }
+        if b == 0xC2 && i + 1 < limit && bytes[i + 1] == 0xA0 { return 2 }
+        return nil
+    }
+
+    /// A whitespace character (as `Character.isWhitespace` has it) starting at `i`: its width.
+    private static func whitespaceWidth(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, limit: Int) -> Int? {
+        let b = bytes[i]
+        if b == 0x20 || (b >= 0x09 && b <= 0x0D) { return 1 }
+        guard b >= 0xC2, let scalar = scalar(bytes, at: i, limit: limit) else { return nil }
+        return scalar.value.properties.isWhitespace ? scalar.width : nil
+    }
+
+    /// The same, for the character that ends just before `end`.
+    private static func whitespaceWidth(endingAt end: Int, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let b = bytes[end - 1]
+        if b == 0x20 || (b >= 0x09 && b <= 0x0D) { return 1 }
+        guard b >= 0x80 else { return nil }
+        var lead = end - 1
+        while lead > start && bytes[lead] & 0xC0 == 0x80 && end - lead < 4 { lead -= 1 }
+        guard let scalar = scalar(bytes, at: lead, limit: end), lead + scalar.width == end else { return nil }
+        return scalar.value.properties.isWhitespace ? scalar.width : nil
+    }
+
+    /// Decodes the UTF-8 scalar at `i`, or nil when the bytes are not one.
+    private static func scalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, limit: Int) -> (value: Unicode.Scalar, width: Int)? {
+        let b = bytes[i]
+        let width = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+        guard i + width <= limit else { return nil }
+        var decoder = UTF8()
+        var iterator = UnsafeBufferPointer(rebasing: bytes[i..<(i + width)]).makeIterator()
+        guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { return nil }
+        return (scalar, width)
     }
 
     // MARK: - Byte helpers
@@ -266,7 +349,17 @@ public enum WikitextStripper {
 
     static func firstIndex(of byte: UInt8, in input: [UInt8], from start: Int) -> Int? {
         guard start < input.count else { return nil }
-        return input[start...].firstIndex(of: byte)
+        return input.withUnsafeBufferPointer { bytes in
+            memchr(bytes.baseAddress! + start, Int32(byte), bytes.count - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(bytes.baseAddress!) }
+        }
+    }
+
+    /// Appends the bytes from `start` up to the next `byte` (or the end) to `out` at once;
+    /// returns where it stopped. The passes handle only their special byte one at a time.
+    static func copyRun(_ input: [UInt8], from start: Int, upTo byte: UInt8, into out: inout [UInt8]) -> Int {
+        let end = firstIndex(of: byte, in: input, from: start) ?? input.count
+        if end > start { out.append(contentsOf: input[start..<end]) }
+        return end
     }
 
     static func atLineStart(_ input: [UInt8], _ i: Int) -> Bool {

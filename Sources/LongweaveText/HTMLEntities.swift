@@ -4,6 +4,7 @@
 public enum HTMLEntities {
     /// Returns `text` with its references decoded; the same string when it has none.
     public static func decode(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         var utf8 = Array(text.utf8)
         guard decode(&utf8) else { return text }
         return String(decoding: utf8, as: UTF8.self)
@@ -18,6 +19,13 @@ public enum HTMLEntities {
         var i = 0
         var changed = false
         while i < bytes.count {
+            // Text up to the next '&' is copied at once.
+            let next = bytes[i...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
+            if next > i {
+                out.append(contentsOf: bytes[i..<next])
+                i = next
+                continue
+            }
             let b = bytes[i]
             if b == UInt8(ascii: "&"), let (scalar, length) = reference(in: bytes, at: i) {
                 out.append(contentsOf: UTF8.encode(scalar)!)

@@ -21,9 +21,9 @@ public struct TextCleaner: Sendable {
     public func clean(_ text: String) -> String {
         var text = text
         if decodeEntities { text = HTMLEntities.decode(text) }
-        // ASCII is already in every normal form.
-        if normalization != .none && !text.utf8.allSatisfy({ $0 < 0x80 }) {
-            text = normalization == .nfc ? text.precomposedStringWithCanonicalMapping : text.precomposedStringWithCompatibilityMapping
+        // ASCII is already in every normal form; most real text is already NFC.
+        if normalization != .none && !text.utf8.allSatisfy({ $0 < 0x80 }) && !(normalization == .nfc && Self.isNFCByQuickCheck(text)) {
+            text = normalizedByLine(text)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
@@ -31,6 +31,72 @@ public struct TextCleaner: Sendable {
             cleanBytes(UnsafeRawBufferPointer(input), into: &bytes)
         } ?? cleanBytes(Array(text.utf8), into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Scalar ranges whose every member is NFC_QC=Yes with combining class 0: a string made
+    /// only of them is already in NFC (nothing decomposes, nothing composes with its left
+    /// neighbour). Greek, Hiragana and letterlike symbols hold exceptions and are left out.
+    static let quickNFCRanges: [ClosedRange<UInt32>] = [
+        0x0000...0x02FF, 0x0400...0x0482, 0x2010...0x20CF, 0x2190...0x2328, 0x232B...0x2BFF,
+        0x3000...0x3029, 0x3030...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFF01...0xFF5E,
+    ]
+
+    /// A line break blocks composition, so lines normalise one by one: only those that may
+    /// change go through Foundation.
+    private func normalizedByLine(_ text: String) -> String {
+        var text = text
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        text.withUTF8 { bytes in
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if line.allSatisfy({ $0 < 0x80 }) || (normalization == .nfc && Self.isNFCByQuickCheck(utf8: line)) {
+                    out.append(contentsOf: line)
+                } else {
+                    let string = String(decoding: line, as: UTF8.self)
+                    let normalized = normalization == .nfc ? string.precomposedStringWithCanonicalMapping : string.precomposedStringWithCompatibilityMapping
+                    out.append(contentsOf: normalized.utf8)
+                }
+                if end < bytes.count { out.append(0x0A) }
+                start = end + 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// True when every scalar of `text` lies in `quickNFCRanges`; false means "not known".
+    public static func isNFCByQuickCheck(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isNFCByQuickCheck(utf8: $0) }
+    }
+
+    /// The same, on valid UTF-8 bytes.
+    static func isNFCByQuickCheck(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var last = 0  // index into quickNFCRanges of the last hit: scripts come in runs.
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x80 { i += 1; continue }
+            // Decoded by hand: the bytes are valid UTF-8 (they come from a String).
+            let v: UInt32
+            if b < 0xE0 {
+                v = UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                i += 2
+            } else if b < 0xF0 {
+                v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                i += 3
+            } else {
+                v = UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F)
+                i += 4
+            }
+            if v < 0x300 || quickNFCRanges[last].contains(v) { continue }
+            guard let hit = quickNFCRanges.firstIndex(where: { $0.contains(v) }) else { return false }
+            last = hit
+        }
+        return true
     }
 
     private func cleanBytes(_ input: [UInt8], into out: inout [UInt8]) {
@@ -92,7 +158,11 @@ public struct TextCleaner: Sendable {
             let kind = Self.kind(input, i)
             switch kind {
             case .content(let length):
-                let end = min(i + length, input.count)
+                // A run of printable ASCII is copied at once.
+                var end = min(i + length, input.count)
+                if length == 1 && input[i] < 0x80 {
+                    while end < input.count && input[end] >= 0x21 && input[end] <= 0x7E { end += 1 }
+                }
                 if collapseWhitespace {
                     if !out.isEmpty {
                         if newlines > 0 {
@@ -105,7 +175,7 @@ public struct TextCleaner: Sendable {
                     newlines = 0
                     pendingSpace = false
                 }
-                for k in i..<end { out.append(input[k]) }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<end]))
                 i = end
             case .space(let length):
                 if collapseWhitespace { pendingSpace = true } else { for k in i..<min(i + length, input.count) { out.append(input[k]) } }

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import LongweaveTestSupport
 @testable import LongweaveText
 
 @Suite struct TextCleanerTests {
@@ -31,5 +33,32 @@ import Testing
         #expect(TextCleaner.scriptShares("北京 Beijing").han > 0.1)
         #expect(TextCleaner.scriptShares("Plain English").latin == 1)
         #expect(TextCleaner.scriptShares("123 ...") == (0, 0))
+    }
+}
+
+@Suite struct NFCQuickCheckTests {
+    /// Wherever the quick check says "already NFC", Foundation's NFC leaves the text as it is:
+    /// over every real text in the shared data and over the edges of each range.
+    @Test func agreesWithFoundationOnRealText() throws {
+        var checked = 0
+        for file in ["wikitext2/wiki.test.raw", "cmrc2018/cmrc2018_dev.json", "dureader/search.dev.json", "wiki_paragraphs/2wikimultihopqa_corpus.json",
+                     "longbench/multifieldqa_zh.jsonl", "loogle/shortdep_qa.jsonl", "wiki_html/enwiki_New_Zealand.html"] {
+            let text = try String(contentsOfFile: TestPaths.data(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where TextCleaner.isNFCByQuickCheck(String(line)) {
+                #expect(String(line).precomposedStringWithCanonicalMapping.utf8.elementsEqual(line.utf8), "\(file): \(line.prefix(80))")
+                checked += 1
+            }
+        }
+        #expect(checked > 10_000)
+        for range in TextCleaner.quickNFCRanges {
+            for value in [range.lowerBound, range.upperBound] {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                let text = "a" + String(Character(scalar)) + "b"
+                #expect(text.precomposedStringWithCanonicalMapping.utf8.elementsEqual(text.utf8), "U+\(String(value, radix: 16))")
+            }
+        }
+        #expect(!TextCleaner.isNFCByQuickCheck("e\u{301}"))
+        #expect(!TextCleaner.isNFCByQuickCheck("\u{212B}"))
+        #expect(!TextCleaner.isNFCByQuickCheck("\u{3099}"))
     }
 }

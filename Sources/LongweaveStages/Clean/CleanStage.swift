@@ -1,3 +1,4 @@
+import Dispatch
 import LongweaveCore
 import LongweaveIO
 import LongweaveText
@@ -81,20 +82,20 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
         if sample.question.isEmpty { return .reject(reason: "clean: the question is empty") }
         if language != "none" && !inLanguage(sample.question) { return .reject(reason: "clean: the question is not \(language)") }
         var kept: [Document] = []
-        var seen: [String: Int] = [:]
+        var seen: [ExactText: Int] = [:]
         for document in sample.documents.map(cleaned) {
             if let reason = removalReason(document) {
                 if document.evidence { return .reject(reason: "clean: an evidence document is \(reason)") }
                 removed[reason, default: 0] += 1
                 continue
             }
-            if dedupe, let first = seen[document.text] {
+            if dedupe, let first = seen[ExactText(document.text)] {
                 // The copy that stays carries the evidence mark of either.
                 if document.evidence { kept[first].evidence = true }
                 removed["duplicate", default: 0] += 1
                 continue
             }
-            seen[document.text] = kept.count
+            seen[ExactText(document.text)] = kept.count
             kept.append(document)
         }
         if kept.isEmpty { return .reject(reason: "clean: no document is left") }
@@ -104,15 +105,15 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
 
     public func process(documentInputs: [(id: String, documents: [Document])]) -> (kept: [[Document]], removed: [String: Int]) {
         var removed: [String: Int] = [:]
-        var seen: Set<String> = []
+        var seen: Set<ExactText> = []
         var kept: [[Document]] = []
         for (_, documents) in documentInputs {
             var keep: [Document] = []
             keep.reserveCapacity(documents.count)
-            for document in documents.map(cleaned) {
+            for document in cleanedInParallel(documents) {
                 if let reason = removalReason(document) {
                     removed[reason, default: 0] += 1
-                } else if dedupe && !seen.insert(document.text).inserted {
+                } else if dedupe && !seen.insert(ExactText(document.text)).inserted {
                     removed["duplicate", default: 0] += 1
                 } else {
                     keep.append(document)
@@ -121,5 +122,30 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
             kept.append(keep)
         }
         return (kept, removed)
+    }
+
+    /// Cleans a pool of documents over all cores; the order is kept.
+    func cleanedInParallel(_ documents: [Document]) -> [Document] {
+        var out = [Document](repeating: Document(title: "", text: ""), count: documents.count)
+        out.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: documents.count) { i in slots[i] = cleaned(documents[i]) }
+        }
+        return out
+    }
+}
+
+/// A text compared and hashed by its UTF-8 bytes: an exact duplicate is the same bytes
+/// (after normalisation), and byte hashing skips String's Unicode-aware hashing.
+struct ExactText: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ExactText, b: ExactText) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import LongweaveCore
 import LongweaveIO
 import LongweaveMarkup
@@ -16,7 +17,7 @@ public enum MediaWikiFormat: IngestFormat {
         ])
 
     /// A page as read, before its markup is removed.
-    struct RawPage {
+    struct RawPage: Sendable {
         var title = ""
         var namespace = ""
         var redirect = false
@@ -30,17 +31,21 @@ public enum MediaWikiFormat: IngestFormat {
         var result = IngestResult()
         let stage = "ingest:\(input.id)"
         let limit = input.options.int("max_page_bytes")
-        let reader = try XMLPullReader(source: try InputFile.open(input.resolvedPath))
+        // A compressed dump is decompressed on another core while this one parses.
+        let file = try InputFile.open(input.resolvedPath)
+        let compressed = InputFile.compression(of: input.resolvedPath) != .none
+        let reader = try XMLPullReader(source: compressed ? ReadAheadSource(file) : file)
         enum Field { case none, title, namespace, text }
         var field = Field.none
         var page = RawPage()
         var inPage = false
         var record = 0
-        // Pages are stripped in batches over all cores; output order is the dump's.
+        // Pages are stripped in batches on other threads while the dump is read.
+        let stripper = BackgroundStripper()
         var batch: [RawPage] = []
         var batchBytes = 0
         func flush() {
-            result.documents.append(contentsOf: strip(batch))
+            if !batch.isEmpty { stripper.submit(batch) }
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0
         }
@@ -80,7 +85,7 @@ public enum MediaWikiFormat: IngestFormat {
                         } else {
                             batchBytes += page.text.count
                             batch.append(page)
-                            if batchBytes > 8 << 20 { flush() }
+                            if batchBytes > 256 << 10 { flush() }
                         }
                     }
                     field = .none
@@ -91,11 +96,13 @@ public enum MediaWikiFormat: IngestFormat {
         } catch let error as XMLSyntaxError {
             // Malformed XML: the pages before it are kept, the problem is a reject.
             flush()
+            result.documents = stripper.finish()
             result.rejects.append(Reject(file: input.path, line: reader.line, record: record, stage: stage,
                                          reason: "malformed XML: \(error.message); the rest of the file cannot be read"))
             return result
         }
         flush()
+        result.documents = stripper.finish()
         let stripped = result.documents.count
         result.documents.removeAll { $0.text.isEmpty }
         if stripped != result.documents.count { result.skipped["no text after markup removal", default: 0] += stripped - result.documents.count }
@@ -107,17 +114,33 @@ public enum MediaWikiFormat: IngestFormat {
         reader.appendValue(to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
+}
 
-    /// Strips a batch of pages in parallel, keeping their order.
-    static func strip(_ pages: [RawPage]) -> [Document] {
-        guard !pages.isEmpty else { return [] }
-        nonisolated(unsafe) var documents = [Document](repeating: Document(title: "", text: ""), count: pages.count)
-        documents.withUnsafeMutableBufferPointer { slots in
-            nonisolated(unsafe) let slots = slots
-            DispatchQueue.concurrentPerform(iterations: pages.count) { i in
-                slots[i] = Document(title: pages[i].title, text: WikitextStripper.plainText(pages[i].text))
-            }
+/// Strips batches of pages on background threads, a bounded number in flight, and gives the
+/// documents back in the order the batches were submitted.
+final class BackgroundStripper: Sendable {
+    private let done = Mutex<[Int: [Document]]>([:])
+    private let submitted = Mutex(0)
+    private let group = DispatchGroup()
+    private let inFlight = DispatchSemaphore(value: 16)
+
+    func submit(_ pages: [MediaWikiFormat.RawPage]) {
+        inFlight.wait()
+        let index = submitted.withLock { count in
+            defer { count += 1 }
+            return count
         }
-        return documents
+        DispatchQueue.global().async(group: group) { [self] in
+            let documents = pages.map { Document(title: $0.title, text: WikitextStripper.plainText($0.text)) }
+            done.withLock { $0[index] = documents }
+            inFlight.signal()
+        }
+    }
+
+    /// Waits for every batch; the documents in submission order.
+    func finish() -> [Document] {
+        group.wait()
+        let count = submitted.withLock { $0 }
+        return done.withLock { done in (0..<count).flatMap { done[$0] ?? [] } }
     }
 }
