@@ -48,6 +48,8 @@ public struct JSONParser {
     public private(set) var recordProblem: JSONSyntaxError?
     private var depth = 0
     private static let maxDepth = 512
+    /// Reused for strings with escapes, so that each does not allocate its own buffer.
+    private var scratch: [UInt8] = []
 
     public init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -212,6 +214,7 @@ public struct JSONParser {
             position += 1
             return .array(items)
         }
+        items.reserveCapacity(4)
         while true {
             skipWhitespace()
             items.append(try parseValue())
@@ -231,7 +234,8 @@ public struct JSONParser {
         defer { depth -= 1 }
         if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth) levels") }
         position += 1
-        var object = JSONObject()
+        // Room for a typical record's members at once, rather than growing one by one.
+        var object = JSONObject(reservingCapacity: 8)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             position += 1
@@ -281,7 +285,13 @@ public struct JSONParser {
             return makeString(raw, ascii: allASCII, offset: start)
         }
         // Slow path: decode escapes into a scratch buffer.
-        var utf8 = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+        var utf8 = scratch
+        scratch = []
+        defer {
+            utf8.removeAll(keepingCapacity: true)
+            scratch = utf8
+        }
+        utf8.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
         while true {
             guard position < bytes.count else { throw JSONSyntaxError(offset: start - 1, message: "unterminated string") }
             let b = bytes[position]
@@ -338,6 +348,16 @@ public struct JSONParser {
         return utf8.withUnsafeBytes { makeString($0, ascii: false, offset: start) }
     }
 
+    /// Each byte's hex value, 0xFF for a byte that is not a hex digit.
+    private static let hexDigits: [UInt8] = (0..<256).map { b in
+        switch UInt8(b) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(b) - 0x30
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(b) - 0x61 + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(b) - 0x41 + 10
+        default: 0xFF
+        }
+    }
+
     private mutating func makeString(_ raw: UnsafeRawBufferPointer, ascii: Bool, offset: Int) -> String {
         if ascii { return String(decoding: raw, as: UTF8.self) }
         if let valid = String(validating: raw, as: UTF8.self) { return valid }
@@ -349,15 +369,9 @@ public struct JSONParser {
         guard position + 4 <= bytes.count else { throw error("unterminated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let b = bytes[position]
-            let digit: UInt32
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - 0x30)
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - 0x61 + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - 0x41 + 10)
-            default: throw error("invalid hex digit in a \\u escape")
-            }
-            value = value << 4 | digit
+            let digit = Self.hexDigits[Int(bytes[position])]
+            if digit == 0xFF { throw error("invalid hex digit in a \\u escape") }
+            value = value << 4 | UInt32(digit)
             position += 1
         }
         return value

@@ -57,7 +57,17 @@ public struct JSONObject: Sendable, Equatable {
     public init(_ members: [(String, JSONValue)] = []) {
         keys = []
         values = []
+        keys.reserveCapacity(members.count)
+        values.reserveCapacity(members.count)
         for (key, value) in members { set(key, value) }
+    }
+
+    /// An empty object with room for `capacity` members (the parser's guess for a record).
+    init(reservingCapacity capacity: Int) {
+        keys = []
+        values = []
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
     }
 
     private func position(of key: String) -> Int? {

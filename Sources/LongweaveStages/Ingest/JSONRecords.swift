@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LongweaveCore
 import LongweaveIO
 
@@ -99,10 +102,13 @@ struct LineCounter {
             offset = 0
             line = 1
         }
-        while offset < min(target, bytes.count) {
-            if bytes[offset] == 0x0A { line += 1 }
-            offset += 1
+        let end = min(target, bytes.count)
+        // Newline to newline with memchr.
+        while offset < end, let hit = memchr(bytes.baseAddress! + offset, 0x0A, end - offset) {
+            line += 1
+            offset = UnsafeRawPointer(hit) - bytes.baseAddress! + 1
         }
+        offset = max(offset, end)
         return line
     }
 }

@@ -34,7 +34,7 @@ public enum SQuADFormat: IngestFormat {
                 }
                 for question in paragraph["qas"]?.arrayValue ?? [] {
                     defer { record += 1 }
-                    let source = JSONValue.object(JSONObject([("file", .string(input.path)), ("line", .number(0)), ("record", .number(Double(record)))]))
+                    let source = JSONValue.source(file: input.path, line: 0, record: record)
                     do throws(FieldError) {
                         let id = try question.requiredString("id")
                         let text = try question.requiredString("question")
