@@ -128,7 +128,7 @@ public enum DatasetReader {
         guard let levels = manifest["levels"]?.objectValue else {
             throw IOError(path: directory + "/manifest.json", "no 'levels', expected a longweave manifest")
         }
-        return zip(levels.keys, levels.values).map { name, value in
+        return levels.members.map { name, value in
             func n(_ key: String) -> Double { value[key]?.numberValue ?? 0 }
             return LevelRow(level: name, records: Int(n("records")), minLength: Int(n("min_length")), meanLength: n("mean_length"),
                             maxLength: Int(n("max_length")), shards: Int(n("shards")),

@@ -43,13 +43,13 @@ extension JSONValue {
 /// stopping, so that one bad record in a JSON array does not lose the others.
 public struct JSONParser {
     public let bytes: UnsafeRawBufferPointer
-    public private(set) var position = 0
+    public internal(set) var position = 0
     /// The first problem found in the value being parsed that did not break the syntax.
-    public private(set) var recordProblem: JSONSyntaxError?
-    private var depth = 0
-    private static let maxDepth = 512
+    public internal(set) var recordProblem: JSONSyntaxError?
+    var depth = 0
     /// Reused for strings with escapes, so that each does not allocate its own buffer.
     private var scratch: [UInt8] = []
+    static let maxDepth = 512
 
     public init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -123,25 +123,25 @@ public struct JSONParser {
         }
     }
 
-    private mutating func expectEnd() throws {
+    mutating func expectEnd() throws {
         skipWhitespace()
         if position < bytes.count { throw error("unexpected data after the JSON value") }
     }
 
-    private func error(_ message: String) -> JSONSyntaxError {
+    func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: position, message: message)
     }
 
-    private func peek() -> UInt8? {
+    func peek() -> UInt8? {
         position < bytes.count ? bytes[position] : nil
     }
 
-    private mutating func expect(_ byte: UInt8) throws {
+    mutating func expect(_ byte: UInt8) throws {
         guard peek() == byte else { throw error("expected '\(Character(UnicodeScalar(byte)))'") }
         position += 1
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -150,7 +150,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws -> JSONValue {
+    mutating func parseValue() throws -> JSONValue {
         guard let byte = peek() else { throw error("unexpected end of input, expected a value") }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject()
@@ -166,7 +166,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseLiteral(_ word: StaticString) throws {
+    mutating func parseLiteral(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
         guard position + count <= bytes.count else { throw error("unexpected end of input") }
         for i in 0..<count where bytes[position + i] != word.utf8Start[i] {
@@ -175,8 +175,9 @@ public struct JSONParser {
         position += count
     }
 
-    private mutating func parseNumber() throws -> Double {
-        let start = position
+    /// Checks a number's syntax and moves past it; returns the value only for `-Infinity`,
+    /// whose text `Double` does not read.
+    mutating func scanNumber() throws -> Double? {
         if peek() == UInt8(ascii: "-") {
             position += 1
             if peek() == UInt8(ascii: "I") {
@@ -198,6 +199,12 @@ public struct JSONParser {
             guard isDigit(peek()) else { throw error("invalid number: expected an exponent") }
             while isDigit(peek()) { position += 1 }
         }
+        return nil
+    }
+
+    mutating func parseNumber() throws -> Double {
+        let start = position
+        if let infinity = try scanNumber() { return infinity }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(text) else { throw JSONSyntaxError(offset: start, message: "invalid number") }
         return value
@@ -262,15 +269,55 @@ public struct JSONParser {
         }
     }
 
-    private mutating func noteProblem(_ message: String, at offset: Int) {
+    mutating func noteProblem(_ message: String, at offset: Int) {
         if recordProblem == nil { recordProblem = JSONSyntaxError(offset: offset, message: message) }
     }
 
-    private mutating func parseString() throws -> String {
+    mutating func parseString() throws -> String {
         position += 1  // opening quote
         let start = position
         // Fast path: no escapes.
         var allASCII = true
+        scanPlainBytes(allASCII: &allASCII)
+        guard position < bytes.count else { throw JSONSyntaxError(offset: start - 1, message: "unterminated string") }
+        if bytes[position] == UInt8(ascii: "\"") {
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+            position += 1
+            return makeString(raw, ascii: allASCII, offset: start)
+        }
+        // Slow path: decode from the start into the reused scratch buffer, doubling it when
+        // a long string does not fit.
+        position = start
+        var buffer = scratch
+        scratch = []
+        defer { scratch = buffer }
+        if buffer.count < 256 { buffer = [UInt8](repeating: 0, count: 256) }
+        var written = 0
+        while try !buffer.withUnsafeMutableBufferPointer({ try decodeEscapes(into: $0, written: &written, stringStart: start) }) {
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+        }
+        return buffer.withUnsafeBytes { makeString(UnsafeRawBufferPointer(rebasing: $0[..<written]), ascii: false, offset: start) }
+    }
+
+    /// Advances `position` to the next quote or backslash (or the end), eight bytes at a
+    /// time while none of them is a quote, a backslash or a control character.
+    @inline(__always)
+    mutating func scanPlainBytes(allASCII: inout Bool) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        if let base = bytes.baseAddress {
+            while position + 8 <= bytes.count {
+                let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                // A byte is zero in `x` exactly when the word has the sought byte there.
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                if special & highs != 0 { break }
+                high |= word
+                position += 8
+            }
+        }
+        if high & highs != 0 { allASCII = false }
         while position < bytes.count {
             let b = bytes[position]
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { break }
@@ -278,84 +325,108 @@ public struct JSONParser {
             if b >= 0x80 { allASCII = false }
             position += 1
         }
-        guard position < bytes.count else { throw JSONSyntaxError(offset: start - 1, message: "unterminated string") }
-        if bytes[position] == UInt8(ascii: "\"") {
-            let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
-            position += 1
-            return makeString(raw, ascii: allASCII, offset: start)
-        }
-        // Slow path: decode escapes into a scratch buffer.
-        var utf8 = scratch
-        scratch = []
-        defer {
-            utf8.removeAll(keepingCapacity: true)
-            scratch = utf8
-        }
-        utf8.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
-        while true {
-            guard position < bytes.count else { throw JSONSyntaxError(offset: start - 1, message: "unterminated string") }
+    }
+
+    /// Decodes the string body at `position` (escapes included) into `output` from
+    /// `written` on, through the closing quote. Returns false when `output` is full first.
+    /// `stringStart` (the first byte after the opening quote) places errors.
+    private mutating func decodeEscapes(into output: UnsafeMutableBufferPointer<UInt8>, written: inout Int, stringStart: Int) throws -> Bool {
+        let end = bytes.count
+        while written + 4 <= output.count {
+            guard position < end else { throw JSONSyntaxError(offset: stringStart - 1, message: "unterminated string") }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 position += 1
-                break
+                return true
             }
-            if b == UInt8(ascii: "\\") {
+            guard b == UInt8(ascii: "\\") else {
+                if b < 0x20 { noteProblem("raw control character in a string", at: position) }
+                output[written] = b
+                written += 1
                 position += 1
-                guard let e = peek() else { throw error("unterminated escape") }
-                position += 1
-                switch e {
-                case UInt8(ascii: "\""): utf8.append(0x22)
-                case UInt8(ascii: "\\"): utf8.append(0x5C)
-                case UInt8(ascii: "/"): utf8.append(0x2F)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"):
-                    let escapeStart = position - 2
-                    var scalar = try parseHex4()
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
-                            let save = position
-                            position += 2
-                            let low = try parseHex4()
-                            if (0xDC00...0xDFFF).contains(low) {
-                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                            } else {
-                                position = save
-                                noteProblem("lone surrogate in a \\u escape", at: escapeStart)
-                                scalar = 0xFFFD
-                            }
+                continue
+            }
+            guard position + 1 < end else { throw error("unterminated escape") }
+            let e = bytes[position + 1]
+            position += 2
+            let simple: UInt8
+            switch e {
+            case UInt8(ascii: "\""): simple = 0x22
+            case UInt8(ascii: "\\"): simple = 0x5C
+            case UInt8(ascii: "/"): simple = 0x2F
+            case UInt8(ascii: "b"): simple = 0x08
+            case UInt8(ascii: "f"): simple = 0x0C
+            case UInt8(ascii: "n"): simple = 0x0A
+            case UInt8(ascii: "r"): simple = 0x0D
+            case UInt8(ascii: "t"): simple = 0x09
+            case UInt8(ascii: "u"):
+                let escapeStart = position - 2
+                var scalar = try parseHex4(end: end)
+                if (0xD800...0xDBFF).contains(scalar) {
+                    if position + 1 < end, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                        let save = position
+                        position += 2
+                        let low = try parseHex4(end: end)
+                        if (0xDC00...0xDFFF).contains(low) {
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         } else {
+                            position = save
                             noteProblem("lone surrogate in a \\u escape", at: escapeStart)
                             scalar = 0xFFFD
                         }
-                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                    } else {
                         noteProblem("lone surrogate in a \\u escape", at: escapeStart)
                         scalar = 0xFFFD
                     }
-                    for unit in UTF8.encode(Unicode.Scalar(scalar)!)! { utf8.append(unit) }
-                default:
-                    throw JSONSyntaxError(offset: position - 2, message: "invalid escape '\\\(Character(UnicodeScalar(e)))'")
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    noteProblem("lone surrogate in a \\u escape", at: escapeStart)
+                    scalar = 0xFFFD
                 }
+                written += Self.encodeUTF8(scalar, into: output, at: written)
                 continue
+            default:
+                throw JSONSyntaxError(offset: position - 2, message: "invalid escape '\\\(Character(UnicodeScalar(e)))'")
             }
-            if b < 0x20 { noteProblem("raw control character in a string", at: position) }
-            utf8.append(b)
-            position += 1
+            output[written] = simple
+            written += 1
         }
-        return utf8.withUnsafeBytes { makeString($0, ascii: false, offset: start) }
+        return false
     }
 
-    /// Each byte's hex value, 0xFF for a byte that is not a hex digit.
-    private static let hexDigits: [UInt8] = (0..<256).map { b in
-        switch UInt8(b) {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(b) - 0x30
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(b) - 0x61 + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(b) - 0x41 + 10
-        default: 0xFF
+    /// Writes `scalar` (never a surrogate) as UTF-8; returns the number of bytes.
+    @inline(__always)
+    private static func encodeUTF8(_ scalar: UInt32, into output: UnsafeMutableBufferPointer<UInt8>, at i: Int) -> Int {
+        switch scalar {
+        case ..<0x80:
+            output[i] = UInt8(scalar)
+            return 1
+        case ..<0x800:
+            output[i] = UInt8(0xC0 | scalar >> 6)
+            output[i + 1] = UInt8(0x80 | scalar & 0x3F)
+            return 2
+        case ..<0x10000:
+            output[i] = UInt8(0xE0 | scalar >> 12)
+            output[i + 1] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            output[i + 2] = UInt8(0x80 | scalar & 0x3F)
+            return 3
+        default:
+            output[i] = UInt8(0xF0 | scalar >> 18)
+            output[i + 1] = UInt8(0x80 | scalar >> 12 & 0x3F)
+            output[i + 2] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            output[i + 3] = UInt8(0x80 | scalar & 0x3F)
+            return 4
         }
+    }
+
+    @inline(__always)
+    static func isHexDigit(_ c: UInt8) -> Bool {
+        c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 6
+    }
+
+    /// A hex digit's value without a table: the low nibble, plus 9 for letters (0x4_, 0x6_).
+    @inline(__always)
+    private static func hexDigitValue(_ c: UInt8) -> UInt32 {
+        UInt32(c & 0x0F) &+ 9 &* UInt32(c >> 6)
     }
 
     private mutating func makeString(_ raw: UnsafeRawBufferPointer, ascii: Bool, offset: Int) -> String {
@@ -365,15 +436,15 @@ public struct JSONParser {
         return String(decoding: raw, as: UTF8.self)
     }
 
-    private mutating func parseHex4() throws -> UInt32 {
-        guard position + 4 <= bytes.count else { throw error("unterminated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let digit = Self.hexDigits[Int(bytes[position])]
-            if digit == 0xFF { throw error("invalid hex digit in a \\u escape") }
-            value = value << 4 | UInt32(digit)
-            position += 1
+    /// Four hex digits after `\u`, which must end before `end` (the string's closing quote).
+    @inline(__always)
+    mutating func parseHex4(end: Int) throws -> UInt32 {
+        guard position + 4 <= end else { throw error("unterminated \\u escape") }
+        let a = bytes[position], b = bytes[position + 1], c = bytes[position + 2], d = bytes[position + 3]
+        guard Self.isHexDigit(a) && Self.isHexDigit(b) && Self.isHexDigit(c) && Self.isHexDigit(d) else {
+            throw error("invalid hex digit in a \\u escape")
         }
-        return value
+        position += 4
+        return Self.hexDigitValue(a) << 12 | Self.hexDigitValue(b) << 8 | Self.hexDigitValue(c) << 4 | Self.hexDigitValue(d)
     }
 }

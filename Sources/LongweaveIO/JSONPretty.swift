@@ -26,7 +26,7 @@ extension JSONValue {
             bytes.append(UInt8(ascii: "]"))
         case .object(let object) where object.count > 0:
             bytes.append(UInt8(ascii: "{"))
-            for (i, (key, member)) in zip(object.keys, object.values).enumerated() {
+            for (i, (key, member)) in object.members.enumerated() {
                 if i > 0 { bytes.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
                 scratch.reset()

@@ -49,56 +49,56 @@ public enum JSONValue: Sendable, Equatable {
 /// A JSON object's members in file order. Lookups are linear for the handful of keys
 /// that records have; large objects (a tokenizer's vocabulary) get a hash index.
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String]
-    public private(set) var values: [JSONValue]
+    /// One array of pairs rather than two arrays: half the allocations per parsed object.
+    public private(set) var members: [(key: String, value: JSONValue)]
     private var index: [String: Int]?
     private static let indexThreshold = 16
 
     public init(_ members: [(String, JSONValue)] = []) {
-        keys = []
-        values = []
-        keys.reserveCapacity(members.count)
-        values.reserveCapacity(members.count)
+        self.members = []
+        self.members.reserveCapacity(members.count)
         for (key, value) in members { set(key, value) }
     }
 
     /// An empty object with room for `capacity` members (the parser's guess for a record).
     init(reservingCapacity capacity: Int) {
-        keys = []
-        values = []
-        keys.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        members = []
+        members.reserveCapacity(capacity)
     }
+
+    /// The keys in file order.
+    public var keys: [String] { members.map(\.key) }
+    /// The values in file order.
+    public var values: [JSONValue] { members.map(\.value) }
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return keys.firstIndex(of: key)
+        return members.firstIndex { $0.key == key }
     }
 
     public subscript(key: String) -> JSONValue? {
         guard let i = position(of: key) else { return nil }
-        return values[i]
+        return members[i].value
     }
 
     /// Replaces the value of `key`, or appends the member.
     public mutating func set(_ key: String, _ value: JSONValue) {
         if let i = position(of: key) {
-            values[i] = value
+            members[i].value = value
             return
         }
-        keys.append(key)
-        values.append(value)
+        members.append((key, value))
         if index != nil {
-            index![key] = keys.count - 1
-        } else if keys.count > Self.indexThreshold {
-            index = Dictionary(zip(keys, keys.indices), uniquingKeysWith: { first, _ in first })
+            index![key] = members.count - 1
+        } else if members.count > Self.indexThreshold {
+            index = Dictionary(zip(members.map(\.key), members.indices), uniquingKeysWith: { first, _ in first })
         }
     }
 
-    public var count: Int { keys.count }
+    public var count: Int { members.count }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.keys == b.keys && a.values == b.values
+        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
@@ -116,7 +116,7 @@ extension JSONWriter {
             endArray()
         case .object(let object):
             beginObject()
-            for (k, v) in zip(object.keys, object.values) {
+            for (k, v) in object.members {
                 key(k)
                 self.value(v)
             }

@@ -191,7 +191,7 @@ public enum TokenizerFiles {
         guard let entries = vocab.objectValue else { throw Tokenizer.LoadError("\(source): the vocabulary is not an object") }
         var ids: [String: UInt32] = [:]
         ids.reserveCapacity(entries.count)
-        for (token, id) in zip(entries.keys, entries.values) {
+        for (token, id) in entries.members {
             guard let number = id.numberValue else { throw Tokenizer.LoadError("\(source): vocabulary entry '\(token)' has no numeric id") }
             ids[token] = UInt32(number)
         }

@@ -81,4 +81,98 @@ import LongweaveTestSupport
             #expect(context.count == (reference["context"] as! [Any]).count)
         }
     }
+
+    @Test func escapedChineseMatchesFoundation() throws {
+        // CMRC 2018 writes every Chinese character as a \u escape; contexts run past a thousand of them.
+        let path = TestPaths.data("cmrc2018/cmrc2018_dev.json")
+        let bytes = try FileSystem.readAll(path)
+        let ours = try #require(try bytes.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            return try parser.parseDocument()
+        }.arrayValue)
+        let theirs = try JSONSerialization.jsonObject(with: Data(bytes)) as! [[String: Any]]
+        #expect(ours.count == theirs.count)
+        for (mine, reference) in zip(ours, theirs) {
+            #expect(mine["context_text"]?.stringValue == reference["context_text"] as? String)
+        }
+        #expect(ours.contains { ($0["context_text"]?.stringValue?.utf8.count ?? 0) > 2048 })
+    }
+
+    @Test func specialBytesAtEveryOffsetOfTheWordScan() throws {
+        // The plain-byte scan reads eight bytes at a time: put each special byte at each
+        // position around a word boundary and check the outcome against the byte-by-byte rules.
+        for length in 0..<20 {
+            for offset in 0...length {
+                let prefix = String(repeating: "a", count: offset), suffix = String(repeating: "b", count: length - offset)
+                #expect(try parse("\"\(prefix)\\n\(suffix)\"") == .string(prefix + "\n" + suffix))
+                #expect(try parse("\"\(prefix)é\(suffix)\"") == .string(prefix + "é" + suffix))
+                #expect(try parse("\"\(prefix)\\u4e2d\(suffix)\"") == .string(prefix + "中" + suffix))
+                for bad: [UInt8] in [[0x01], [0xFF]] {
+                    let bytes = Array("\"\(prefix)".utf8) + bad + Array("\(suffix)\"".utf8)
+                    #expect(throws: JSONSyntaxError.self) {
+                        try bytes.withUnsafeBytes { raw in
+                            var parser = JSONParser(bytes: raw)
+                            _ = try parser.parseDocument()
+                        }
+                    }
+                }
+            }
+        }
+        // Escapes past the first scratch buffer (256 bytes), which doubles to fit.
+        let long = String(repeating: "\\u00e9x\\n", count: 400)
+        #expect(try parse("\"\(long)\"") == .string(String(repeating: "éx\n", count: 400)))
+    }
+}
+
+@Suite struct JSONCursorTests {
+    let document = #"{"skip": {"deep": [1, 2.5e3, -0.5, "s\"q", null, true, {"x": []}]}, "keep": ["a", {"t": "b", "n": 3}], "last": "\u00e9"}"#
+
+    @Test func readsWhatItAsksForAndSkipsTheRest() throws {
+        var kept: [String] = []
+        var last: JSONValue?
+        try Array(document.utf8).withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            parser.beginDocument()
+            try parser.readObject { parser, key in
+                switch key {
+                case "keep":
+                    try parser.readArray { parser in
+                        if parser.nextKind() == .string {
+                            kept.append(try parser.readString()!)
+                        } else {
+                            try parser.readObject { parser, key in
+                                if key == "t" { kept.append(try parser.readString()!) } else { #expect(try parser.readString() == nil) }
+                            }
+                        }
+                    }
+                case "last": last = try parser.readValue()
+                default: try parser.skipValue()
+                }
+            }
+            try parser.finishDocument()
+        }
+        #expect(kept == ["a", "b"])
+        #expect(last == .string("é"))
+    }
+
+    @Test func skippedValuesAreStillChecked() throws {
+        func skip(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { raw in
+                var parser = JSONParser(bytes: raw)
+                parser.beginDocument()
+                try parser.skipValue()
+                try parser.finishDocument()
+            }
+        }
+        try skip(Array(document.utf8))
+        // Invalid UTF-8 inside a skipped string is reported when the document finishes.
+        #expect(throws: JSONSyntaxError.self) { try skip(Array(#"{"a": ["x"#.utf8) + [0xC3, 0x28] + Array(#""]}"#.utf8)) }
+        for bad in [#"["\q"]"#, #"["\u12"]"#, #"{"a" 1}"#, #"[1, 2"#, #"[01x]"#, #"{"a": [}"#] {
+            #expect(throws: JSONSyntaxError.self, "\(bad)") { try skip(Array(bad.utf8)) }
+        }
+        try Array("[1]".utf8).withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            #expect(throws: JSONSyntaxError.self) { try parser.readObject { _, _ in } }
+        }
+    }
 }

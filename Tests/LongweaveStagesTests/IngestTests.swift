@@ -130,6 +130,71 @@ func makeSpec(inputs: [(id: String, path: String, format: String)], language: St
         #expect(kept.samples.filter { $0.meta["unanswerable"] == .bool(true) }.allSatisfy { $0.answers.isEmpty })
     }
 
+    @Test func squadSamplesMatchFoundation() throws {
+        // Every question, in file order, with its deduplicated answer texts, paragraph and title.
+        let path = TestPaths.data("squad/squad_v2.0_dev_first5articles.json")
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var expected: [(id: String, question: String, answers: [String], title: String, context: String)] = []
+        for article in root["data"] as! [[String: Any]] {
+            for paragraph in article["paragraphs"] as! [[String: Any]] {
+                for qa in paragraph["qas"] as! [[String: Any]] {
+                    var answers: [String] = []
+                    for answer in qa["answers"] as! [[String: Any]] where !answers.contains(answer["text"] as! String) {
+                        answers.append(answer["text"] as! String)
+                    }
+                    expected.append((qa["id"] as! String, qa["question"] as! String, answers, article["title"] as! String, paragraph["context"] as! String))
+                }
+            }
+        }
+        var spec = try makeSpec(inputs: [("squad", path, "squad")])
+        spec.inputs[0].options = ConfigMapping([("dataset", .string("squad")), ("unanswerable", .string("keep"))])
+        let samples = try SQuADFormat.read(spec.inputs[0], pipeline: spec).samples
+        #expect(samples.count == expected.count)
+        for (sample, reference) in zip(samples, expected) {
+            #expect(sample.id == reference.id && sample.question == reference.question && sample.answers == reference.answers)
+            #expect(sample.documents == [Document(title: reference.title, text: reference.context, evidence: true)])
+        }
+    }
+
+    @Test func squadRejectsSayWhatIsMissing() throws {
+        // Title after the paragraphs; a paragraph without context; a question without an id,
+        // one with a numeric id, an answerable one without answers; a good one at the end.
+        let file = #"""
+            {"data": [{"paragraphs": [
+                {"qas": [{"id": "lost", "question": "q0", "answers": [{"text": "a"}]}]},
+                {"qas": [
+                    {"question": "q1", "answers": [{"text": "a"}]},
+                    {"id": 7, "question": "q2", "answers": [{"text": "a"}]},
+                    {"id": "empty", "question": "q3", "answers": [], "is_impossible": false},
+                    {"id": "good", "question": "q4", "answers": [{"text": "x", "answer_start": 0}, {"text": "x", "answer_start": 0}]}
+                 ], "context": "x marks the spot"}
+              ], "title": "Late title"}]}
+            """#
+        let path = try writeTemporary(Array(file.utf8), "squad_bad.json")
+        let spec = try makeSpec(inputs: [("squad", path, "squad")])
+        let result = try SQuADFormat.read(spec.inputs[0], pipeline: spec)
+        #expect(result.samples.map(\.id) == ["good"])
+        #expect(result.samples[0].answers == ["x"] && result.samples[0].documents[0].title == "Late title")
+        #expect(result.samples[0].meta["source"]?["record"] == .number(3))
+        #expect(result.rejects.map(\.reason) == [
+            "missing field: data[0].paragraphs[0].context",
+            "missing field: 'id'",
+            "wrong type: field 'id' is number, expected string",
+            "missing field: an answerable question without answers[].text",
+        ])
+        #expect(result.rejects.map(\.id) == [nil, nil, nil, "empty"])
+
+        let notSQuAD = try writeTemporary(Array(#"[{"data": []}]"#.utf8), "list.json")
+        #expect(throws: IOError.self) { try SQuADFormat.read(try makeSpec(inputs: [("squad", notSQuAD, "squad")]).inputs[0], pipeline: spec) }
+        let broken = try writeTemporary(Array("{\"data\": [{\"title\": \"t\",\n \"paragraphs\": [}]}".utf8), "broken.json")
+        do {
+            _ = try SQuADFormat.read(try makeSpec(inputs: [("squad", broken, "squad")]).inputs[0], pipeline: spec)
+            Issue.record("a syntax error must stop the file")
+        } catch let error as IOError {
+            #expect(error.description.contains("broken.json") && error.description.contains("2:"))
+        }
+    }
+
     @Test func cmrcNativeAndSquadStyleAgree() throws {
         let native = try makeSpec(inputs: [("cmrc", TestPaths.data("cmrc2018/cmrc2018_dev.json"), "cmrc2018")], language: "zh")
         let a = try CMRC2018Format.read(native.inputs[0], pipeline: native)

@@ -86,7 +86,7 @@ public enum JSONLinesFormat: IngestFormat {
                 }
             }
         case .object(let map):
-            for (title, value) in zip(map.keys, map.values) {
+            for (title, value) in map.members {
                 guard let text = value.stringValue else { throw FieldError(reason: "wrong type: '\(documentsPath).\(title)' is not a string") }
                 documents.append(Document(title: title, text: text, evidence: true))
             }

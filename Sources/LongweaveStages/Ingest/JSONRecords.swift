@@ -116,13 +116,18 @@ struct LineCounter {
 /// Field access that explains what is missing, for reject reasons.
 struct FieldError: Error {
     var reason: String
+
+    /// The string in field `key`, whose value (nil when absent) is `value`.
+    static func requiredString(_ value: JSONValue?, _ key: String) throws(FieldError) -> String {
+        guard let value else { throw FieldError(reason: "missing field: '\(key)'") }
+        guard case .string(let s) = value else { throw FieldError(reason: "wrong type: field '\(key)' is \(value.typeName), expected string") }
+        return s
+    }
 }
 
 extension JSONValue {
     func requiredString(_ key: String) throws(FieldError) -> String {
-        guard let value = self[key] else { throw FieldError(reason: "missing field: '\(key)'") }
-        guard case .string(let s) = value else { throw FieldError(reason: "wrong type: field '\(key)' is \(value.typeName), expected string") }
-        return s
+        try FieldError.requiredString(self[key], key)
     }
 
     /// A field that may also hold a Python-literal string of the same structure (some
