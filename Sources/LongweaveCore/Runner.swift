@@ -32,6 +32,8 @@ public struct StageStats: Sendable {
     public var noted: [String: Int] = [:]
     /// Documents removed inside samples and from documents-only inputs, by reason.
     public var documentsRemoved: [String: Int] = [:]
+    /// What the stage counted besides records (replacements per field, facts made), by name.
+    public var counts: [String: Int] = [:]
     public var rejected = 0
     public var seconds = 0.0
 
@@ -53,6 +55,9 @@ public struct StageStats: Sendable {
         }
         if !documentsRemoved.isEmpty {
             object.set("documents_removed", .object(JSONObject(documentsRemoved.keys.sorted().map { ($0, .number(Double(documentsRemoved[$0]!))) })))
+        }
+        if !counts.isEmpty {
+            object.set("counts", .object(JSONObject(counts.keys.sorted().map { ($0, .number(Double(counts[$0]!))) })))
         }
         if withSeconds { object.set("seconds", .number((seconds * 1000).rounded() / 1000)) }
         return .object(object)
@@ -182,7 +187,7 @@ public struct Runner {
             case .streaming(let streaming):
                 pool = runStreaming(streaming, name: stageSpec.name, pool: pool, stats: &stage, rejects: &rejects)
             case .pooled(let pooled):
-                let (kept, removed) = pooled.process(pool: pool, seed: spec.seed, stage: stageSpec.name)
+                let (kept, removed) = pooled.process(pool: pool, seed: spec.seed, stage: stageSpec.name, counts: &stage.counts)
                 let byID = Dictionary(pool.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 for (id, verdict) in removed {
                     record(verdict, sample: byID[id], stageName: stageSpec.name, stats: &stage, rejects: &rejects)
@@ -202,6 +207,8 @@ public struct Runner {
             stage.seconds = seconds(since: clock)
             stats.append(stage)
         }
+
+        try writeKeywordTable(pool, to: directory + "/kpr.tsv")
 
         // Output.
         var streamStats: [StreamStats]
@@ -278,7 +285,7 @@ public struct Runner {
 
     /// Applies a streaming stage to every sample over all threads; order is kept.
     private func runStreaming(_ stage: any StreamingStage, name: String, pool: [Sample], stats: inout StageStats, rejects: inout [Reject]) -> [Sample] {
-        let results = UnsafeSlots<(Sample, StageVerdict, [String: Int])>(count: pool.count)
+        let results = UnsafeSlots<(Sample, StageVerdict, StageCounts)>(count: pool.count)
         let next = Atomic<Int>(0)
         let chunk = 64
         let seed = spec.seed
@@ -289,17 +296,18 @@ public struct Runner {
                 for i in start..<min(start + chunk, pool.count) {
                     var sample = pool[i]
                     var random = SeededRandom(seed: seed, stage: name, key: sample.id)
-                    var removed: [String: Int] = [:]
-                    let verdict = stage.process(&sample, random: &random, removed: &removed)
-                    results.set(i, (sample, verdict, removed))
+                    var counts = StageCounts()
+                    let verdict = stage.process(&sample, random: &random, counts: &counts)
+                    results.set(i, (sample, verdict, counts))
                 }
             }
         }
         var kept: [Sample] = []
         kept.reserveCapacity(pool.count)
         for i in 0..<pool.count {
-            let (sample, verdict, removed) = results.take(i)
-            stats.documentsRemoved.merge(removed, uniquingKeysWith: +)
+            let (sample, verdict, counts) = results.take(i)
+            stats.documentsRemoved.merge(counts.documentsRemoved, uniquingKeysWith: +)
+            stats.counts.merge(counts.counts, uniquingKeysWith: +)
             if verdict == .keep {
                 kept.append(sample)
             } else {
@@ -369,6 +377,22 @@ public struct Runner {
             rejected.append(contentsOf: streamRejects)
         }
         return (all, rejected)
+    }
+
+    /// Every sample's keyword replacements (`meta.kpr`) as `_id<TAB>from<TAB>to`, when any
+    /// stage made some.
+    private func writeKeywordTable(_ pool: [Sample], to path: String) throws {
+        var lines = "_id\tfrom\tto\n"
+        var any = false
+        func field(_ text: String) -> String { String(text.map { $0 == "\t" || $0 == "\n" ? " " : $0 }) }
+        for sample in pool {
+            for pair in sample.meta["kpr"]?.arrayValue ?? [] {
+                guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { continue }
+                lines += field(sample.id) + "\t" + field(from) + "\t" + field(to) + "\n"
+                any = true
+            }
+        }
+        if any { try FileSystem.writeAtomically(Array(lines.utf8), to: path) }
     }
 
     private func writeRejects(_ rejects: [Reject], to path: String) throws {

@@ -45,15 +45,25 @@ public enum StageVerdict: Sendable, Equatable {
     case reject(reason: String)
 }
 
+/// What a streaming stage counts while it works on one sample; summed into the stage's stats.
+public struct StageCounts: Sendable, Equatable {
+    /// Documents removed inside the sample, by reason.
+    public var documentsRemoved: [String: Int] = [:]
+    /// Anything else worth counting (replacements per field, facts made), by name.
+    public var counts: [String: Int] = [:]
+
+    public init() {}
+}
+
 /// A stage that transforms one sample at a time.
 public protocol StreamingStage: Sendable {
     func process(_ sample: inout Sample, random: inout SeededRandom) -> StageVerdict
-    /// The same, counting what the stage removed inside the sample (documents, by reason).
-    func process(_ sample: inout Sample, random: inout SeededRandom, removed: inout [String: Int]) -> StageVerdict
+    /// The same, counting what the stage did inside the sample.
+    func process(_ sample: inout Sample, random: inout SeededRandom, counts: inout StageCounts) -> StageVerdict
 }
 
 extension StreamingStage {
-    public func process(_ sample: inout Sample, random: inout SeededRandom, removed: inout [String: Int]) -> StageVerdict {
+    public func process(_ sample: inout Sample, random: inout SeededRandom, counts: inout StageCounts) -> StageVerdict {
         process(&sample, random: &random)
     }
 }
@@ -69,6 +79,14 @@ public protocol DocumentPoolStage: Sendable {
 public protocol PooledStage: Sendable {
     /// Returns the samples to keep, in a deterministic order, and the verdicts on the others.
     func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
+    /// The same, counting what the stage did (facts made, samples without one by reason).
+    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
+}
+
+extension PooledStage {
+    public func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        process(pool: pool, seed: seed, stage: stage)
+    }
 }
 
 /// One output folder of an assembling stage.

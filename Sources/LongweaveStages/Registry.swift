@@ -6,6 +6,8 @@ extension Registry {
     public static let standard = Registry(
         stages: [
             CleanStage.self,
+            KeywordReplacementStage.self,
+            ConfusingFactsStage.self,
             LengthBucketsStage.self,
         ],
         formats: [

@@ -72,11 +72,11 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
     }
 
     public func process(_ sample: inout Sample, random: inout SeededRandom) -> StageVerdict {
-        var removed: [String: Int] = [:]
-        return process(&sample, random: &random, removed: &removed)
+        var counts = StageCounts()
+        return process(&sample, random: &random, counts: &counts)
     }
 
-    public func process(_ sample: inout Sample, random: inout SeededRandom, removed: inout [String: Int]) -> StageVerdict {
+    public func process(_ sample: inout Sample, random: inout SeededRandom, counts: inout StageCounts) -> StageVerdict {
         sample.question = cleaner.clean(sample.question)
         sample.answers = sample.answers.map(cleaner.clean)
         if sample.question.isEmpty { return .reject(reason: "clean: the question is empty") }
@@ -86,13 +86,13 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
         for document in sample.documents.map(cleaned) {
             if let reason = removalReason(document) {
                 if document.evidence { return .reject(reason: "clean: an evidence document is \(reason)") }
-                removed[reason, default: 0] += 1
+                counts.documentsRemoved[reason, default: 0] += 1
                 continue
             }
             if dedupe, let first = seen[ExactText(document.text)] {
                 // The copy that stays carries the evidence mark of either.
                 if document.evidence { kept[first].evidence = true }
-                removed["duplicate", default: 0] += 1
+                counts.documentsRemoved["duplicate", default: 0] += 1
                 continue
             }
             seen[ExactText(document.text)] = kept.count

@@ -23,6 +23,10 @@ public enum LengthBucketsStage: StageFactory {
             ParameterSpec("levels", .list(.length, nonEmpty: true), doc: "length levels, e.g. [16k, 32k, 64k, 128k, 256k]"),
             ParameterSpec("distractors", .list(.inputReference, nonEmpty: false), default: .list([]),
                           doc: "ids of documents inputs added to the distractor pool"),
+            ParameterSpec("tolerance", .string, default: .string("0.02"),
+                          doc: "a context's length lands in [level, level * (1 + tolerance)]: the last distractor is cut at a sentence end"),
+            ParameterSpec("nested", .boolean, default: .bool(false),
+                          doc: "each level's context extends the previous level's (same passages, same order, more of them)"),
         ])
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
@@ -41,7 +45,11 @@ public enum LengthBucketsStage: StageFactory {
             distractors.append(id)
         }
         let unit = try LengthUnit(spec: config.string("unit"), encoding: config.string("encoding"), pipeline: setup.pipeline)
-        return .assembling(FillAssembler(levels: levels, unit: unit, distractorInputs: distractors))
+        guard let tolerance = Double(config.string("tolerance")), tolerance >= 0, tolerance < 1 else {
+            throw StageSetupError("tolerance: expected a fraction such as 0.02, found '\(config.string("tolerance"))'")
+        }
+        return .assembling(FillAssembler(levels: levels.sorted(), unit: unit, distractorInputs: distractors, tolerance: tolerance,
+                                         nested: config.bool("nested"), seed: setup.pipeline.seed))
     }
 }
 
@@ -87,6 +95,9 @@ struct FillAssembler: AssemblingStage {
     let levels: [Int]
     let unit: LengthUnit
     let distractorInputs: [String]
+    let tolerance: Double
+    let nested: Bool
+    let seed: UInt64
 
     var streams: [OutputStream] {
         levels.map { OutputStream(name: ValueSyntax.levelName($0), level: $0) }
@@ -112,7 +123,7 @@ struct FillAssembler: AssemblingStage {
             for document in documentInputs[id] ?? [] { _ = candidates.add(document) }
         }
         return FillAssembly(pool: pool, levels: levels, unit: unit, tokenizer: tokenizer, candidates: candidates,
-                            ownCandidates: ownCandidates, ownTitles: ownTitles)
+                            ownCandidates: ownCandidates, ownTitles: ownTitles, tolerance: tolerance, nested: nested, seed: seed)
     }
 }
 
@@ -148,118 +159,3 @@ struct CandidatePool: Sendable {
     }
 }
 
-struct FillAssembly: Assembly {
-    let pool: [Sample]
-    let levels: [Int]
-    let unit: LengthUnit
-    let tokenizer: Tokenizer
-    let candidates: CandidatePool
-    let ownCandidates: [[Int32]]
-    let ownTitles: [[Int32]]
-
-    /// `### Passage {i}\n` (English) or `### 文章 {i}\n` (Chinese).
-    static func header(_ number: Int, language: String) -> String {
-        (language == "zh" ? "### 文章 " : "### Passage ") + String(number) + "\n"
-    }
-
-    /// The length a passage adds: its header and text, plus the blank-line separator
-    /// before it. Exact for words and chars; for tokens an estimate that the caller
-    /// checks against the rendered context.
-    func passageLength(number: Int, textLength: Int, language: String) -> Int {
-        let separator = number > 1 ? tokenizer.count("\n\n") : 0
-        return tokenizer.count(Self.header(number, language: language)) + textLength + separator
-    }
-
-    func render(_ chosen: [(text: String, evidence: Bool)], language: String) -> (context: [UInt8], evidence: [JSONValue]) {
-        var context: [UInt8] = []
-        context.reserveCapacity(chosen.reduce(0) { $0 + $1.text.utf8.count + 24 })
-        var evidencePassages: [JSONValue] = []
-        for (i, passage) in chosen.enumerated() {
-            if i > 0 { context.append(contentsOf: [0x0A, 0x0A]) }
-            context.append(contentsOf: Self.header(i + 1, language: language).utf8)
-            context.append(contentsOf: passage.text.utf8)
-            if passage.evidence { evidencePassages.append(.number(Double(i + 1))) }
-        }
-        return (context, evidencePassages)
-    }
-
-    func assemble(sample index: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult {
-        let sample = pool[index]
-        let level = levels[stream]
-        let own = ownCandidates[index]
-        let titles = ownTitles[index]
-
-        var chosen: [(text: String, evidence: Bool)] = []
-        var estimate = 0
-        for (document, candidate) in zip(sample.documents, own) where document.evidence {
-            chosen.append((document.text, true))
-            estimate += passageLength(number: chosen.count, textLength: candidates.lengths[Int(candidate)], language: sample.language)
-        }
-        if chosen.isEmpty { return .rejected(reason: "no evidence documents: the sample marks none of its documents as evidence") }
-
-        // Draw without replacement: a partial Fisher-Yates over candidate indices.
-        var order = Array(0..<Int32(candidates.texts.count))
-        var drawn = 0
-        /// Adds distractors until the estimate grows by `needed`; false when the pool runs out.
-        func draw(_ needed: Int) -> Bool {
-            let target = estimate + needed
-            while estimate < target {
-                guard drawn < order.count else { return false }
-                let j = drawn + random.below(order.count - drawn)
-                order.swapAt(drawn, j)
-                let candidate = order[drawn]
-                drawn += 1
-                if own.contains(candidate) || titles.contains(candidates.titleIDs[Int(candidate)]) { continue }
-                chosen.append((candidates.texts[Int(candidate)], false))
-                estimate += passageLength(number: chosen.count, textLength: candidates.lengths[Int(candidate)], language: sample.language)
-            }
-            return true
-        }
-        func exhausted(_ length: Int) -> AssemblyResult {
-            .rejected(reason: "distractor pool exhausted: \(length) \(unit) after every candidate, level \(level)")
-        }
-        guard draw(level - estimate) else { return exhausted(estimate) }
-        random.shuffle(&chosen)
-        var (context, evidencePassages) = render(chosen, language: sample.language)
-        var length = estimate
-        if !unit.isAdditive {
-            // Token counts of parts need not add up: measure the whole context, and while it
-            // falls short, draw more passages (each placed at a seeded position) and measure again.
-            length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
-            while length < level {
-                let before = chosen.count
-                guard draw(level - length) else { return exhausted(length) }
-                let added = chosen[before...]
-                chosen.removeSubrange(before...)
-                for passage in added { chosen.insert(passage, at: random.below(chosen.count + 1)) }
-                (context, evidencePassages) = render(chosen, language: sample.language)
-                length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
-            }
-        }
-
-        json.beginObject()
-        json.key("input"); json.string(sample.question)
-        json.key("context"); context.withUnsafeBytes { json.string(utf8: $0) }
-        json.key("answers"); json.beginArray()
-        for answer in sample.answers { json.string(answer) }
-        json.endArray()
-        json.key("length"); json.int(length)
-        json.key("dataset"); json.string(sample.dataset)
-        json.key("language"); json.string(sample.language)
-        json.key("answer_keywords")
-        if let keywords = sample.answerKeywords { json.string(keywords) } else { json.null() }
-        json.key("confusing_facts"); json.beginArray()
-        for fact in sample.confusingFacts { json.string(fact) }
-        json.endArray()
-        json.key("all_classes"); json.null()
-        json.key("_id"); json.string(sample.id)
-        json.key("length_level"); json.string(ValueSyntax.levelName(level))
-        var meta = sample.meta
-        meta.set("passages", .number(Double(chosen.count)))
-        meta.set("evidence_passages", .array(evidencePassages))
-        meta.set("unit", .string("\(unit)"))
-        json.key("meta"); json.value(.object(meta))
-        json.endObject()
-        return .written(length: length)
-    }
-}

@@ -1,0 +1,222 @@
+import Foundation
+import LongweaveCore
+import LongweaveIO
+
+/// `confusing_facts` (LV-Eval's CFI): facts that look relevant to the question but are
+/// false for its subject, kept in `confusing_facts`; the context assembler places them.
+public enum ConfusingFactsStage: StageFactory {
+    public static let descriptor = StageDescriptor(
+        name: "confusing_facts",
+        summary: "make confusing facts per sample (entity-swap, no model needed) or read them from a JSONL file",
+        kind: .pooled,
+        parameters: [
+            ParameterSpec("generator", .choice(["entity-swap", "file"]), default: .string("entity-swap"),
+                          doc: "entity-swap: from the evidence sentence holding the answer; file: read them"),
+            ParameterSpec("per_sample", .integer(min: 1, max: 20), default: .int(2), doc: "facts per sample (LV-Eval used 2)"),
+            ParameterSpec("path", .string, default: .string(""),
+                          doc: "generator file: JSON lines {\"_id\" (or \"id\"), \"facts\": [...]}"),
+        ])
+
+    public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
+        let config = setup.config
+        let perSample = config.int("per_sample")
+        let chinese = setup.pipeline.language == "zh"
+        switch config.string("generator") {
+        case "file":
+            let path = config.string("path")
+            guard !path.isEmpty else { throw StageSetupError("generator file needs path: a JSON lines file of facts") }
+            let facts: [String: [String]]
+            do {
+                facts = try readFacts(setup.pipeline.resolve(path), shownAs: path)
+            } catch let error as StageSetupError {
+                throw error
+            } catch {
+                throw StageSetupError("path: \(error)")
+            }
+            return .pooled(FactsFromFile(facts: facts, perSample: perSample))
+        default:
+            return .pooled(EntitySwap(perSample: perSample, chinese: chinese))
+        }
+    }
+
+    static func readFacts(_ path: String, shownAs shown: String) throws -> [String: [String]] {
+        var facts: [String: [String]] = [:]
+        var problem: StageSetupError?
+        try LineReader.forEachLine(in: path, maxLineBytes: 1 << 24, onOverlong: { _ in }) { line, number in
+            guard problem == nil, !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
+            var parser = JSONParser(bytes: line)
+            guard let record = try? parser.parseDocument(),
+                  let id = record["_id"]?.stringValue ?? record["id"]?.stringValue,
+                  let list = (record["facts"] ?? record["confusing_facts"])?.arrayValue else {
+                problem = StageSetupError("\(shown):\(number): expected {\"_id\": ..., \"facts\": [...]}")
+                return
+            }
+            facts[id, default: []] += list.compactMap(\.stringValue)
+        }
+        if let problem { throw problem }
+        return facts
+    }
+}
+
+struct FactsFromFile: PooledStage {
+    let facts: [String: [String]]
+    let perSample: Int
+
+    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        var counts: [String: Int] = [:]
+        return process(pool: pool, seed: seed, stage: stage, counts: &counts)
+    }
+
+    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        var kept = pool
+        for i in kept.indices {
+            guard let list = facts[kept[i].id], !list.isEmpty else {
+                counts["no fact: not in the file", default: 0] += 1
+                continue
+            }
+            kept[i].confusingFacts += list.prefix(perSample)
+            counts["facts", default: 0] += min(list.count, perSample)
+        }
+        return (kept, [])
+    }
+}
+
+/// Sentences of `text`: cut after `.`/`?`/`!` followed by a space, or after `。`/`？`/`！`.
+func sentences(of text: String) -> [Substring] {
+    var out: [Substring] = []
+    var start = text.startIndex
+    var i = text.startIndex
+    while i < text.endIndex {
+        let ch = text[i]
+        let next = text.index(after: i)
+        let ends = ("。？！".contains(ch)) || (".?!".contains(ch) && (next == text.endIndex || text[next] == " " || text[next] == "\n"))
+        if ends || ch == "\n" {
+            let sentence = text[start..<next].trimmingCharacters(in: .whitespacesAndNewlines)
+            if !sentence.isEmpty { out.append(Substring(sentence)) }
+            start = next
+        }
+        i = next
+    }
+    let tail = text[start...].trimmingCharacters(in: .whitespacesAndNewlines)
+    if !tail.isEmpty { out.append(Substring(tail)) }
+    return out
+}
+
+/// Makes facts without a model: the evidence sentence that holds the answer, with the
+/// answer swapped for another answer of the same kind from the dataset and the subject it
+/// shares with the question swapped for another name of the same length. The fact reads
+/// as relevant, is false for the question's subject, and does not contradict the evidence.
+struct EntitySwap: PooledStage {
+    let perSample: Int
+    let chinese: Bool
+
+    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        var counts: [String: Int] = [:]
+        return process(pool: pool, seed: seed, stage: stage, counts: &counts)
+    }
+
+    /// A kind for grouping answers: the key-phrase kind, else words (or characters) count.
+    func answerKind(_ answer: String) -> String {
+        if chinese { return answer.allSatisfy(\.isNumber) ? "number" : "zh\(answer.count)" }
+        if let kind = KeyPhrases.kind(of: answer) { return kind == .name ? "name\(answer.split(separator: " ").count)" : kind.rawValue }
+        return "other\(answer.split(separator: " ").count)"
+    }
+
+    /// Names in `text` (English capitalised runs; Chinese: the caller's spans).
+    func names(in text: String) -> [String] {
+        KeyPhrases.englishCandidates(answers: [], question: text, fromAnswers: false, fromQuestion: true)
+            .filter { $0.1 == .name }.map(\.0)
+    }
+
+    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        // Answers by kind and names by length, in pool order (deterministic).
+        var answersByKind: [String: [String]] = [:]
+        var namesByLength: [Int: [String]] = [:]
+        var seenAnswers: Set<String> = []
+        var seenNames: Set<String> = []
+        for sample in pool {
+            for answer in sample.answers where !answer.isEmpty && seenAnswers.insert(answer).inserted {
+                answersByKind[answerKind(answer), default: []].append(answer)
+            }
+            let found = chinese ? sample.answers.filter { !$0.allSatisfy(\.isNumber) } : names(in: sample.question)
+            for name in found where seenNames.insert(name).inserted {
+                namesByLength[chinese ? name.count : name.split(separator: " ").count, default: []].append(name)
+            }
+        }
+        var kept = pool
+        for index in kept.indices {
+            var random = SeededRandom(seed: seed, stage: stage, key: kept[index].id)
+            switch makeFacts(for: kept[index], answersByKind: answersByKind, namesByLength: namesByLength, random: &random) {
+            case .success(let facts):
+                kept[index].confusingFacts += facts
+                counts["facts", default: 0] += facts.count
+            case .failure(let reason):
+                counts["no fact: \(reason.text)", default: 0] += 1
+            }
+        }
+        return (kept, [])
+    }
+
+    struct Reason: Error { var text: String }
+
+    func makeFacts(for sample: Sample, answersByKind: [String: [String]], namesByLength: [Int: [String]],
+                   random: inout SeededRandom) -> Result<[String], Reason> {
+        // The evidence sentence holding an answer.
+        var found: (sentence: String, answer: String)?
+        search: for document in sample.documents where document.evidence {
+            for sentence in sentences(of: document.text) {
+                if let answer = sample.answers.first(where: { !$0.isEmpty && sentence.contains($0) }) {
+                    found = (String(sentence), answer)
+                    break search
+                }
+            }
+        }
+        guard let (sentence, answer) = found else { return .failure(Reason(text: "answer not in an evidence sentence")) }
+        let others = (answersByKind[answerKind(answer)] ?? []).filter { other in
+            !sample.answers.contains { $0.lowercased() == other.lowercased() } && !sentence.contains(other)
+                && !sample.answers.contains { other.contains($0) }
+        }
+        guard !others.isEmpty else { return .failure(Reason(text: "no other answer of the same kind")) }
+        // The subject: the longest name the sentence shares with the question, outside the answer.
+        // (English: else the sentence's first name, usually its grammatical subject.)
+        let subject: String
+        if chinese {
+            let spans = sharedSpans(sentence, sample.question).filter { !answer.contains($0) && !$0.contains(answer) }
+            guard let longest = spans.max(by: { $0.count < $1.count }) else {
+                return .failure(Reason(text: "no subject shared with the question"))
+            }
+            subject = longest
+        } else {
+            let candidates = names(in: sentence).filter { !answer.contains($0) && !$0.contains(answer) }
+            guard let chosen = candidates.filter({ sample.question.contains($0) }).max(by: { $0.count < $1.count }) ?? candidates.first else {
+                return .failure(Reason(text: "no name in the evidence sentence besides the answer"))
+            }
+            subject = chosen
+        }
+        let length = chinese ? subject.count : subject.split(separator: " ").count
+        let nearMisses = (namesByLength[length] ?? []).filter { $0 != subject && !sentence.contains($0) && !sample.question.contains($0) }
+        guard !nearMisses.isEmpty else { return .failure(Reason(text: "no other name of the subject's length")) }
+        var facts: [String] = []
+        for _ in 0..<(perSample * 4) where facts.count < perSample {
+            let other = others[random.below(others.count)]
+            let nearMiss = nearMisses[random.below(nearMisses.count)]
+            let fact = sentence.replacingOccurrences(of: answer, with: other).replacingOccurrences(of: subject, with: nearMiss)
+            if fact != sentence && !facts.contains(fact) && !sample.answers.contains(where: { fact.contains($0) }) { facts.append(fact) }
+        }
+        return facts.isEmpty ? .failure(Reason(text: "every swap kept an answer")) : .success(facts)
+    }
+
+    /// Chinese spans of 2 to 8 characters that occur in both texts, longest first.
+    func sharedSpans(_ sentence: String, _ question: String) -> [String] {
+        let chars = Array(question)
+        var spans: [String] = []
+        for length in stride(from: min(8, chars.count), through: 2, by: -1) {
+            for start in 0...(chars.count - length) {
+                let span = String(chars[start..<start + length])
+                if span.contains(where: { $0.isPunctuation || $0.isWhitespace }) { continue }
+                if sentence.contains(span) && !spans.contains(where: { $0.contains(span) }) { spans.append(span) }
+            }
+        }
+        return spans
+    }
+}

@@ -1,0 +1,119 @@
+/// Replaces many phrases in one left-to-right pass over UTF-8 bytes: at each position the
+/// longest phrase that starts there wins, and the scan resumes after it, so a replacement
+/// is never matched again. A byte trie finds the candidates; a first-byte table skips
+/// positions where no phrase can start.
+///
+/// With `wholeWords` (English) a match must not sit inside a word: the bytes on either side
+/// are not letters, digits or non-ASCII; case variants (`Paris`, `PARIS`) are added for each
+/// pair with the replacement cased the same way. Without it (Chinese) matches are exact.
+public struct PhraseReplacer: Sendable {
+    /// The pairs as given, without the case variants.
+    public let pairs: [(from: String, to: String)]
+    public let wholeWords: Bool
+    private var edges: [Int: Int32] = [:]  // node << 8 | byte -> child node
+    private var replacementOfNode: [Int32: Int] = [:]  // terminal node -> index in `replacements`
+    private var replacements: [[UInt8]] = []
+    private var startsPhrase = [Bool](repeating: false, count: 256)
+    private var nodeCount: Int32 = 1
+
+    public init(pairs: [(from: String, to: String)], wholeWords: Bool) {
+        self.pairs = pairs
+        self.wholeWords = wholeWords
+        for (from, to) in pairs where !from.isEmpty {
+            add(from, to)
+            if wholeWords {
+                add(from.uppercased(), to.uppercased())
+                if let first = from.unicodeScalars.first, first.properties.isLowercase {
+                    add(Self.capitalized(from), Self.capitalized(to))
+                }
+            }
+        }
+    }
+
+    public var isEmpty: Bool { replacements.isEmpty }
+
+    static func capitalized(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst()
+    }
+
+    /// The first phrase added for a byte sequence keeps it.
+    private mutating func add(_ from: String, _ to: String) {
+        var node: Int32 = 0
+        for byte in from.utf8 {
+            let key = Int(node) << 8 | Int(byte)
+            if let child = edges[key] {
+                node = child
+            } else {
+                edges[key] = nodeCount
+                node = nodeCount
+                nodeCount += 1
+            }
+        }
+        guard replacementOfNode[node] == nil else { return }
+        replacementOfNode[node] = replacements.count
+        replacements.append(Array(to.utf8))
+        startsPhrase[Int(from.utf8.first!)] = true
+    }
+
+    @inline(__always)
+    private static func isWordByte(_ b: UInt8) -> Bool {
+        b >= 0x80 || (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10
+    }
+
+    /// The text with every phrase replaced, and how many replacements were made.
+    public func replace(_ text: String) -> (text: String, count: Int) {
+        if replacements.isEmpty { return (text, 0) }
+        var utf8 = Array(text.utf8)
+        let count = replace(&utf8)
+        return count == 0 ? (text, 0) : (String(decoding: utf8, as: UTF8.self), count)
+    }
+
+    /// Replaces in place; returns the number of replacements.
+    public func replace(_ bytes: inout [UInt8]) -> Int {
+        if replacements.isEmpty { return 0 }
+        var output: [UInt8] = []
+        var copied = 0
+        var count = 0
+        bytes.withUnsafeBufferPointer { input in
+            var i = 0
+            while i < input.count {
+                let b = input[i]
+                guard startsPhrase[Int(b)], !(wholeWords && i > 0 && Self.isWordByte(input[i - 1]) && Self.isWordByte(b)) else {
+                    i += 1
+                    continue
+                }
+                var node: Int32 = 0
+                var match: (end: Int, replacement: Int)?
+                var j = i
+                while j < input.count, let child = edges[Int(node) << 8 | Int(input[j])] {
+                    node = child
+                    j += 1
+                    if let r = replacementOfNode[node],
+                       !(wholeWords && j < input.count && Self.isWordByte(input[j - 1]) && Self.isWordByte(input[j])) {
+                        match = (j, r)
+                    }
+                }
+                guard let (end, r) = match else {
+                    i += 1
+                    continue
+                }
+                if output.isEmpty { output.reserveCapacity(input.count + 64) }
+                output.append(contentsOf: input[copied..<i])
+                output.append(contentsOf: replacements[r])
+                copied = end
+                count += 1
+                i = end
+            }
+            if count > 0 { output.append(contentsOf: input[copied...]) }
+        }
+        if count > 0 { bytes = output }
+        return count
+    }
+
+    /// How many times the phrases occur (as `replace` would find them).
+    public func occurrences(in text: String) -> Int {
+        var utf8 = Array(text.utf8)
+        return replace(&utf8)
+    }
+}
