@@ -137,3 +137,59 @@ import LongweaveText
         #expect(compared > 100)
     }
 }
+
+@Suite struct KeywordTableAndFactFileTests {
+    func spec(stages: String) throws -> PipelineSpec {
+        let dir = TestPaths.temporaryDirectory()
+        try """
+        version: 1
+        name: test/table
+        seed: 3
+        language: en
+        inputs:
+          - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+        stages:
+        \(stages)
+        """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
+    }
+
+    @Test func aTableAppliesEverywhereAndABadLineNamesItsLine() throws {
+        let table = try writeTemporary(Array("# films\nEd Wood\tBarnaby Quill\nScott Derrickson\tMilo Ashgrove\n".utf8), "kpr.tsv")
+        let pipeline = try spec(stages: "  - keyword_replacement: {table: \"\(table)\"}")
+        guard case .streaming(let stage) = try KeywordReplacementStage.make(StageSetup(config: pipeline.stages[0].config, pipeline: pipeline)) else {
+            Issue.record("keyword_replacement streams")
+            return
+        }
+        var sample = try HotpotQAFormat.read(pipeline.inputs[0], pipeline: pipeline).samples[0]
+        #expect(sample.question.contains("Scott Derrickson and Ed Wood"))
+        var random = SeededRandom(seed: 3, stage: "keyword_replacement", key: sample.id)
+        var counts = StageCounts()
+        #expect(stage.process(&sample, random: &random, counts: &counts) == .keep)
+        #expect(sample.question.contains("Milo Ashgrove and Barnaby Quill"))
+        #expect(sample.documents.allSatisfy { !$0.text.contains("Ed Wood") && !$0.title.contains("Ed Wood") })
+        #expect(sample.meta["kpr"]?.arrayValue?.count == 2)
+        #expect(counts.counts["replacements in question"] == 2 && (counts.counts["replacements in documents"] ?? 0) > 2)
+
+        let bad = try writeTemporary(Array("Ed Wood\tBarnaby Quill\nno tab here\n".utf8), "bad.tsv")
+        // Validation builds the stage, so the bad line stops the pipeline before any work.
+        #expect { _ = try spec(stages: "  - keyword_replacement: {table: \"\(bad)\"}") } throws: { error in
+            "\(error)".contains("bad.tsv:2: expected 'original<TAB>replacement'")
+        }
+    }
+
+    @Test func factsFromAFileAreCountedWhereMissing() throws {
+        let facts = try writeTemporary(Array(#"{"_id": "5a8b57f25542995d1e6f1371", "facts": ["Ed Wood was born in Norway.", "b", "c"]}"#.utf8 + [0x0A]), "facts.jsonl")
+        let pipeline = try spec(stages: "  - confusing_facts: {generator: file, path: \"\(facts)\", per_sample: 2}")
+        guard case .pooled(let stage) = try ConfusingFactsStage.make(StageSetup(config: pipeline.stages[0].config, pipeline: pipeline)) else {
+            Issue.record("confusing_facts is pooled")
+            return
+        }
+        let samples = try HotpotQAFormat.read(pipeline.inputs[0], pipeline: pipeline).samples
+        var counts: [String: Int] = [:]
+        let (kept, removed) = stage.process(pool: samples, seed: 3, stage: "confusing_facts", counts: &counts)
+        #expect(kept.count == samples.count && removed.isEmpty)
+        #expect(kept[0].confusingFacts == ["Ed Wood was born in Norway.", "b"])
+        #expect(counts == ["facts": 2, "no fact: not in the file": samples.count - 1])
+    }
+}

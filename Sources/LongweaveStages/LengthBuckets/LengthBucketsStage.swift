@@ -7,8 +7,9 @@ import LongweaveText
 /// Mode `fill` (LV-Eval's way): the sample's evidence documents plus distractor documents
 /// drawn without replacement from the pool (every other sample's documents and the
 /// `distractors:` inputs, never a document of the sample itself or one with the same
-/// title), shuffled, rendered as `### Passage {i}\n{text}` joined by blank lines, until the
-/// context reaches the level. Lengths count the whole rendered context.
+/// title), at seeded positions, rendered as `### Passage {i}\n{text}` joined by blank lines,
+/// until the context reaches the level; the crossing distractor is cut at a sentence end so
+/// the length lands within the tolerance (see `FillAssembly`).
 public enum LengthBucketsStage: StageFactory {
     public static let descriptor = StageDescriptor(
         name: "length_buckets",
