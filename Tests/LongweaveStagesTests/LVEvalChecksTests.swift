@@ -33,16 +33,6 @@ import LongweaveText
         return dir + "/build/" + name
     }
 
-    func records(_ dir: String) throws -> [[String: Any]] {
-        var out: [[String: Any]] = []
-        for shard in try DatasetReader.shards(at: dir) {
-            try LineReader.forEachLine(in: shard) { line, _ in
-                out.append(try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any])
-            }
-        }
-        return out
-    }
-
     @Test func everyRecordPassesLVEvalsChecks() throws {
         let samplesDir = try run(stages: "", name: "test/samples")
         let samples = Dictionary(uniqueKeysWithValues: try records(samplesDir + "/all").map { ($0["id"] as! String, $0) })

@@ -218,11 +218,11 @@ struct FillAssembly: Assembly {
         // add up, so the plan is redone with the measured difference (a few times at most).
         for attempt in 0..<4 {
             var planRandom = planStart
-            let planned = plan(sample: index, lower: level - correction, upper: upperBound - correction, fixed: fixed,
-                               replacer: replacer, random: &planRandom)
-            guard case .success(let passages) = planned else {
-                if case .failure(let failure) = planned { return .rejected(reason: failure.reason) }
-                fatalError("unreachable")
+            let passages: [Passage]
+            switch plan(sample: index, lower: level - correction, upper: upperBound - correction, fixed: fixed,
+                        replacer: replacer, random: &planRandom) {
+            case .success(let planned): passages = planned
+            case .failure(let failure): return .rejected(reason: failure.reason)
             }
             var insertRandom = factRandom
             rendered = render(passages, facts: facts, language: sample.language, random: &insertRandom)
