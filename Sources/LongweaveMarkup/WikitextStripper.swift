@@ -30,16 +30,19 @@ public enum WikitextStripper {
 
     // MARK: - Passes
 
-    static func removeComments(_ input: [UInt8]) -> [UInt8] {
+    /// One pass: copies `input` through, and at each `special` byte asks `construct` whether
+    /// a construct starts there. `construct` appends what replaces it and returns the index
+    /// after it (`input.count` drops the rest), or returns nil to keep the byte.
+    @inline(__always)
+    static func rewrite(_ input: [UInt8], at special: UInt8, _ construct: (Int, inout [UInt8]) -> Int?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
         var i = 0
         while i < input.count {
-            i = copyRun(input, from: i, upTo: UInt8(ascii: "<"), into: &out)
+            i = copyRun(input, from: i, upTo: special, into: &out)
             if i == input.count { break }
-            if input[i] == UInt8(ascii: "<"), matches(input, at: i, "<!--") {
-                guard let end = find(input, "-->", from: i + 4) else { break }
-                i = end + 3
+            if let next = construct(i, &out) {
+                i = next
             } else {
                 out.append(input[i])
                 i += 1
@@ -48,38 +51,33 @@ public enum WikitextStripper {
         return out
     }
 
-    static func removeElements(_ input: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = 0
-        scan: while i < input.count {
-            i = copyRun(input, from: i, upTo: UInt8(ascii: "<"), into: &out)
-            if i == input.count { break }
-            if input[i] == UInt8(ascii: "<") {
-                for name in droppedElements where matchesTagName(input, at: i + 1, name) {
-                    guard let close = firstIndex(of: UInt8(ascii: ">"), in: input, from: i) else { break scan }
-                    if input[close - 1] == UInt8(ascii: "/") {
-                        i = close + 1
-                        continue scan
-                    }
-                    var search = close + 1
-                    while let lt = firstIndex(of: UInt8(ascii: "<"), in: input, from: search) {
-                        if lt + 1 < input.count, input[lt + 1] == UInt8(ascii: "/"), matchesTagName(input, at: lt + 2, name),
-                           let end = firstIndex(of: UInt8(ascii: ">"), in: input, from: lt) {
-                            i = end + 1
-                            continue scan
-                        }
-                        search = lt + 1
-                    }
-                    // Unclosed: drop only the opening tag.
-                    i = close + 1
-                    continue scan
-                }
-            }
-            out.append(input[i])
-            i += 1
+    static func removeComments(_ input: [UInt8]) -> [UInt8] {
+        rewrite(input, at: UInt8(ascii: "<")) { i, _ in
+            guard matches(input, at: i, "<!--") else { return nil }
+            // An unterminated comment runs to the end.
+            return find(input, "-->", from: i + 4).map { $0 + 3 } ?? input.count
         }
-        return out
+    }
+
+    static func removeElements(_ input: [UInt8]) -> [UInt8] {
+        rewrite(input, at: UInt8(ascii: "<")) { i, _ in
+            for name in droppedElements where matchesTagName(input, at: i + 1, name) {
+                // An opening tag that never closes ends the text.
+                guard let close = firstIndex(of: UInt8(ascii: ">"), in: input, from: i) else { return input.count }
+                if input[close - 1] == UInt8(ascii: "/") { return close + 1 }
+                var search = close + 1
+                while let lt = firstIndex(of: UInt8(ascii: "<"), in: input, from: search) {
+                    if lt + 1 < input.count, input[lt + 1] == UInt8(ascii: "/"), matchesTagName(input, at: lt + 2, name),
+                       let end = firstIndex(of: UInt8(ascii: ">"), in: input, from: lt) {
+                        return end + 1
+                    }
+                    search = lt + 1
+                }
+                // Unclosed: drop only the opening tag.
+                return close + 1
+            }
+            return nil
+        }
     }
 
     /// `{{templates}}` (nested) and `{| tables |}` (nested, at line starts) go with their content.
@@ -116,17 +114,8 @@ public enum WikitextStripper {
     /// `[[target|label]]` becomes the label, `[[target]]` the target; files, categories and
     /// interwiki links go, captions and all.
     static func replaceLinks(_ input: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = 0
-        while i < input.count {
-            i = copyRun(input, from: i, upTo: UInt8(ascii: "["), into: &out)
-            if i == input.count { break }
-            guard input[i] == UInt8(ascii: "["), i + 1 < input.count, input[i + 1] == UInt8(ascii: "[") else {
-                out.append(input[i])
-                i += 1
-                continue
-            }
+        rewrite(input, at: UInt8(ascii: "[")) { i, out in
+            guard i + 1 < input.count, input[i + 1] == UInt8(ascii: "[") else { return nil }
             // The matching ]], counting nested [[ ]].
             var depth = 0
             var j = i
@@ -141,13 +130,9 @@ public enum WikitextStripper {
                 }
                 j += 1
             }
-            guard let close = end else {
-                // Unbalanced: keep the brackets out, the text in.
-                i += 2
-                continue
-            }
+            // Unbalanced: keep the brackets out, the text in.
+            guard let close = end else { return i + 2 }
             let inner = Array(input[(i + 2)..<close])
-            i = close + 2
             var pipes: [Int] = []
             var nested = 0
             for (k, b) in inner.enumerated() {
@@ -159,75 +144,46 @@ public enum WikitextStripper {
             if escaped { target.removeFirst() }
             if !escaped, let colon = target.firstIndex(of: UInt8(ascii: ":")) {
                 let prefix = String(decoding: target[..<colon], as: UTF8.self).trimmingWhitespace().lowercased()
-                if droppedNamespaces.contains(prefix) || isInterwikiPrefix(prefix) { continue }
+                if droppedNamespaces.contains(prefix) || isInterwikiPrefix(prefix) { return close + 2 }
             }
             var label = pipes.last.map { Array(inner[($0 + 1)...]) } ?? target
             if label.allSatisfy({ $0 == 0x20 }) { label = target }
             out.append(contentsOf: replaceLinks(label))
+            return close + 2
         }
-        return out
     }
 
     /// `[http://example.org label]` becomes the label; a bare bracketed URL goes.
     static func replaceExternalLinks(_ input: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = 0
-        while i < input.count {
-            i = copyRun(input, from: i, upTo: UInt8(ascii: "["), into: &out)
-            if i == input.count { break }
-            if input[i] == UInt8(ascii: "["),
-               matches(input, at: i + 1, "http://") || matches(input, at: i + 1, "https://") || matches(input, at: i + 1, "//")
-                || matches(input, at: i + 1, "ftp://") || matches(input, at: i + 1, "mailto:"),
-               let close = firstIndex(of: UInt8(ascii: "]"), in: input, from: i), !input[i..<close].contains(0x0A) {
-                if let space = input[i..<close].firstIndex(of: 0x20) { out.append(contentsOf: input[(space + 1)..<close]) }
-                i = close + 1
-            } else {
-                out.append(input[i])
-                i += 1
-            }
+        rewrite(input, at: UInt8(ascii: "[")) { i, out in
+            guard matches(input, at: i + 1, "http://") || matches(input, at: i + 1, "https://") || matches(input, at: i + 1, "//")
+                    || matches(input, at: i + 1, "ftp://") || matches(input, at: i + 1, "mailto:"),
+                  let close = firstIndex(of: UInt8(ascii: "]"), in: input, from: i), !input[i..<close].contains(0x0A) else { return nil }
+            if let space = input[i..<close].firstIndex(of: 0x20) { out.append(contentsOf: input[(space + 1)..<close]) }
+            return close + 1
         }
-        return out
     }
 
     /// Any remaining `<tag ...>` or `</tag>`: the tag goes, its content stays.
     static func removeTags(_ input: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = 0
-        while i < input.count {
-            i = copyRun(input, from: i, upTo: UInt8(ascii: "<"), into: &out)
-            if i == input.count { break }
-            if input[i] == UInt8(ascii: "<"), i + 1 < input.count,
-               isLetter(input[i + 1]) || (input[i + 1] == UInt8(ascii: "/") && i + 2 < input.count && isLetter(input[i + 2])),
-               let close = firstIndex(of: UInt8(ascii: ">"), in: input, from: i), close - i < 2048 {
-                // <br> separates words.
-                if matchesTagName(input, at: i + 1, Array("br".utf8)) { out.append(0x20) }
-                i = close + 1
-            } else {
-                out.append(input[i])
-                i += 1
-            }
+        rewrite(input, at: UInt8(ascii: "<")) { i, out in
+            guard i + 1 < input.count,
+                  isLetter(input[i + 1]) || (input[i + 1] == UInt8(ascii: "/") && i + 2 < input.count && isLetter(input[i + 2])),
+                  let close = firstIndex(of: UInt8(ascii: ">"), in: input, from: i), close - i < 2048 else { return nil }
+            // <br> separates words.
+            if matchesTagName(input, at: i + 1, Array("br".utf8)) { out.append(0x20) }
+            return close + 1
         }
-        return out
     }
 
     /// `''italic''`, `'''bold'''` and `'''''both'''''` marks go; a lone apostrophe stays.
     static func removeQuoteMarkup(_ input: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = 0
-        while i < input.count {
-            i = copyRun(input, from: i, upTo: UInt8(ascii: "'"), into: &out)
-            if i == input.count { break }
-            if input[i] == UInt8(ascii: "'"), i + 1 < input.count, input[i + 1] == UInt8(ascii: "'") {
-                while i < input.count && input[i] == UInt8(ascii: "'") { i += 1 }
-            } else {
-                out.append(input[i])
-                i += 1
-            }
+        rewrite(input, at: UInt8(ascii: "'")) { i, _ in
+            guard i + 1 < input.count, input[i + 1] == UInt8(ascii: "'") else { return nil }
+            var end = i
+            while end < input.count && input[end] == UInt8(ascii: "'") { end += 1 }
+            return end
         }
-        return out
     }
 
     /// One paragraph or heading per line: heading marks, list marks, table residue,
