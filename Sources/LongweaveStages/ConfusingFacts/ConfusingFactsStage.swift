@@ -1,6 +1,7 @@
 import Foundation
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// `confusing_facts` (LV-Eval's CFI): facts that look relevant to the question but are
 /// false for its subject, kept in `confusing_facts`; the context assembler places them.
@@ -81,27 +82,6 @@ struct FactsFromFile: PooledStage {
     }
 }
 
-/// Sentences of `text`: cut after `.`/`?`/`!` followed by a space, or after `。`/`？`/`！`.
-func sentences(of text: String) -> [Substring] {
-    var out: [Substring] = []
-    var start = text.startIndex
-    var i = text.startIndex
-    while i < text.endIndex {
-        let ch = text[i]
-        let next = text.index(after: i)
-        let ends = ("。？！".contains(ch)) || (".?!".contains(ch) && (next == text.endIndex || text[next] == " " || text[next] == "\n"))
-        if ends || ch == "\n" {
-            let sentence = text[start..<next].trimmingCharacters(in: .whitespacesAndNewlines)
-            if !sentence.isEmpty { out.append(Substring(sentence)) }
-            start = next
-        }
-        i = next
-    }
-    let tail = text[start...].trimmingCharacters(in: .whitespacesAndNewlines)
-    if !tail.isEmpty { out.append(Substring(tail)) }
-    return out
-}
-
 /// Makes facts without a model: the evidence sentence that holds the answer, with the
 /// answer swapped for another answer of the same kind from the dataset and the subject it
 /// shares with the question swapped for another name of the same length. The fact reads
@@ -164,7 +144,7 @@ struct EntitySwap: PooledStage {
         // The evidence sentence holding an answer.
         var found: (sentence: String, answer: String)?
         search: for document in sample.documents where document.evidence {
-            for sentence in sentences(of: document.text) {
+            for sentence in Sentences.split(document.text) {
                 if let answer = sample.answers.first(where: { !$0.isEmpty && sentence.contains($0) }) {
                     found = (String(sentence), answer)
                     break search

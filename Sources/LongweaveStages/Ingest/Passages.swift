@@ -16,7 +16,7 @@ enum Passages {
             if !space && !inWord { words += 1 }
             inWord = !space
             // A cut goes after the whitespace that follows a sentence end (. ! ? 。！？ or a line end).
-            if words >= target, space, i > 0, endsSentence(bytes, before: i) || b == 0x0A {
+            if words >= target, space, i > 0, Sentences.endWithMark(bytes, before: i) || b == 0x0A {
                 var end = i + 1
                 while end < bytes.count, bytes[end] == 0x20 || bytes[end] == 0x0A { end += 1 }
                 passages.append(String(decoding: bytes[start..<end], as: UTF8.self))
@@ -34,17 +34,6 @@ enum Passages {
             if words < target / 4, let last = passages.popLast() { passages.append(last + rest) } else { passages.append(rest) }
         }
         return passages
-    }
-
-    private static func endsSentence(_ bytes: [UInt8], before i: Int) -> Bool {
-        let b = bytes[i - 1]
-        if b == UInt8(ascii: ".") || b == UInt8(ascii: "!") || b == UInt8(ascii: "?") { return true }
-        // 。！？ end in these bytes in UTF-8.
-        if i >= 3 {
-            let tail = (bytes[i - 3], bytes[i - 2], bytes[i - 1])
-            return tail == (0xE3, 0x80, 0x82) || tail == (0xEF, 0xBC, 0x81) || tail == (0xEF, 0xBC, 0x9F)
-        }
-        return false
     }
 
     /// The index of the passage that best contains `span` (share of the span's words found in

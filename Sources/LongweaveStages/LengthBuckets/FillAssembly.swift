@@ -2,26 +2,6 @@ import LongweaveCore
 import LongweaveIO
 import LongweaveText
 
-/// Byte offsets just after each sentence end of `text` (`.`/`?`/`!` before whitespace or
-/// the end, any of `。？！`), the end of the text excluded.
-func sentenceEnds(_ text: String) -> [Int] {
-    var ends: [Int] = []
-    let bytes = Array(text.utf8)
-    var i = 0
-    while i < bytes.count {
-        let b = bytes[i]
-        if b == 0x2E || b == 0x3F || b == 0x21 {
-            if i + 1 < bytes.count, bytes[i + 1] == 0x20 || bytes[i + 1] == 0x0A { ends.append(i + 1) }
-        } else if b == 0xE3, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0x82 {  // 。
-            if i + 3 < bytes.count { ends.append(i + 3) }
-        } else if b == 0xEF, i + 2 < bytes.count, bytes[i + 1] == 0xBC, bytes[i + 2] == 0x9F || bytes[i + 2] == 0x81 {  // ？！
-            if i + 3 < bytes.count { ends.append(i + 3) }
-        }
-        i += 1
-    }
-    return ends
-}
-
 struct FillAssembly: Assembly {
     let pool: [Sample]
     let levels: [Int]
@@ -125,7 +105,7 @@ struct FillAssembly: Assembly {
 
     /// The shortest prefix of `text` ending at a sentence end whose length is at least `needed`.
     func shortestPrefix(of text: String, reaching needed: Int) -> (String, Int)? {
-        let ends = sentenceEnds(text)
+        let ends = Sentences.ends(in: text)
         let utf8 = Array(text.utf8)
         func prefix(_ end: Int) -> String {
             String(String(decoding: utf8[..<end], as: UTF8.self).trimmingWhitespace())
@@ -161,7 +141,7 @@ struct FillAssembly: Assembly {
         // Insertion points: (passage, byte offset in its text).
         var points: [(passage: Int, offset: Int)] = []
         for (i, passage) in ordered.enumerated() {
-            if !passage.evidence { points += sentenceEnds(passage.text).map { (i, $0) } }
+            if !passage.evidence { points += Sentences.ends(in: passage.text).map { (i, $0) } }
             points.append((i, passage.text.utf8.count))
         }
         var chosen: [(passage: Int, offset: Int, fact: Int)] = []
@@ -183,18 +163,20 @@ struct FillAssembly: Assembly {
                 out.evidencePassages.append(.number(Double(i + 1)))
             }
             out.context.append(contentsOf: Self.header(i + 1, language: language).utf8)
-            let text = Array(passage.text.utf8)
-            var copied = 0
-            while next < chosen.count, chosen[next].passage == i {
-                let (_, offset, f) = chosen[next]
-                out.context.append(contentsOf: text[copied..<offset])
-                copied = offset
-                if language != "zh" { out.context.append(0x20) }
-                out.factOffsets[f] = out.context.count
-                out.context.append(contentsOf: facts[f].utf8)
-                next += 1
+            var text = passage.text
+            text.withUTF8 { text in
+                var copied = 0
+                while next < chosen.count, chosen[next].passage == i {
+                    let (_, offset, f) = chosen[next]
+                    out.context.append(contentsOf: UnsafeBufferPointer(rebasing: text[copied..<offset]))
+                    copied = offset
+                    if language != "zh" { out.context.append(0x20) }
+                    out.factOffsets[f] = out.context.count
+                    out.context.append(contentsOf: facts[f].utf8)
+                    next += 1
+                }
+                out.context.append(contentsOf: UnsafeBufferPointer(rebasing: text[copied...]))
             }
-            out.context.append(contentsOf: text[copied...])
         }
         return out
     }
