@@ -25,7 +25,7 @@ public enum DuReaderFormat: IngestFormat {
         try JSONLines.read(input, stage: stage, into: &result) { located, result in
             let value = located.value
             do throws(FieldError) {
-                guard case .object = value else { throw FieldError(reason: "wrong type: record is \(value.typeName), expected object") }
+                try value.requireObject()
                 guard let id = value["question_id"]?.idText else {
                     throw FieldError(reason: "missing field: 'question_id'")
                 }

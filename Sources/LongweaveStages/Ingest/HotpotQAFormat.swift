@@ -33,7 +33,7 @@ public enum HotpotQAFormat: IngestFormat {
     }
 
     static func convert(_ value: JSONValue, dataset: String, language: String, source: JSONValue) throws(FieldError) -> Sample {
-        guard case .object = value else { throw FieldError(reason: "wrong type: record is \(value.typeName), expected object") }
+        try value.requireObject()
         let id = try value.requiredString("_id")
         let question = try value.requiredString("question")
         let answer = try value.requiredString("answer")

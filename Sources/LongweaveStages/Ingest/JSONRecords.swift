@@ -126,6 +126,11 @@ struct FieldError: Error {
 }
 
 extension JSONValue {
+    /// Checks that a record is an object before its fields are read.
+    func requireObject() throws(FieldError) {
+        guard case .object = self else { throw FieldError(reason: "wrong type: record is \(typeName), expected object") }
+    }
+
     func requiredString(_ key: String) throws(FieldError) -> String {
         try FieldError.requiredString(self[key], key)
     }

@@ -30,7 +30,7 @@ public enum LooGLEFormat: IngestFormat {
             let pairs: [JSONValue]
             let document: String
             do throws(FieldError) {
-                guard case .object = value else { throw FieldError(reason: "wrong type: record is \(value.typeName), expected object") }
+                try value.requireObject()
                 document = try value.requiredString("input")
                 if let literal = value["qa_pairs"]?.stringValue, literal.lowercased() == "none" {
                     // Summarisation records carry no QA pairs.

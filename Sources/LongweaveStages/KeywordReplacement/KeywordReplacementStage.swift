@@ -47,7 +47,9 @@ public enum KeywordReplacementStage: StageFactory {
                                      maxPerSample: auto.int("max_per_sample"))
         }
         if table.isEmpty && automatic == nil { throw StageSetupError("give a table file, auto: {...}, or both") }
-        return .streaming(KeywordReplacer(table: table, automatic: automatic, chinese: chinese))
+        // One matcher per pair, built once: a sample records only the pairs that occur in it.
+        let matchers = table.map { PhraseReplacer(pairs: [$0], wholeWords: !chinese) }
+        return .streaming(KeywordReplacer(table: matchers, automatic: automatic, chinese: chinese))
     }
 
     /// Reads `original<TAB>replacement` lines (TSV) or a YAML mapping; `#` lines are comments.
@@ -80,7 +82,8 @@ struct AutoSettings: Sendable {
 }
 
 struct KeywordReplacer: StreamingStage {
-    let table: [(from: String, to: String)]
+    /// The table file's pairs, one matcher each.
+    let table: [PhraseReplacer]
     let automatic: AutoSettings?
     let chinese: Bool
 
@@ -94,8 +97,8 @@ struct KeywordReplacer: StreamingStage {
             + [sample.answerKeywords ?? ""]).joined(separator: "\n")
         var pairs: [(from: String, to: String)] = []
         // Table pairs that occur in the sample.
-        for pair in table where PhraseReplacer(pairs: [pair], wholeWords: !chinese).occurrences(in: allText) > 0 {
-            pairs.append(pair)
+        for matcher in table where matcher.occurrences(in: allText) > 0 {
+            pairs += matcher.pairs
         }
         if let automatic {
             let candidates = chinese
