@@ -84,7 +84,7 @@ import LongweaveIO
 
     @Test func aJSONFileOfAnotherFormatIsOneClearError() throws {
         let dir = TestPaths.temporaryDirectory()
-        try """
+        let spec = try loadPipeline("""
             version: 1
             name: test/mismatch
             seed: 1
@@ -93,10 +93,9 @@ import LongweaveIO
               - {id: wrong, path: "\(TestPaths.data("hotpotqa/hotpotqa_train_corpus.json"))", format: hotpotqa}
             stages: []
 
-            """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        let spec = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
+            """, in: dir)
         do {
-            _ = try Runner(spec: spec, registry: .standard, options: RunOptions(threads: 1, outputBase: dir + "/build", progress: false), root: dir).run()
+            _ = try runPipeline(spec, in: dir, threads: 1)
             Issue.record("a paragraph list was read as HotpotQA")
         } catch let error as RunError {
             #expect(error.message.contains("hotpotqa_train_corpus.json: not a hotpotqa file: record 1 (line 2): wrong type"), "\(error.message)")

@@ -11,7 +11,7 @@ import LongweaveIO
         let dir = TestPaths.temporaryDirectory()
         try records.write(toFile: dir + "/qa.json", atomically: true, encoding: .utf8)
         try corpus.write(toFile: dir + "/corpus.json", atomically: true, encoding: .utf8)
-        try """
+        let spec = try loadPipeline("""
             version: 1
             name: test/clean
             seed: 1
@@ -22,9 +22,8 @@ import LongweaveIO
             stages:
               - clean: \(stages)
 
-            """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        let spec = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
-        let summary = try Runner(spec: spec, registry: .standard, options: RunOptions(threads: 2, outputBase: dir + "/build", progress: false), root: dir).run()
+            """, in: dir)
+        let summary = try runPipeline(spec, in: dir, threads: 2)
         return (dir + "/build/test/clean", summary)
     }
 

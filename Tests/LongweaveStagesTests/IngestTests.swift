@@ -5,16 +5,6 @@ import LongweaveTestSupport
 import LongweaveIO
 @testable import LongweaveStages
 
-/// A pipeline spec around one input, for calling formats directly.
-func makeSpec(inputs: [(id: String, path: String, format: String)], language: String = "en") throws -> PipelineSpec {
-    let dir = TestPaths.temporaryDirectory()
-    var yaml = "version: 1\nname: test/ingest\nseed: 1\nlanguage: \(language)\ninputs:\n"
-    for input in inputs { yaml += "  - {id: \(input.id), path: \"\(input.path)\", format: \(input.format)}\n" }
-    yaml += "stages: []\n"
-    try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-    return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
-}
-
 @Suite struct HotpotQAFormatTests {
     @Test func readsEveryRealQuestionWithItsEvidence() throws {
         let path = TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json")

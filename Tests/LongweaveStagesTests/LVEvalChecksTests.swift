@@ -27,9 +27,8 @@ import LongweaveText
         \(stages)
         output: {zstd_level: 3}
         """
-        try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        let spec = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
-        _ = try Runner(spec: spec, registry: .standard, options: RunOptions(threads: threads, outputBase: dir + "/build", progress: false), root: dir).run()
+        let spec = try loadPipeline(yaml, in: dir)
+        _ = try runPipeline(spec, in: dir, threads: threads)
         return dir + "/build/" + name
     }
 
@@ -130,8 +129,7 @@ import LongweaveText
 
 @Suite struct KeywordTableAndFactFileTests {
     func spec(stages: String) throws -> PipelineSpec {
-        let dir = TestPaths.temporaryDirectory()
-        try """
+        try loadPipeline("""
         version: 1
         name: test/table
         seed: 3
@@ -140,8 +138,7 @@ import LongweaveText
           - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
         stages:
         \(stages)
-        """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
+        """)
     }
 
     @Test func aTableAppliesEverywhereAndABadLineNamesItsLine() throws {

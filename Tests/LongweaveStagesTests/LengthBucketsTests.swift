@@ -6,17 +6,6 @@ import LongweaveIO
 import LongweaveText
 @testable import LongweaveStages
 
-/// The records of every shard of an output folder (a level, or `all`), in order.
-func records(_ dir: String) throws -> [[String: Any]] {
-    var out: [[String: Any]] = []
-    for shard in try DatasetReader.shards(at: dir) {
-        try LineReader.forEachLine(in: shard) { line, _ in
-            out.append(try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any])
-        }
-    }
-    return out
-}
-
 @Suite struct LengthBucketsTests {
     /// Runs the fill stage on the real HotpotQA dev slice plus Wikipedia paragraphs.
     func runFill(unit: String = "words", levels: String = "[2k, 5k]", language: String = "en", threads: Int = 2) throws -> (dir: String, summary: RunSummary) {
@@ -33,9 +22,8 @@ func records(_ dir: String) throws -> [[String: Any]] {
           - length_buckets: {unit: \(unit), levels: \(levels), distractors: [wiki]}
         output: {zstd_level: 3}
         """
-        try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        let spec = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
-        let summary = try Runner(spec: spec, registry: .standard, options: RunOptions(threads: threads, outputBase: dir + "/build", progress: false), root: dir).run()
+        let spec = try loadPipeline(yaml, in: dir)
+        let summary = try runPipeline(spec, in: dir, threads: threads)
         return (dir + "/build/test/fill", summary)
     }
 

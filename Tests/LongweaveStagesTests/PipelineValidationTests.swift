@@ -6,10 +6,8 @@ import LongweaveStages
 
 @Suite struct PipelineValidationTests {
     func diagnostics(_ yaml: String) throws -> [Diagnostic] {
-        let dir = TestPaths.temporaryDirectory()
-        try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         do {
-            _ = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
+            _ = try loadPipeline(yaml)
         } catch let error as PipelineValidationError {
             return error.diagnostics
         }

@@ -5,30 +5,6 @@ import LongweaveTestSupport
 import LongweaveIO
 @testable import LongweaveStages
 
-/// Reads one input through its format, with extra input keys written as YAML flow pairs.
-func ingest(_ format: String, _ path: String, _ extra: String = "", language: String = "en") throws -> IngestResult {
-    let dir = TestPaths.temporaryDirectory()
-    let yaml = """
-        version: 1
-        name: test/formats
-        seed: 1
-        language: \(language)
-        inputs:
-          - {id: in, path: "\(path)", format: \(format)\(extra.isEmpty ? "" : ", " + extra)}
-        stages: []
-
-        """
-    try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-    let spec = try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
-    return try Registry.standard.formats[format]!.read(spec.inputs[0], pipeline: spec)
-}
-
-func writeTemporary(_ bytes: [UInt8], _ name: String) throws -> String {
-    let path = TestPaths.temporaryDirectory() + "/" + name
-    try FileSystem.writeAtomically(bytes, to: path)
-    return path
-}
-
 @Suite struct QAFormatsTests {
     @Test func hotpotQATrainAndItsPythonLiteralVariant() throws {
         let train = try ingest("hotpotqa", TestPaths.data("hotpotqa/hotpotqa_train.json"))
