@@ -5,7 +5,9 @@
 ///
 /// With `wholeWords` (English) a match must not sit inside a word: the bytes on either side
 /// are not letters, digits or non-ASCII; case variants (`Paris`, `PARIS`) are added for each
-/// pair with the replacement cased the same way. Without it (Chinese) matches are exact.
+/// pair with the replacement cased the same way. Without it (Chinese) matches are exact,
+/// except that a match never splits a run of ASCII letters or digits (`97` is not replaced
+/// inside `1997`, where the replacement could even recreate the original across the seam).
 public struct PhraseReplacer: Sendable {
     /// The pairs as given, without the case variants.
     public let pairs: [(from: String, to: String)]
@@ -14,11 +16,16 @@ public struct PhraseReplacer: Sendable {
     private var replacementOfNode: [Int32: Int] = [:]  // terminal node -> index in `replacements`
     private var replacements: [[UInt8]] = []
     private var startsPhrase = [Bool](repeating: false, count: 256)
+    /// Bytes that a match must not separate from a neighbour of the same kind.
+    private let isWordByte: [Bool]
     private var nodeCount: Int32 = 1
 
     public init(pairs: [(from: String, to: String)], wholeWords: Bool) {
         self.pairs = pairs
         self.wholeWords = wholeWords
+        isWordByte = (0..<256).map { b in
+            (wholeWords && b >= 0x80) || (0x61...0x7A).contains(b | 0x20) || (0x30...0x39).contains(b)
+        }
         for (from, to) in pairs where !from.isEmpty {
             add(from, to)
             if wholeWords {
@@ -56,11 +63,6 @@ public struct PhraseReplacer: Sendable {
         startsPhrase[Int(from.utf8.first!)] = true
     }
 
-    @inline(__always)
-    private static func isWordByte(_ b: UInt8) -> Bool {
-        b >= 0x80 || (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10
-    }
-
     /// The text with every phrase replaced, and how many replacements were made.
     public func replace(_ text: String) -> (text: String, count: Int) {
         if replacements.isEmpty { return (text, 0) }
@@ -79,7 +81,7 @@ public struct PhraseReplacer: Sendable {
             var i = 0
             while i < input.count {
                 let b = input[i]
-                guard startsPhrase[Int(b)], !(wholeWords && i > 0 && Self.isWordByte(input[i - 1]) && Self.isWordByte(b)) else {
+                guard startsPhrase[Int(b)], !(i > 0 && isWordByte[Int(input[i - 1])] && isWordByte[Int(b)]) else {
                     i += 1
                     continue
                 }
@@ -90,7 +92,7 @@ public struct PhraseReplacer: Sendable {
                     node = child
                     j += 1
                     if let r = replacementOfNode[node],
-                       !(wholeWords && j < input.count && Self.isWordByte(input[j - 1]) && Self.isWordByte(input[j])) {
+                       !(j < input.count && isWordByte[Int(input[j - 1])] && isWordByte[Int(input[j])]) {
                         match = (j, r)
                     }
                 }

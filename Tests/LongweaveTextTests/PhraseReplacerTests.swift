@@ -18,4 +18,11 @@ import Testing
         #expect(replacer.occurrences(in: "南京") == 0)
         #expect(PhraseReplacer(pairs: [], wholeWords: false).replace("北京").count == 0)
     }
+
+    /// CMRC's 1997 once became 1971 when 97 -> 71 matched inside it, leaving a new 97.
+    @Test func chineseNeverSplitsADigitOrLatinRun() {
+        let replacer = PhraseReplacer(pairs: [("97", "71"), ("9", "7"), ("AB", "CD")], wholeWords: false)
+        #expect(replacer.replace("1997年取代了97号，9月，ABC和AB。").text == "1997年取代了71号，7月，ABC和CD。")
+        #expect(replacer.occurrences(in: "1971年") == 0)
+    }
 }
