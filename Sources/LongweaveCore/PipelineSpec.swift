@@ -178,7 +178,7 @@ public enum PipelineLoader {
         let version = keys["version"].flatMap { validator.value($0.value, type: .integer(min: 1, max: 1), context: "version") }
         let name = keys["name"].flatMap { validator.value($0.value, type: .string, context: "name") }
         if case .string(let n)? = name, !isValidName(n) {
-            validator.report(keys["name"]?.value, "name: expected lowercase letters, digits, '_', '-', '.' and '/' separating parts (it names the output folder), found '\(n)'")
+            validator.report(keys["name"]?.value, "name: expected letters, digits, '_', '-', '.' and '/' separating parts (it names the output folder), found '\(n)'")
         }
         let seed = keys["seed"].flatMap { validator.value($0.value, type: .integer(min: 0, max: Int.max), context: "seed") }
         let language = keys["language"].map { validator.value($0.value, type: .choice(["en", "zh"]), context: "language") } ?? .string("en")
@@ -186,7 +186,7 @@ public enum PipelineLoader {
 
         var inputs: [InputSpec] = []
         for (item, pairs) in inputNodes {
-            let baseKeys = ["id", "path", "format"]
+            let baseKeys = ["id", "path", "format", "as"]
             let formatNode = pairs.first { $0.0.string == "format" }?.1
             var format: (any IngestFormat.Type)?
             if let formatNode {
@@ -202,6 +202,8 @@ public enum PipelineLoader {
                 ParameterSpec("id", .string, doc: "the input's name"),
                 ParameterSpec("path", .string, doc: "file path relative to the repository root"),
                 ParameterSpec("format", .string, doc: "ingest format"),
+                ParameterSpec("as", .choice(["samples", "documents"]), default: .string(format?.descriptor.product.rawValue ?? "samples"),
+                              doc: "documents: use the samples' documents as a documents input (distractors, haystack)"),
             ] + formatSpecs
             // Keys that belong to an unknown format are not reported twice.
             let knownPairs = format == nil ? pairs.filter { baseKeys.contains($0.0.string ?? "") } : pairs
@@ -214,9 +216,15 @@ public enum PipelineLoader {
                                  "input '\(mapping.string("id"))': missing input file \(resolved)" + (path.hasPrefix("raw/") ? " (run `make raw` to fetch raw sources)" : ""))
                 continue
             }
+            let product = IngestProduct(rawValue: mapping.string("as"))!
+            if product == .samples && format.descriptor.product == .documents {
+                validator.report(pairs.first { $0.0.string == "as" }?.1,
+                                 "input '\(mapping.string("id"))': format \(format.descriptor.name) gives documents only, it cannot be read as samples")
+                continue
+            }
             let options = ConfigMapping(mapping.entries.filter { !baseKeys.contains($0.0) })
             inputs.append(InputSpec(id: mapping.string("id"), path: path, resolvedPath: resolved, format: format.descriptor.name,
-                                    product: format.descriptor.product, options: options))
+                                    product: product, options: options))
         }
 
         var stageSpecs: [StageSpec] = []
@@ -306,7 +314,7 @@ public enum PipelineLoader {
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
         return parts.allSatisfy { part in
             !part.isEmpty && part != "." && part != ".."
-                && part.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_-.".unicodeScalars.contains($0) }
+                && part.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-.".unicodeScalars.contains($0) }
         }
     }
 }

@@ -153,6 +153,19 @@ public struct Runner {
             stage.noted = result.noted
             stage.rejected = result.rejects.count
             rejects.append(contentsOf: result.rejects)
+            if input.product == .documents {
+                // Documents of every sample (contexts shared by several questions once), or the format's own documents.
+                var seenTexts = Set<String>()
+                var documents = result.documents
+                for sample in result.samples {
+                    for document in sample.documents where seenTexts.insert(document.text).inserted { documents.append(document) }
+                }
+                documentInputs[input.id] = documents
+                stage.recordsOut += documents.count
+                stage.seconds = seconds(since: clock)
+                stats.append(stage)
+                continue
+            }
             for sample in result.samples {
                 if seenIDs.insert(sample.id).inserted {
                     pool.append(sample)
@@ -161,10 +174,6 @@ public struct Runner {
                     rejects.append(Reject(sample: sample, stage: "ingest:\(input.id)", reason: "duplicate id: '\(sample.id)' was read before"))
                     stage.rejected += 1
                 }
-            }
-            if format.descriptor.product == .documents {
-                documentInputs[input.id] = result.documents
-                stage.recordsOut += result.documents.count
             }
             stage.seconds = seconds(since: clock)
             stats.append(stage)

@@ -6,6 +6,7 @@ extension Registry {
     public static let standard = Registry(
         stages: [
             CleanStage.self,
+            SelectStage.self,
             KeywordReplacementStage.self,
             ConfusingFactsStage.self,
             LengthBucketsStage.self,
