@@ -231,8 +231,10 @@ public struct Runner {
             }
             var stage = StageStats(stage: stageSpec.name)
             stage.recordsIn = pool.count
-            let (written, assemblyRejects) = try writeStreams(assembler.streams, ids: pool.map(\.id), stageName: stageSpec.name) { index, stream, random, json in
-                assembly.assemble(sample: index, stream: stream, random: &random, into: &json)
+            let variants = assembly.variantsPerSample
+            let (written, assemblyRejects) = try writeStreams(assembler.streams, ids: pool.map(\.id), variants: variants,
+                                                              stageName: stageSpec.name) { index, variant, stream, random, json in
+                assembly.assemble(sample: index, variant: variant, stream: stream, random: &random, into: &json)
             }
             streamStats = written
             for (index, reason) in assemblyRejects {
@@ -244,7 +246,7 @@ public struct Runner {
             stats.append(stage)
         } else {
             let samples = pool
-            let (written, _) = try writeStreams([OutputStream(name: "all", level: 0)], ids: samples.map(\.id), stageName: "write") { index, _, _, json in
+            let (written, _) = try writeStreams([OutputStream(name: "all", level: 0)], ids: samples.map(\.id), stageName: "write") { index, _, _, _, json in
                 samples[index].write(to: &json)
                 return .written(length: 0)
             }
@@ -254,7 +256,7 @@ public struct Runner {
                 .flatMap { id, documents in documents.map { (id, $0) } }
             if !documents.isEmpty {
                 let ids = documents.indices.map { "\(documents[$0].0):\($0)" }
-                let (writtenDocuments, _) = try writeStreams([OutputStream(name: "documents", level: 0)], ids: ids, stageName: "write") { index, _, _, json in
+                let (writtenDocuments, _) = try writeStreams([OutputStream(name: "documents", level: 0)], ids: ids, stageName: "write") { index, _, _, _, json in
                     let (input, document) = documents[index]
                     json.beginObject()
                     json.key("input"); json.string(input)
@@ -333,13 +335,14 @@ public struct Runner {
     }
 
     /// Writes every stream's shards; streams run in parallel (largest first), records within
-    /// a stream in sample order, so the bytes do not depend on the thread count.
+    /// a stream in sample order (then variant order), so the bytes do not depend on the thread
+    /// count. `build` gets (sample, variant, stream).
     private func writeStreams(
-        _ streams: [OutputStream], ids: [String], stageName: String,
-        build: @escaping @Sendable (Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
+        _ streams: [OutputStream], ids: [String], variants: Int = 1, stageName: String,
+        build: @escaping @Sendable (Int, Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
     ) throws -> ([StreamStats], [(RecordIndex, String)]) {
         let directory = outputDirectory
-        let count = ids.count
+        let count = ids.count * variants
         let order = streams.indices.sorted { (streams[$0].level, $1) > (streams[$1].level, $0) }
         let results = UnsafeSlots<Result<(StreamStats, [(RecordIndex, String)]), Error>>(count: streams.count)
         let next = Atomic<Int>(0)
@@ -358,10 +361,12 @@ public struct Runner {
                     let writer = try ShardWriter(directory: directory + "/" + stream.name, relativeDirectory: stream.name,
                                                  limits: output.limits, zstdLevel: Int32(output.zstdLevel))
                     var json = JSONWriter(capacity: 1 << 20)
-                    for index in 0..<count {
+                    for record in 0..<count {
                         json.reset()
-                        var random = SeededRandom(seed: seed, stage: stageName, key: ids[index] + "\u{1F}" + stream.name)
-                        switch build(index, streamIndex, &random, &json) {
+                        let (index, variant) = record.quotientAndRemainder(dividingBy: variants)
+                        let key = ids[index] + "\u{1F}" + stream.name + (variants > 1 ? "\u{1F}" + String(variant) : "")
+                        var random = SeededRandom(seed: seed, stage: stageName, key: key)
+                        switch build(index, variant, streamIndex, &random, &json) {
                         case .written(let length):
                             json.newline()
                             try writer.write(record: json.bytes)

@@ -119,7 +119,23 @@ public protocol AssemblingStage: Sendable {
 
 /// A prepared assembler: builds the record of one sample for one stream.
 public protocol Assembly: Sendable {
+    /// How many records each sample makes in each stream (a needle at several depths); 1 by default.
+    var variantsPerSample: Int { get }
     func assemble(sample index: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult
+    /// Builds record `variant` of the sample; the default builds the only one.
+    func assemble(sample index: Int, variant: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult
+}
+
+extension Assembly {
+    public var variantsPerSample: Int { 1 }
+
+    public func assemble(sample index: Int, variant: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult {
+        assemble(sample: index, stream: stream, random: &random, into: &json)
+    }
+
+    public func assemble(sample index: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult {
+        assemble(sample: index, variant: 0, stream: stream, random: &random, into: &json)
+    }
 }
 
 /// A constructed stage of one of the three kinds.

@@ -10,13 +10,18 @@ import LongweaveText
 /// title), at seeded positions, rendered as `### Passage {i}\n{text}` joined by blank lines,
 /// until the context reaches the level; the crossing distractor is cut at a sentence end so
 /// the length lands within the tolerance (see `FillAssembly`).
+///
+/// Mode `needle` (LV-Eval's factrecall): each sample's evidence is a needle hidden in a
+/// haystack at every depth of `depths:` (or `count:` depths from 0 to 1), one record per level
+/// and depth (see `NeedleAssembly`).
 public enum LengthBucketsStage: StageFactory {
     public static let descriptor = StageDescriptor(
         name: "length_buckets",
         summary: "fill each sample's context with distractor passages up to every length level (LV-Eval-style records)",
         kind: .assembling,
         parameters: [
-            ParameterSpec("mode", .choice(["fill"]), default: .string("fill"), doc: "fill: evidence + distractors up to each level"),
+            ParameterSpec("mode", .choice(["fill", "needle"]), default: .string("fill"),
+                          doc: "fill: evidence + distractors up to each level; needle: the evidence hidden in a haystack at several depths"),
             ParameterSpec("unit", .string, default: .string("words"),
                           doc: "length unit: words (Python str.split), chars (Unicode scalars), tiktoken:PATH or hf:PATH (tokens)"),
             ParameterSpec("encoding", .string, default: .string(""),
@@ -28,6 +33,12 @@ public enum LengthBucketsStage: StageFactory {
                           doc: "a context's length lands in [level, level * (1 + tolerance)]: the last distractor is cut at a sentence end"),
             ParameterSpec("nested", .boolean, default: .bool(false),
                           doc: "each level's context extends the previous level's (same passages, same order, more of them)"),
+            ParameterSpec("haystack", .list(.inputReference, nonEmpty: false), default: .list([]),
+                          doc: "needle: ids of documents inputs read in order (from a seeded start) as the haystack"),
+            ParameterSpec("depths", .list(.string, nonEmpty: false), default: .list([]),
+                          doc: "needle: depths from 0 (start) to 1 (end), e.g. [0, 0.25, 0.5]"),
+            ParameterSpec("count", .integer(min: 1, max: 100_000), default: .int(200),
+                          doc: "needle, without depths: this many depths evenly spaced from 0 to 1"),
         ])
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
@@ -37,20 +48,49 @@ public enum LengthBucketsStage: StageFactory {
             if levels.contains(level) { throw StageSetupError("level \(ValueSyntax.levelName(level)) is listed twice") }
             levels.append(level)
         }
-        var distractors: [String] = []
-        for case .string(let id) in config.list("distractors") {
-            guard let input = setup.pipeline.input(id) else { throw StageSetupError("distractors: no input '\(id)'") }
-            if input.product != .documents {
-                throw StageSetupError("distractors: input '\(id)' (format \(input.format)) gives samples, expected a documents input such as format paragraphs")
-            }
-            distractors.append(id)
-        }
+        let distractors = try documentInputs(config, key: "distractors", pipeline: setup.pipeline)
+        let haystack = try documentInputs(config, key: "haystack", pipeline: setup.pipeline)
         let unit = try LengthUnit(spec: config.string("unit"), encoding: config.string("encoding"), pipeline: setup.pipeline)
         guard let tolerance = Double(config.string("tolerance")), tolerance >= 0, tolerance < 1 else {
             throw StageSetupError("tolerance: expected a fraction such as 0.02, found '\(config.string("tolerance"))'")
         }
-        return .assembling(FillAssembler(levels: levels.sorted(), unit: unit, distractorInputs: distractors, tolerance: tolerance,
-                                         nested: config.bool("nested"), seed: setup.pipeline.seed))
+        let depthTexts = config.list("depths").compactMap { value -> String? in
+            if case .string(let text) = value { return text }
+            return nil
+        }
+        if config.string("mode") == "fill" {
+            if !haystack.isEmpty || !depthTexts.isEmpty { throw StageSetupError("haystack and depths belong to mode needle, not fill") }
+            return .assembling(FillAssembler(levels: levels.sorted(), unit: unit, distractorInputs: distractors, tolerance: tolerance,
+                                             nested: config.bool("nested"), seed: setup.pipeline.seed))
+        }
+        if !distractors.isEmpty || config.bool("nested") { throw StageSetupError("distractors and nested belong to mode fill, not needle") }
+        if haystack.isEmpty { throw StageSetupError("mode needle needs haystack: the ids of documents inputs to hide the needle in") }
+        var depths: [Double] = []
+        for text in depthTexts {
+            guard let depth = Double(text), depth >= 0, depth <= 1 else {
+                throw StageSetupError("depths: expected numbers from 0 to 1, found '\(text)'")
+            }
+            depths.append(depth)
+        }
+        if depths.isEmpty {
+            let count = config.int("count")
+            depths = count == 1 ? [0.5] : (0..<count).map { Double($0) / Double(count - 1) }
+        }
+        return .assembling(NeedleAssembler(levels: levels.sorted(), unit: unit, haystackInputs: haystack, depths: depths,
+                                           tolerance: tolerance, seed: setup.pipeline.seed))
+    }
+
+    /// The ids listed under `key`, each a documents input.
+    static func documentInputs(_ config: ConfigMapping, key: String, pipeline: PipelineSpec) throws(StageSetupError) -> [String] {
+        var ids: [String] = []
+        for case .string(let id) in config.list(key) {
+            guard let input = pipeline.input(id) else { throw StageSetupError("\(key): no input '\(id)'") }
+            if input.product != .documents {
+                throw StageSetupError("\(key): input '\(id)' (format \(input.format)) gives samples, expected a documents input (format paragraphs, or as: documents)")
+            }
+            ids.append(id)
+        }
+        return ids
     }
 }
 

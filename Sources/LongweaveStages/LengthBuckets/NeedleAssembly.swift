@@ -1,0 +1,239 @@
+import LongweaveCore
+import LongweaveIO
+import LongweaveText
+
+/// Mode `needle` (LV-Eval's factrecall): each sample's evidence is a needle sentence, hidden
+/// in a haystack of documents read in order from a seeded start, one record per level and
+/// depth. The haystack is cut at a sentence end so the context lands within the tolerance.
+struct NeedleAssembler: AssemblingStage {
+    let levels: [Int]
+    let unit: LengthUnit
+    let haystackInputs: [String]
+    let depths: [Double]
+    let tolerance: Double
+    let seed: UInt64
+
+    var streams: [OutputStream] {
+        levels.map { OutputStream(name: ValueSyntax.levelName($0), level: $0) }
+    }
+
+    func prepare(pool: [Sample], documentInputs: [String: [Document]]) throws -> any Assembly {
+        let tokenizer = try unit.load()
+        let documents = haystackInputs.flatMap { documentInputs[$0] ?? [] }.map { String($0.text.trimmingWhitespace()) }.filter { !$0.isEmpty }
+        let upperBounds = levels.map { $0 + Int((Double($0) * tolerance).rounded(.down)) }
+        let haystacks = pool.map { sample in
+            Haystack.build(for: sample, documents: documents, levels: levels, upperBounds: upperBounds,
+                           unit: unit, tokenizer: tokenizer, seed: seed)
+        }
+        return NeedleAssembly(pool: pool, levels: levels, upperBounds: upperBounds, unit: unit, tokenizer: tokenizer,
+                              depths: depths, haystacks: haystacks)
+    }
+}
+
+/// One sample's haystack: documents from its seeded start, KPR applied, joined by blank
+/// lines, long enough for the largest level; and where each level's prefix ends.
+struct Haystack: Sendable {
+    var bytes: [UInt8] = []
+    /// Byte offsets where something may be inserted: the start, sentence ends, document ends.
+    var points: [Int] = []
+    /// The character offset of each point.
+    var pointChars: [Int] = []
+    /// The document index the haystack starts at.
+    var start = 0
+    var needle = ""
+    var facts: [String] = []
+    /// Per level: the index in `points` where the context's haystack ends, or why there is none.
+    var ends: [Result<Int, FillAssembly.AssemblyFailure>] = []
+
+    static func separator(_ language: String) -> String { language == "zh" ? "" : " " }
+
+    static func build(for sample: Sample, documents: [String], levels: [Int], upperBounds: [Int], unit: LengthUnit,
+                      tokenizer: Tokenizer, seed: UInt64) -> Haystack {
+        var haystack = Haystack()
+        let replacer = sample.keywordReplacer
+        haystack.needle = sample.documents.filter(\.evidence).map(\.text).joined(separator: separator(sample.language))
+        haystack.facts = sample.confusingFacts.map { replacer?.replace($0).text ?? $0 }
+        func failAll(_ reason: String) -> Haystack {
+            haystack.ends = levels.map { _ in .failure(FillAssembly.AssemblyFailure(reason)) }
+            return haystack
+        }
+        if haystack.needle.isEmpty { return failAll("no needle: the sample marks none of its documents as evidence") }
+        if documents.isEmpty { return failAll("the haystack inputs have no documents") }
+        let space = separator(sample.language)
+        let fixed = ([haystack.needle] + haystack.facts).reduce(0) { $0 + tokenizer.count(space + $1) }
+
+        // Documents in order from a seeded start, wrapping around once, never repeated.
+        var random = SeededRandom(seed: seed, stage: "length_buckets", key: sample.id)
+        haystack.start = random.below(documents.count)
+        var total = 0
+        var documentEnds: [Int] = []
+        for step in 0..<documents.count where total < upperBounds.max()! {
+            var text = documents[(haystack.start + step) % documents.count]
+            if let replacer { text = replacer.replace(text).text }
+            if !haystack.bytes.isEmpty { haystack.bytes += Array("\n\n".utf8) }
+            haystack.bytes += Array(text.utf8)
+            documentEnds.append(haystack.bytes.count)
+            total += tokenizer.count(text)
+        }
+        let text = String(decoding: haystack.bytes, as: UTF8.self)
+        haystack.points = Array(Set([0] + Sentences.ends(in: text) + documentEnds)).sorted()
+        var chars = 0
+        var byte = 0
+        for point in haystack.points {
+            while byte < point {
+                if haystack.bytes[byte] & 0xC0 != 0x80 { chars += 1 }
+                byte += 1
+            }
+            haystack.pointChars.append(chars)
+        }
+
+        // Each level: the shortest prefix ending at a point whose length, with the needle and
+        // facts, reaches the level (lengths grow with the prefix: binary search).
+        func prefixLength(_ point: Int) -> Int {
+            haystack.bytes.withUnsafeBufferPointer { tokenizer.count(String(decoding: $0[..<haystack.points[point]], as: UTF8.self)) }
+        }
+        for (level, upper) in zip(levels, upperBounds) {
+            var low = 1, high = haystack.points.count
+            while low < high {
+                let mid = (low + high) / 2
+                if prefixLength(mid) + fixed >= level { high = mid } else { low = mid + 1 }
+            }
+            if low == haystack.points.count {
+                haystack.ends.append(.failure(.init("haystack exhausted: every document gives \(prefixLength(low - 1) + fixed) \(unit), level \(level)")))
+            } else if prefixLength(low) + fixed > upper {
+                haystack.ends.append(.failure(.init("no sentence end of the haystack lands within the tolerance of level \(level)")))
+            } else {
+                haystack.ends.append(.success(low))
+            }
+        }
+        return haystack
+    }
+}
+
+struct NeedleAssembly: Assembly {
+    let pool: [Sample]
+    let levels: [Int]
+    let upperBounds: [Int]
+    let unit: LengthUnit
+    let tokenizer: Tokenizer
+    let depths: [Double]
+    let haystacks: [Haystack]
+
+    var variantsPerSample: Int { depths.count }
+
+    func assemble(sample index: Int, variant: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult {
+        let sample = pool[index]
+        let haystack = haystacks[index]
+        let requested = depths[variant]
+        guard case .success(var end) = haystack.ends[stream] else {
+            if case .failure(let failure) = haystack.ends[stream] { return .rejected(reason: failure.reason) }
+            return .rejected(reason: "no haystack")
+        }
+        let level = levels[stream]
+        let upper = upperBounds[stream]
+        var context: [UInt8] = []
+        var length = 0
+        var needleChars = 0
+        var factChars: [Int] = []
+        var startRandom = random
+        // Words and chars add up, so the first render lands; tokens across an insertion may
+        // not, so the prefix moves one point at a time (a few times at most).
+        for attempt in 0..<4 {
+            var insertRandom = startRandom
+            (context, needleChars, factChars) = render(haystack, end: end, depth: requested, language: sample.language, random: &insertRandom)
+            length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
+            if length >= level && length <= upper {
+                startRandom = insertRandom
+                break
+            }
+            end += length < level ? 1 : -1
+            if attempt == 3 || end < 1 || end >= haystack.points.count {
+                return .rejected(reason: "depth \(requested): context of \(length) \(unit) is outside [\(level), \(upper)]")
+            }
+        }
+        random = startRandom
+
+        var totalChars = 0
+        for byte in context where byte & 0xC0 != 0x80 { totalChars += 1 }
+        func depth(_ chars: Int) -> JSONValue { .number((Double(chars) / Double(max(totalChars, 1)) * 10000).rounded() / 10000) }
+
+        json.beginObject()
+        json.key("input"); json.string(sample.question)
+        json.key("context"); context.withUnsafeBytes { json.string(utf8: $0) }
+        json.key("answers"); json.beginArray()
+        for answer in sample.answers { json.string(answer) }
+        json.endArray()
+        json.key("length"); json.int(length)
+        json.key("dataset"); json.string(sample.dataset)
+        json.key("language"); json.string(sample.language)
+        json.key("answer_keywords")
+        if let keywords = sample.answerKeywords { json.string(keywords) } else { json.null() }
+        json.key("confusing_facts"); json.beginArray()
+        for fact in haystack.facts { json.string(fact) }
+        json.endArray()
+        json.key("all_classes"); json.null()
+        json.key("_id"); json.string(sample.id + ":" + String(variant))
+        json.key("length_level"); json.string(ValueSyntax.levelName(level))
+        var meta = sample.meta
+        meta.set("needle_depth", .number(requested))
+        meta.set("needle_offset", .number(Double(needleChars)))
+        meta.set("evidence_depths", .array([depth(needleChars)]))
+        if !factChars.isEmpty {
+            meta.set("cfi", .array(factChars.map { .object(JSONObject([("offset", .number(Double($0))), ("depth", depth($0))])) }))
+        }
+        meta.set("haystack_start", .number(Double(haystack.start)))
+        meta.set("unit", .string("\(unit)"))
+        json.key("meta"); json.value(.object(meta))
+        json.endObject()
+        return .written(length: length)
+    }
+
+    /// The haystack up to point `end` with the needle at the point nearest `depth` (by
+    /// characters) and each fact at a distinct random other point. Returns the context and the
+    /// character offsets of the needle and the facts.
+    func render(_ haystack: Haystack, end: Int, depth: Double, language: String,
+                random: inout SeededRandom) -> (context: [UInt8], needle: Int, facts: [Int]) {
+        let target = depth * Double(haystack.pointChars[end])
+        var needlePoint = 0
+        for point in 0...end where abs(Double(haystack.pointChars[point]) - target) < abs(Double(haystack.pointChars[needlePoint]) - target) {
+            needlePoint = point
+        }
+        var free = Array(0...end)
+        free.remove(at: needlePoint)
+        var insertions: [(point: Int, text: Int)] = [(needlePoint, -1)]
+        for f in haystack.facts.indices where !free.isEmpty {
+            insertions.append((free.remove(at: random.below(free.count)), f))
+        }
+        insertions.sort { ($0.point, $0.text) < ($1.point, $1.text) }
+
+        let space = Array(Haystack.separator(language).utf8)
+        var context: [UInt8] = []
+        context.reserveCapacity(haystack.points[end] + haystack.needle.utf8.count + haystack.facts.reduce(0) { $0 + $1.utf8.count } + 16)
+        var needleChars = 0
+        var factChars = Array(repeating: 0, count: haystack.facts.count)
+        var chars = 0
+        var copied = 0
+        func countChars(_ bytes: ArraySlice<UInt8>) -> Int { bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) } }
+        for (point, text) in insertions {
+            let offset = haystack.points[point]
+            context += haystack.bytes[copied..<offset]
+            chars += countChars(haystack.bytes[copied..<offset])
+            copied = offset
+            let inserted = Array((text < 0 ? haystack.needle : haystack.facts[text]).utf8)
+            // At the very start the text comes first and the separator after it.
+            if offset > 0 {
+                context += space
+                chars += space.count
+            }
+            if text < 0 { needleChars = chars } else { factChars[text] = chars }
+            context += inserted
+            chars += countChars(inserted[...])
+            if offset == 0 {
+                context += space
+                chars += space.count
+            }
+        }
+        context += haystack.bytes[copied..<haystack.points[end]]
+        return (context, needleChars, factChars)
+    }
+}
