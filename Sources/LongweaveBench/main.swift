@@ -45,9 +45,13 @@ func report(_ name: String, ours: Double, reference: Double, referenceName: Stri
 }
 
 // `LongweaveBench ingest` runs only the ingest comparisons (section 6), `LongweaveBench json`
-// only its JSON rows.
+// only its JSON rows, `LongweaveBench lveval` only the pipeline build and its memory (section 7).
 if let section = CommandLine.arguments.dropFirst().first, section == "ingest" || section == "json" {
     try runIngestBench(onlyJSON: section == "json")
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "lveval" {
+    try runLVEvalBench()
     exit(0)
 }
 
@@ -375,3 +379,42 @@ func runIngestBench(onlyJSON: Bool = false) throws {
     }
 }
 try runIngestBench()
+try runLVEvalBench()
+
+// 7. Building hotpotwikiqa_mixup (all five levels: ingest, clean, KPR, confusing facts,
+// assembly, compression) against compressing its output bytes with the zstd CLI at the same
+// level on the same cores; then every pipeline of `make datasets` once, for its peak memory.
+func runLVEvalBench() throws {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let out = scratch + "/lveval"
+    let pipeline = "pipelines/lveval/hotpotwikiqa_mixup.yaml"
+    let level = try PipelineLoader.load(file: root + "/" + pipeline, root: root, registry: .standard).output.zstdLevel
+    let build = try best(2) { try shell("\(binDirectory)/longweave run --quiet --threads \(cores) --out \(out) \(pipeline) > /dev/null") }
+    var bytes = 0
+    let joined = scratch + "/hotpotwikiqa_mixup.jsonl"
+    FileManager.default.createFile(atPath: joined, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: joined))
+    for name in ["16k", "32k", "64k", "128k", "256k"] {
+        for shard in try DatasetReader.shards(at: out + "/lveval/hotpotwikiqa_mixup/" + name) {
+            try LineReader.forEachLine(in: shard) { line, _ in
+                handle.write(Data(line) + Data([0x0A]))
+                bytes += line.count + 1
+            }
+        }
+    }
+    try handle.close()
+    let cli = try best(2) { try shell("zstd -q -f -T\(cores) -\(level) \(joined) -o \(joined).zst") }
+    report("hotpotwikiqa_mixup build (\(cores) threads)", ours: build, reference: cli, referenceName: "zstd -T\(cores) -\(level)", bytes: bytes, target: ">= 0.7x")
+
+    let pipelines = try FileManager.default.subpathsOfDirectory(atPath: root + "/pipelines").filter { $0.hasSuffix(".yaml") }.sorted()
+    let pipe = Pipe()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binDirectory + "/longweave")
+    process.arguments = ["run", "--quiet", "--threads", String(cores), "--out", scratch + "/all"] + pipelines.map { "pipelines/" + $0 }
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let peak = output.split(separator: "\n").last { $0.hasPrefix("peak memory:") } ?? "peak memory: unknown"
+    print("make datasets (\(pipelines.count) pipelines, one process): \(peak)   (target < 1024 MiB)")
+}

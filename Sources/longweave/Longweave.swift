@@ -102,6 +102,7 @@ extension Longweave {
                 let records = summary.streams.map { "\($0.name): \($0.records)" }.joined(separator: ", ")
                 print("\(spec.name): \(records); \(summary.rejects) rejected -> \(summary.outputDirectory)")
             }
+            print("peak memory: \(ResourceUsage.peakResidentBytes() >> 20) MiB")
         }
     }
 
