@@ -10,7 +10,7 @@ public enum DatasetReader {
     }
 
     /// Re-hashes and decompresses every shard named in `directory/manifest.json` and
-    /// compares it with the manifest; also flags shard-like files that the manifest
+    /// compares it with the manifest, re-hashes `rejects.jsonl` and `kpr.tsv`; also flags shard-like files that the manifest
     /// does not name (left-overs of an interrupted run). Empty when everything matches.
     public static func verify(directory: String) throws -> [Finding] {
         let manifest = try Manifest.read(directory + "/manifest.json")
@@ -50,6 +50,16 @@ public enum DatasetReader {
             } catch let error as IOError {
                 findings.append(Finding(path: path, problem: "not a complete zstd stream: \(error.message)"))
             }
+        }
+        // The side files the manifest pins: rejects.jsonl, and kpr.tsv when KPR made pairs.
+        for section in ["rejects", "kpr"] {
+            guard let file = manifest[section]?["file"]?.stringValue, let sha = manifest[section]?["sha256"]?.stringValue else { continue }
+            guard FileSystem.exists(directory + "/" + file) else {
+                findings.append(Finding(path: file, problem: "missing"))
+                continue
+            }
+            let (hex, _) = try Digest.sha256Hex(ofFile: directory + "/" + file)
+            if hex != sha { findings.append(Finding(path: file, problem: "differs from the manifest (sha256 \(hex); expected \(sha))")) }
         }
         for folder in try shardFolders(directory) {
             for name in try FileSystem.list(directory + "/" + folder) {

@@ -7,7 +7,7 @@ import LongweaveIO
 public enum Manifest {
     public static func build(
         spec: PipelineSpec, root: String, stats: [StageStats], streams: [StreamStats],
-        rejects: [Reject], rejectsSHA256: String, threads: Int
+        rejects: [Reject], rejectsSHA256: String, keywordTable: (pairs: Int, sha256: String)? = nil, threads: Int
     ) throws -> JSONValue {
         var manifest = JSONObject()
         manifest.set("tool", .object(JSONObject([("name", .string("longweave")), ("version", .string(Runner.toolVersion))])))
@@ -76,6 +76,13 @@ public enum Manifest {
             ("by_reason", .object(JSONObject(byReason.keys.sorted().map { ($0, .number(Double(byReason[$0]!))) }))),
             ("sha256", .string(rejectsSHA256)),
         ])))
+        if let keywordTable {
+            manifest.set("kpr", .object(JSONObject([
+                ("file", .string("kpr.tsv")),
+                ("pairs", .number(Double(keywordTable.pairs))),
+                ("sha256", .string(keywordTable.sha256)),
+            ])))
+        }
         manifest.set("run", .object(JSONObject([
             ("threads", .number(Double(threads))),
             ("seconds", .object(JSONObject(stats.map { (($0.input.map { "ingest:" + $0 } ?? $0.stage), .number(($0.seconds * 1000).rounded() / 1000)) }))),

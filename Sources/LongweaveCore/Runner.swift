@@ -217,7 +217,7 @@ public struct Runner {
             stats.append(stage)
         }
 
-        try writeKeywordTable(pool, to: directory + "/kpr.tsv")
+        let keywordPairs = try writeKeywordTable(pool, to: directory + "/kpr.tsv")
 
         // Output.
         var streamStats: [StreamStats]
@@ -271,7 +271,7 @@ public struct Runner {
 
         try writeRejects(rejects, to: directory + "/rejects.jsonl")
         try writeStats(stats, streams: streamStats, to: directory + "/stats.jsonl")
-        try writeManifest(stats: stats, streams: streamStats, rejects: rejects, to: directory + "/manifest.json")
+        try writeManifest(stats: stats, streams: streamStats, rejects: rejects, keywordPairs: keywordPairs, to: directory + "/manifest.json")
         return RunSummary(outputDirectory: directory, streams: streamStats, stages: stats, rejects: rejects.count)
     }
 
@@ -394,19 +394,24 @@ public struct Runner {
     }
 
     /// Every sample's keyword replacements (`meta.kpr`) as `_id<TAB>from<TAB>to`, when any
-    /// stage made some.
-    private func writeKeywordTable(_ pool: [Sample], to path: String) throws {
+    /// stage made some (an earlier run's table is removed otherwise); returns the pair count.
+    private func writeKeywordTable(_ pool: [Sample], to path: String) throws -> Int {
         var lines = "_id\tfrom\tto\n"
-        var any = false
+        var pairs = 0
         func field(_ text: String) -> String { String(text.map { $0 == "\t" || $0 == "\n" ? " " : $0 }) }
         for sample in pool {
             for pair in sample.meta["kpr"]?.arrayValue ?? [] {
                 guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { continue }
                 lines += field(sample.id) + "\t" + field(from) + "\t" + field(to) + "\n"
-                any = true
+                pairs += 1
             }
         }
-        if any { try FileSystem.writeAtomically(Array(lines.utf8), to: path) }
+        if pairs > 0 {
+            try FileSystem.writeAtomically(Array(lines.utf8), to: path)
+        } else if FileSystem.exists(path) {
+            try FileSystem.remove(path)
+        }
+        return pairs
     }
 
     private func writeRejects(_ rejects: [Reject], to path: String) throws {
@@ -427,9 +432,11 @@ public struct Runner {
         try FileSystem.writeAtomically(json.bytes, to: path)
     }
 
-    private func writeManifest(stats: [StageStats], streams: [StreamStats], rejects: [Reject], to path: String) throws {
+    private func writeManifest(stats: [StageStats], streams: [StreamStats], rejects: [Reject], keywordPairs: Int, to path: String) throws {
+        let keywordTable = keywordPairs > 0 ? (pairs: keywordPairs, sha256: try Digest.sha256Hex(ofFile: outputDirectory + "/kpr.tsv").hex) : nil
         let manifest = try Manifest.build(spec: spec, root: root, stats: stats, streams: streams, rejects: rejects,
                                           rejectsSHA256: Digest.sha256Hex(ofFile: outputDirectory + "/rejects.jsonl").hex,
+                                          keywordTable: keywordTable,
                                           threads: options.threads)
         try FileSystem.writeAtomically(manifest.prettyPrinted(), to: path)
     }

@@ -15,6 +15,7 @@ public struct PhraseReplacer: Sendable {
     private var edges: [Int: Int32] = [:]  // node << 8 | byte -> child node
     private var replacementOfNode: [Int32: Int] = [:]  // terminal node -> index in `replacements`
     private var replacements: [[UInt8]] = []
+    private var pairOfReplacement: [Int] = []  // replacement -> index in `pairs`
     private var startsPhrase = [Bool](repeating: false, count: 256)
     /// Bytes that a match must not separate from a neighbour of the same kind.
     private let isWordByte: [Bool]
@@ -26,12 +27,12 @@ public struct PhraseReplacer: Sendable {
         isWordByte = (0..<256).map { b in
             (wholeWords && b >= 0x80) || (0x61...0x7A).contains(b | 0x20) || (0x30...0x39).contains(b)
         }
-        for (from, to) in pairs where !from.isEmpty {
-            add(from, to)
+        for (index, (from, to)) in pairs.enumerated() where !from.isEmpty {
+            add(from, to, pair: index)
             if wholeWords {
-                add(from.uppercased(), to.uppercased())
+                add(from.uppercased(), to.uppercased(), pair: index)
                 if let first = from.unicodeScalars.first, first.properties.isLowercase {
-                    add(Self.capitalized(from), Self.capitalized(to))
+                    add(Self.capitalized(from), Self.capitalized(to), pair: index)
                 }
             }
         }
@@ -45,7 +46,7 @@ public struct PhraseReplacer: Sendable {
     }
 
     /// The first phrase added for a byte sequence keeps it.
-    private mutating func add(_ from: String, _ to: String) {
+    private mutating func add(_ from: String, _ to: String, pair: Int) {
         var node: Int32 = 0
         for byte in from.utf8 {
             let key = Int(node) << 8 | Int(byte)
@@ -60,6 +61,7 @@ public struct PhraseReplacer: Sendable {
         guard replacementOfNode[node] == nil else { return }
         replacementOfNode[node] = replacements.count
         replacements.append(Array(to.utf8))
+        pairOfReplacement.append(pair)
         startsPhrase[Int(from.utf8.first!)] = true
     }
 
@@ -78,34 +80,12 @@ public struct PhraseReplacer: Sendable {
         var copied = 0
         var count = 0
         bytes.withUnsafeBufferPointer { input in
-            var i = 0
-            while i < input.count {
-                let b = input[i]
-                guard startsPhrase[Int(b)], !(i > 0 && isWordByte[Int(input[i - 1])] && isWordByte[Int(b)]) else {
-                    i += 1
-                    continue
-                }
-                var node: Int32 = 0
-                var match: (end: Int, replacement: Int)?
-                var j = i
-                while j < input.count, let child = edges[Int(node) << 8 | Int(input[j])] {
-                    node = child
-                    j += 1
-                    if let r = replacementOfNode[node],
-                       !(j < input.count && isWordByte[Int(input[j - 1])] && isWordByte[Int(input[j])]) {
-                        match = (j, r)
-                    }
-                }
-                guard let (end, r) = match else {
-                    i += 1
-                    continue
-                }
+            forEachMatch(in: input) { start, end, replacement in
                 if output.isEmpty { output.reserveCapacity(input.count + 64) }
-                output.append(contentsOf: input[copied..<i])
-                output.append(contentsOf: replacements[r])
+                output.append(contentsOf: input[copied..<start])
+                output.append(contentsOf: replacements[replacement])
                 copied = end
                 count += 1
-                i = end
             }
             if count > 0 { output.append(contentsOf: input[copied...]) }
         }
@@ -115,7 +95,50 @@ public struct PhraseReplacer: Sendable {
 
     /// How many times the phrases occur (as `replace` would find them).
     public func occurrences(in text: String) -> Int {
-        var utf8 = Array(text.utf8)
-        return replace(&utf8)
+        var count = 0
+        var text = text
+        text.withUTF8 { input in forEachMatch(in: input) { _, _, _ in count += 1 } }
+        return count
+    }
+
+    /// The indices in `pairs` of the pairs that `replace` would apply to `text`, ascending
+    /// (a pair found only inside a longer match is not among them). One pass for any number
+    /// of pairs.
+    public func pairsFound(in text: String) -> [Int] {
+        var found = Set<Int>()
+        var text = text
+        text.withUTF8 { input in forEachMatch(in: input) { _, _, replacement in found.insert(pairOfReplacement[replacement]) } }
+        return found.sorted()
+    }
+
+    /// The one left-to-right scan: at each position the longest phrase starting there, the
+    /// scan resuming after it. Calls `body(start, end, replacement index)` per match.
+    private func forEachMatch(in input: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, Int) -> Void) {
+        if replacements.isEmpty { return }
+        var i = 0
+        while i < input.count {
+            let b = input[i]
+            guard startsPhrase[Int(b)], !(i > 0 && isWordByte[Int(input[i - 1])] && isWordByte[Int(b)]) else {
+                i += 1
+                continue
+            }
+            var node: Int32 = 0
+            var match: (end: Int, replacement: Int)?
+            var j = i
+            while j < input.count, let child = edges[Int(node) << 8 | Int(input[j])] {
+                node = child
+                j += 1
+                if let r = replacementOfNode[node],
+                   !(j < input.count && isWordByte[Int(input[j - 1])] && isWordByte[Int(input[j])]) {
+                    match = (j, r)
+                }
+            }
+            guard let (end, r) = match else {
+                i += 1
+                continue
+            }
+            body(i, end, r)
+            i = end
+        }
     }
 }

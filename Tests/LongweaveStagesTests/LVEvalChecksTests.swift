@@ -128,7 +128,7 @@ import LongweaveText
 }
 
 @Suite struct KeywordTableAndFactFileTests {
-    func spec(stages: String) throws -> PipelineSpec {
+    func spec(stages: String, in dir: String = TestPaths.temporaryDirectory()) throws -> PipelineSpec {
         try loadPipeline("""
         version: 1
         name: test/table
@@ -138,7 +138,7 @@ import LongweaveText
           - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
         stages:
         \(stages)
-        """)
+        """, in: dir)
     }
 
     @Test func aTableAppliesEverywhereAndABadLineNamesItsLine() throws {
@@ -163,6 +163,26 @@ import LongweaveText
         #expect { _ = try spec(stages: "  - keyword_replacement: {table: \"\(bad)\"}") } throws: { error in
             "\(error)".contains("bad.tsv:2: expected 'original<TAB>replacement'")
         }
+    }
+
+    @Test func theAppliedTableIsPinnedByTheManifestAndVerified() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let table = try writeTemporary(Array("Ed Wood\tBarnaby Quill\nScott Derrickson\tMilo Ashgrove\nNot In Any Sample\tX Y\n".utf8), "kpr.tsv")
+        let output = dir + "/build/test/table"
+        _ = try runPipeline(try spec(stages: "  - keyword_replacement: {table: \"\(table)\"}", in: dir), in: dir)
+        let lines = try String(contentsOfFile: output + "/kpr.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "_id\tfrom\tto" && lines.count > 2)
+        #expect(!lines.contains { $0.contains("Not In Any Sample") })
+        let manifest = try Manifest.read(output + "/manifest.json")
+        #expect(manifest["kpr"]?["pairs"] == .number(Double(lines.count - 1)))
+        #expect(try DatasetReader.verify(directory: output).isEmpty)
+        try FileSystem.writeAtomically(Array("_id\tfrom\tto\n".utf8), to: output + "/kpr.tsv")
+        #expect(try DatasetReader.verify(directory: output).map(\.path) == ["kpr.tsv"])
+        // A rerun without pairs leaves no stale table behind.
+        _ = try runPipeline(try spec(stages: "  - clean: {}", in: dir), in: dir)
+        #expect(!FileSystem.exists(output + "/kpr.tsv"))
+        #expect(try Manifest.read(output + "/manifest.json")["kpr"] == nil)
+        #expect(try DatasetReader.verify(directory: output).isEmpty)
     }
 
     @Test func factsFromAFileAreCountedWhereMissing() throws {

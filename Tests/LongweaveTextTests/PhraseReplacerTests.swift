@@ -12,6 +12,15 @@ import Testing
         #expect(chain.replace("a b").text == "b a c")
     }
 
+    @Test func pairsFoundAreThoseReplaceWouldApply() {
+        let replacer = PhraseReplacer(pairs: [("Paris", "Velmor"), ("Paris Hilton", "Tamsil Korven"), ("Rome", "Ostric"), ("river", "canal")],
+                                      wholeWords: true)
+        // "Paris" occurs only inside the longer "Paris Hilton"; "River" is a case variant of pair 3.
+        #expect(replacer.pairsFound(in: "Paris Hilton sailed the River.") == [1, 3])
+        #expect(replacer.pairsFound(in: "Parisian Romeo") == [])
+        #expect(replacer.occurrences(in: "PARIS, Paris Hilton, Rome and Rome") == 4)
+    }
+
     @Test func chineseMatchesExactly() {
         let replacer = PhraseReplacer(pairs: [("北京", "岚城"), ("北京大学", "沐泽学院")], wholeWords: false)
         #expect(replacer.replace("他在北京大学读书，住在北京。").text == "他在沐泽学院读书，住在岚城。")

@@ -47,9 +47,9 @@ public enum KeywordReplacementStage: StageFactory {
                                      maxPerSample: auto.int("max_per_sample"))
         }
         if table.isEmpty && automatic == nil { throw StageSetupError("give a table file, auto: {...}, or both") }
-        // One matcher per pair, built once: a sample records only the pairs that occur in it.
-        let matchers = table.map { PhraseReplacer(pairs: [$0], wholeWords: !chinese) }
-        return .streaming(KeywordReplacer(table: matchers, automatic: automatic, chinese: chinese))
+        // One matcher for the whole table, built once: a sample records only the pairs found in it.
+        let matcher = PhraseReplacer(pairs: table, wholeWords: !chinese)
+        return .streaming(KeywordReplacer(table: matcher, automatic: automatic, chinese: chinese))
     }
 
     /// Reads `original<TAB>replacement` lines (TSV) or a YAML mapping; `#` lines are comments.
@@ -82,8 +82,8 @@ struct AutoSettings: Sendable {
 }
 
 struct KeywordReplacer: StreamingStage {
-    /// The table file's pairs, one matcher each.
-    let table: [PhraseReplacer]
+    /// The table file's pairs.
+    let table: PhraseReplacer
     let automatic: AutoSettings?
     let chinese: Bool
 
@@ -97,9 +97,7 @@ struct KeywordReplacer: StreamingStage {
             + [sample.answerKeywords ?? ""]).joined(separator: "\n")
         var pairs: [(from: String, to: String)] = []
         // Table pairs that occur in the sample.
-        for matcher in table where matcher.occurrences(in: allText) > 0 {
-            pairs += matcher.pairs
-        }
+        pairs += table.pairsFound(in: allText).map { table.pairs[$0] }
         if let automatic {
             let candidates = chinese
                 ? KeyPhrases.chineseCandidates(answers: sample.answers, question: sample.question,
