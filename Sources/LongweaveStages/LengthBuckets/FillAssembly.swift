@@ -240,39 +240,16 @@ struct FillAssembly: Assembly {
             charOffsetOfByte[byteTargets[target]] = chars
             target += 1
         }
-        let totalChars = max(chars, 1)
-        func depth(_ offset: Int) -> JSONValue { .number((Double(offset) / Double(totalChars) * 10000).rounded() / 10000) }
-
-        json.beginObject()
-        json.key("input"); json.string(sample.question)
-        json.key("context"); context.withUnsafeBytes { json.string(utf8: $0) }
-        json.key("answers"); json.beginArray()
-        for answer in sample.answers { json.string(answer) }
-        json.endArray()
-        json.key("length"); json.int(length)
-        json.key("dataset"); json.string(sample.dataset)
-        json.key("language"); json.string(sample.language)
-        json.key("answer_keywords")
-        if let keywords = sample.answerKeywords { json.string(keywords) } else { json.null() }
-        json.key("confusing_facts"); json.beginArray()
-        for fact in facts { json.string(fact) }
-        json.endArray()
-        json.key("all_classes"); json.null()
-        json.key("_id"); json.string(sample.id)
-        json.key("length_level"); json.string(ValueSyntax.levelName(level))
         var meta = sample.meta
         meta.set("passages", .number(Double(passageTotal)))
         meta.set("evidence_passages", .array(rendered.evidencePassages))
-        meta.set("evidence_depths", .array(rendered.evidenceOffsets.map { depth(charOffsetOfByte[$0]!) }))
+        meta.set("evidence_depths", .array(rendered.evidenceOffsets.map { LVEvalRecord.depth(charOffsetOfByte[$0]!, of: chars) }))
         if !facts.isEmpty {
-            meta.set("cfi", .array(rendered.factOffsets.map { offset in
-                let chars = charOffsetOfByte[offset]!
-                return .object(JSONObject([("offset", .number(Double(chars))), ("depth", depth(chars))]))
-            }))
+            meta.set("cfi", LVEvalRecord.factPositions(rendered.factOffsets.map { charOffsetOfByte[$0]! }, totalChars: chars))
         }
         meta.set("unit", .string("\(unit)"))
-        json.key("meta"); json.value(.object(meta))
-        json.endObject()
+        LVEvalRecord(sample: sample, id: sample.id, context: context, length: length, level: level, facts: facts, meta: meta)
+            .write(to: &json)
         return .written(length: length)
     }
 

@@ -155,36 +155,15 @@ struct NeedleAssembly: Assembly {
 
         var totalChars = 0
         for byte in context where byte & 0xC0 != 0x80 { totalChars += 1 }
-        func depth(_ chars: Int) -> JSONValue { .number((Double(chars) / Double(max(totalChars, 1)) * 10000).rounded() / 10000) }
-
-        json.beginObject()
-        json.key("input"); json.string(sample.question)
-        json.key("context"); context.withUnsafeBytes { json.string(utf8: $0) }
-        json.key("answers"); json.beginArray()
-        for answer in sample.answers { json.string(answer) }
-        json.endArray()
-        json.key("length"); json.int(length)
-        json.key("dataset"); json.string(sample.dataset)
-        json.key("language"); json.string(sample.language)
-        json.key("answer_keywords")
-        if let keywords = sample.answerKeywords { json.string(keywords) } else { json.null() }
-        json.key("confusing_facts"); json.beginArray()
-        for fact in haystack.facts { json.string(fact) }
-        json.endArray()
-        json.key("all_classes"); json.null()
-        json.key("_id"); json.string(sample.id + ":" + String(variant))
-        json.key("length_level"); json.string(ValueSyntax.levelName(level))
         var meta = sample.meta
         meta.set("needle_depth", .number(requested))
         meta.set("needle_offset", .number(Double(needleChars)))
-        meta.set("evidence_depths", .array([depth(needleChars)]))
-        if !factChars.isEmpty {
-            meta.set("cfi", .array(factChars.map { .object(JSONObject([("offset", .number(Double($0))), ("depth", depth($0))])) }))
-        }
+        meta.set("evidence_depths", .array([LVEvalRecord.depth(needleChars, of: totalChars)]))
+        if !factChars.isEmpty { meta.set("cfi", LVEvalRecord.factPositions(factChars, totalChars: totalChars)) }
         meta.set("haystack_start", .number(Double(haystack.start)))
         meta.set("unit", .string("\(unit)"))
-        json.key("meta"); json.value(.object(meta))
-        json.endObject()
+        LVEvalRecord(sample: sample, id: sample.id + ":" + String(variant), context: context, length: length, level: level,
+                     facts: haystack.facts, meta: meta).write(to: &json)
         return .written(length: length)
     }
 
