@@ -443,11 +443,11 @@ public struct Runner {
 }
 
 /// Fixed slots that parallel workers fill at distinct indices; read after they finish.
-final class UnsafeSlots<T>: @unchecked Sendable {
+public final class UnsafeSlots<T>: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<T?>
-    let count: Int
+    public let count: Int
 
-    init(count: Int) {
+    public init(count: Int) {
         self.count = count
         storage = .allocate(capacity: max(count, 1))
         storage.initialize(repeating: nil, count: max(count, 1))
@@ -458,8 +458,8 @@ final class UnsafeSlots<T>: @unchecked Sendable {
         storage.deallocate()
     }
 
-    func set(_ index: Int, _ value: T) { storage[index] = value }
-    func take(_ index: Int) -> T { storage[index].take()! }
+    public func set(_ index: Int, _ value: T) { storage[index] = value }
+    public func take(_ index: Int) -> T { storage[index].take()! }
 }
 
 /// A progress line on stderr (records, MB/s, ETA), only when asked and stderr is a terminal.

@@ -55,6 +55,7 @@ public enum WordCount {
 
     /// `\t \n \v \f \r`, the separators `\x1c`-`\x1f`, and space.
     @inline(__always)
+    @usableFromInline
     static func isASCIISpace(_ b: UInt8) -> Bool {
         (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)
     }
@@ -62,6 +63,7 @@ public enum WordCount {
     /// The byte length of the whitespace scalar at `i`, or 0 when it is not whitespace:
     /// U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
     @inline(__always)
+    @usableFromInline
     static func unicodeSpaceLength(_ t: UnsafeRawBufferPointer, at i: Int) -> Int {
         let b = t[i]
         let n = t.count
@@ -105,5 +107,28 @@ public enum CharCount {
     public static func count(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { count(utf8: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// The words of UTF-8 text as Python's `str.split()` finds them, as byte ranges.
+public enum Words {
+    /// Calls `body(start, end)` for each word, in order.
+    @inlinable
+    public static func forEach(utf8 text: UnsafeRawBufferPointer, _ body: (Int, Int) -> Void) {
+        var start = -1
+        var i = 0
+        let n = text.count
+        while i < n {
+            let b = text[i]
+            let spaceLength = b < 0x80 ? (WordCount.isASCIISpace(b) ? 1 : 0) : WordCount.unicodeSpaceLength(text, at: i)
+            if spaceLength > 0 {
+                if start >= 0 { body(start, i); start = -1 }
+                i += spaceLength
+            } else {
+                if start < 0 { start = i }
+                i += 1
+            }
+        }
+        if start >= 0 { body(start, n) }
     }
 }

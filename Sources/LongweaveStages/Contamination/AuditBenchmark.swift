@@ -1,0 +1,60 @@
+import LongweaveText
+
+/// The samples of an audit, tokenized both ways, with their n-gram indexes.
+struct AuditBenchmark: Sendable {
+    let parameters: AuditParameters
+    let ids: [String]
+    let texts: [String]
+    var vocabulary = TokenVocabulary()
+    /// Raw tokens: TOKEN-EXTEND and LONGEST-MATCH.
+    let raw: GramIndex
+    /// Lowercased, punctuation deleted: TOKEN-MATCH and NGRAM-MATCH.
+    let normalized: GramIndex
+    /// Per raw position: the end of its sample in `raw.tokens`.
+    let limit: [Int32]
+    /// Per sample: the byte range of each raw token in its text.
+    let rawRanges: [[Range<Int>]]
+
+    init(ids: [String], texts: [String], parameters: AuditParameters) {
+        self.parameters = parameters
+        self.ids = ids
+        self.texts = texts
+        var vocabulary = TokenVocabulary()
+        var rawIDs: [[Int32]] = []
+        var normalizedIDs: [[Int32]] = []
+        var ranges: [[Range<Int>]] = []
+        var scratch: [UInt8] = []
+        for text in texts {
+            var text = text
+            var sampleIDs: [Int32] = []
+            var sampleRanges: [Range<Int>] = []
+            text.withUTF8 { bytes in
+                let raw = UnsafeRawBufferPointer(bytes)
+                parameters.tokenizer.forEachToken(utf8: raw) { start, end in
+                    sampleIDs.append(vocabulary.intern(UnsafeRawBufferPointer(rebasing: raw[start..<end])))
+                    sampleRanges.append(start..<end)
+                }
+                MatchNormalizer.normalize(utf8: raw, into: &scratch)
+            }
+            rawIDs.append(sampleIDs)
+            ranges.append(sampleRanges)
+            var normalizedSample: [Int32] = []
+            scratch.withUnsafeBytes { normalizedBytes in
+                parameters.tokenizer.forEachToken(utf8: normalizedBytes) { start, end in
+                    normalizedSample.append(vocabulary.intern(UnsafeRawBufferPointer(rebasing: normalizedBytes[start..<end])))
+                }
+            }
+            normalizedIDs.append(normalizedSample)
+        }
+        self.vocabulary = vocabulary
+        rawRanges = ranges
+        raw = GramIndex(n: parameters.n, samples: rawIDs)
+        normalized = GramIndex(n: parameters.n, samples: normalizedIDs)
+        var limit: [Int32] = []
+        limit.reserveCapacity(raw.tokens.count)
+        for s in 0..<raw.sampleCount {
+            limit += Array(repeating: Int32(raw.base[s + 1]), count: raw.base[s + 1] - raw.base[s])
+        }
+        self.limit = limit
+    }
+}

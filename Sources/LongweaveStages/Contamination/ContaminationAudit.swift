@@ -1,0 +1,213 @@
+import Foundation
+import LongweaveCore
+
+/// One sample's four ConTAM scores and its longest matching span.
+public struct SampleScores: Sendable, Equatable {
+    public var id: String
+    /// Raw tokens of the sample's text.
+    public var tokens: Int
+    public var tokenMatch: Double
+    public var ngramMatch: Double
+    public var tokenExtend: Double
+    public var longestMatch: Double
+    public var longestSpan: LongestSpan?
+
+    public func value(_ metric: ContaminationMetric) -> Double {
+        switch metric {
+        case .tokenMatch: tokenMatch
+        case .ngramMatch: ngramMatch
+        case .tokenExtend: tokenExtend
+        case .longestMatch: longestMatch
+        }
+    }
+}
+
+/// The longest span of a sample found in the reference.
+public struct LongestSpan: Sendable, Equatable {
+    /// Token indices in the sample, end exclusive.
+    public var start: Int
+    public var end: Int
+    public var text: String
+    /// Global index of the reference document (see `ReferenceCatalog.label`).
+    public var referenceDocument: Int
+    /// Character offset of the match in that document.
+    public var referenceOffset: Int
+}
+
+/// ConTAM's four metrics.
+public enum ContaminationMetric: String, Sendable, CaseIterable {
+    case tokenMatch = "token_match"
+    case ngramMatch = "ngram_match"
+    case tokenExtend = "token_extend"
+    case longestMatch = "longest_match"
+}
+
+/// What an audit found: scores per sample, and how much reference was read.
+public struct AuditResult: Sendable {
+    public var scores: [SampleScores]
+    public var referenceDocuments: Int
+    public var referenceTokens: Int
+}
+
+/// Audits benchmark samples against a reference corpus that is streamed once: the
+/// benchmark's n-grams are indexed, every reference document is scanned against them on all
+/// threads, and the four metrics are computed from the counts and spans found.
+public struct ContaminationAudit: Sendable {
+    let benchmark: AuditBenchmark
+
+    /// `samples`: each sample's id and text (its chosen fields joined by newlines).
+    public init(samples: [(id: String, text: String)], parameters: AuditParameters) {
+        benchmark = AuditBenchmark(ids: samples.map(\.id), texts: samples.map(\.text), parameters: parameters)
+    }
+
+    /// Scans the documents that `reference` emits, in order (their global indices count
+    /// from 0), on `threads` workers, and scores every sample.
+    public func run(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer) -> Void) throws -> Void) throws -> AuditResult {
+        let workers = max(1, threads)
+        let queue = BatchQueue(capacity: workers * 2)
+        let results = UnsafeSlots<ReferenceScanner>(count: workers)
+        let group = DispatchGroup()
+        let benchmark = self.benchmark
+        for worker in 0..<workers {
+            DispatchQueue.global().async(group: group) {
+                var scanner = ReferenceScanner(benchmark: benchmark)
+                while let batch = queue.pop() {
+                    batch.bytes.withUnsafeBytes { bytes in
+                        for i in 0..<(batch.ends.count) {
+                            let start = i == 0 ? 0 : batch.ends[i - 1]
+                            scanner.scan(UnsafeRawBufferPointer(rebasing: bytes[start..<batch.ends[i]]), document: batch.firstDocument + i)
+                        }
+                    }
+                }
+                results.set(worker, scanner)
+            }
+        }
+        var batch = DocumentBatch(firstDocument: 0)
+        var next = 0
+        var failure: Error?
+        do {
+            try reference { document in
+                batch.bytes.append(contentsOf: document)
+                batch.ends.append(batch.bytes.count)
+                next += 1
+                if batch.bytes.count >= 1 << 20 || batch.ends.count >= 4096 {
+                    queue.push(batch)
+                    batch = DocumentBatch(firstDocument: next)
+                }
+            }
+            if !batch.ends.isEmpty { queue.push(batch) }
+        } catch {
+            failure = error
+        }
+        queue.close()
+        group.wait()
+        var merged = results.take(0)
+        for worker in 1..<workers { merged.merge(results.take(worker)) }
+        if let failure { throw failure }
+        return AuditResult(scores: score(merged), referenceDocuments: merged.documents, referenceTokens: merged.tokens)
+    }
+
+    /// The four metrics of every sample from what the scan found.
+    func score(_ found: ReferenceScanner) -> [SampleScores] {
+        let parameters = benchmark.parameters
+        let n = parameters.n
+        let k = parameters.candidatesPerSeed
+        let raw = benchmark.raw
+        let normalized = benchmark.normalized
+        var scores: [SampleScores] = []
+        for s in 0..<benchmark.ids.count {
+            // Normalised text: seeds and the tokens they cover.
+            let normalizedStart = normalized.base[s], normalizedEnd = normalized.base[s + 1]
+            let normalizedLength = normalizedEnd - normalizedStart
+            var seeds = 0
+            var covered = 0
+            var coveredUntil = normalizedStart
+            for i in normalizedStart..<normalizedEnd {
+                let g = normalized.gramAt[i]
+                guard g >= 0, found.normalizedCounts[Int(g)] >= parameters.mincount else { continue }
+                seeds += 1
+                covered += i + n - max(i, coveredUntil)
+                coveredUntil = i + n
+            }
+            // Raw text: each seed's span, their union and the longest.
+            let rawStart = raw.base[s], rawEnd = raw.base[s + 1]
+            let length = rawEnd - rawStart
+            var extended = 0
+            var extendedUntil = rawStart
+            var longest: (start: Int, candidate: SpanCandidate)?
+            for a in rawStart..<rawEnd {
+                let g = raw.gramAt[a]
+                guard g >= 0, found.rawCounts[Int(g)] >= parameters.mincount else { continue }
+                let candidate = found.spans[a * k + k - 1]
+                let end = a + Int(candidate.length)
+                if end > extendedUntil {
+                    extended += end - max(a, extendedUntil)
+                    extendedUntil = end
+                }
+                if longest == nil || candidate.length > longest!.candidate.length { longest = (a, candidate) }
+            }
+            var span: LongestSpan?
+            if let (a, candidate) = longest {
+                let ranges = benchmark.rawRanges[s]
+                let first = a - rawStart, last = first + Int(candidate.length)
+                let utf8 = Array(benchmark.texts[s].utf8)
+                span = LongestSpan(start: first, end: last,
+                                   text: String(decoding: utf8[ranges[first].lowerBound..<ranges[last - 1].upperBound], as: UTF8.self),
+                                   referenceDocument: candidate.document, referenceOffset: candidate.offset)
+            }
+            func share(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
+            scores.append(SampleScores(
+                id: benchmark.ids[s], tokens: length,
+                tokenMatch: share(covered, normalizedLength),
+                ngramMatch: normalizedLength >= n ? share(seeds, normalizedLength - n + 1) : 0,
+                tokenExtend: share(extended, length),
+                longestMatch: share(longest.map { Int($0.candidate.length) } ?? 0, length),
+                longestSpan: span))
+        }
+        return scores
+    }
+}
+
+/// Reference documents on their way to a worker: one buffer, each document's end in it.
+struct DocumentBatch: Sendable {
+    var firstDocument: Int
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+}
+
+/// A bounded queue of batches between the reading thread and the workers. A class because
+/// it owns the condition variable that both sides wait on.
+final class BatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [DocumentBatch] = []
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func push(_ batch: DocumentBatch) {
+        condition.lock()
+        while items.count >= capacity { condition.wait() }
+        items.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, or nil once the queue is closed and empty.
+    func pop() -> DocumentBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        if items.isEmpty { return nil }
+        let batch = items.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

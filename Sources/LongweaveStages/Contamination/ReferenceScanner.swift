@@ -1,0 +1,170 @@
+import LongweaveText
+
+/// Where a span of the benchmark matched the reference: its length in tokens, the global
+/// index of the reference document and the character offset of the match in it.
+struct SpanCandidate: Sendable, Equatable {
+    var length: Int32 = 0
+    var document: Int = 0
+    var offset: Int = 0
+
+    /// Longer first; ties go to the earlier document and offset, so merging is order-free.
+    @inline(__always)
+    func isBetter(than other: SpanCandidate) -> Bool {
+        if length != other.length { return length > other.length }
+        if document != other.document { return document < other.document }
+        return offset < other.offset
+    }
+}
+
+/// What one worker learns from the reference documents it scans: how often each benchmark
+/// n-gram occurs (raw and normalised), and per raw seed position its best span candidates.
+/// Workers' scanners merge into one; the result does not depend on how documents were split.
+struct ReferenceScanner {
+    let benchmark: AuditBenchmark
+    var rawCounts: [Int32]
+    var normalizedCounts: [Int32]
+    /// `candidatesPerSeed` per raw position, best first.
+    var spans: [SpanCandidate]
+    var documents = 0
+    var tokens = 0
+    private var ids: [Int32] = []
+    private var starts: [Int] = []
+    private var normalized: [UInt8] = []
+    private var charOffsets: [Int] = []
+
+    init(benchmark: AuditBenchmark) {
+        self.benchmark = benchmark
+        rawCounts = Array(repeating: 0, count: benchmark.raw.gramCount)
+        normalizedCounts = Array(repeating: 0, count: benchmark.normalized.gramCount)
+        spans = Array(repeating: SpanCandidate(), count: benchmark.raw.tokens.count * benchmark.parameters.candidatesPerSeed)
+    }
+
+    /// Tokenizes `text` into `ids` (benchmark ids, unknown for the rest) and `starts` (byte offsets).
+    private mutating func tokenize(_ text: UnsafeRawBufferPointer) {
+        ids.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        let vocabulary = benchmark.vocabulary
+        benchmark.parameters.tokenizer.forEachToken(utf8: text) { start, end in
+            ids.append(vocabulary.id(of: UnsafeRawBufferPointer(rebasing: text[start..<end])))
+            starts.append(start)
+        }
+    }
+
+    /// Calls `body(p, gram)` for each position p of `ids` where a benchmark n-gram of `index` starts.
+    @inline(__always)
+    private func forEachHit(_ index: GramIndex, _ body: (Int, Int32) -> Void) {
+        let n = index.n
+        ids.withUnsafeBufferPointer { ids in
+            var h: UInt64 = 0
+            var run = 0
+            for p in 0..<ids.count {
+                let id = ids[p]
+                if id < 0 {
+                    run = 0
+                    h = 0
+                    continue
+                }
+                h = h &* GramIndex.multiplier &+ GramIndex.value(id)
+                run += 1
+                if run > n { h = h &- GramIndex.value(ids[p - n]) &* index.dropFactor }
+                if run >= n {
+                    let g = index.lookup(hash: h, at: ids.baseAddress! + p - n + 1)
+                    if g >= 0 { body(p - n + 1, g) }
+                }
+            }
+        }
+    }
+
+    /// Scans one reference document (global index `document`).
+    mutating func scan(_ text: UnsafeRawBufferPointer, document: Int) {
+        documents += 1
+        tokenize(text)
+        tokens += ids.count
+        let parameters = benchmark.parameters
+        let raw = benchmark.raw
+        let k = parameters.candidatesPerSeed
+        var hits: [(Int, Int32)] = []
+        forEachHit(raw) { p, g in hits.append((p, g)) }
+        if !hits.isEmpty {
+            // Character offsets of this document's tokens, once, for the candidates it makes.
+            charOffsets.removeAll(keepingCapacity: true)
+            var chars = 0
+            var byte = 0
+            for start in starts {
+                while byte < start {
+                    if text[byte] & 0xC0 != 0x80 { chars += 1 }
+                    byte += 1
+                }
+                charOffsets.append(chars)
+            }
+            for (p, g) in hits {
+                rawCounts[Int(g)] += 1
+                for o in Int(raw.occurrenceStart[Int(g)])..<Int(raw.occurrenceStart[Int(g) + 1]) {
+                    let q = Int(raw.occurrences[o])
+                    let length = extend(q, p, limit: benchmark.limit[q], budget: parameters.skipBudget)
+                    offer(SpanCandidate(length: Int32(length), document: document, offset: charOffsets[p]), at: q * k, k: k)
+                }
+            }
+        }
+        let normalizedIndex = benchmark.normalized
+        if normalizedIndex.gramCount > 0 {
+            // Swapped out, not copied, so the closures below do not copy the arrays.
+            var buffer: [UInt8] = []
+            swap(&buffer, &normalized)
+            MatchNormalizer.normalize(utf8: text, into: &buffer)
+            buffer.withUnsafeBytes { tokenize($0) }
+            swap(&buffer, &normalized)
+            var counts: [Int32] = []
+            swap(&counts, &normalizedCounts)
+            forEachHit(normalizedIndex) { _, g in counts[Int(g)] += 1 }
+            swap(&counts, &normalizedCounts)
+        }
+    }
+
+    /// The span length from seed position q matched at reference token p: the last matching
+    /// token within `budget` mismatches (none among the first n), never past the sample or document.
+    @inline(__always)
+    private func extend(_ q: Int, _ p: Int, limit: Int32, budget: Int) -> Int {
+        let tokens = benchmark.raw.tokens
+        var j = benchmark.parameters.n
+        var best = j
+        var mismatches = 0
+        while q + j < Int(limit) && p + j < ids.count {
+            if tokens[q + j] == ids[p + j] {
+                j += 1
+                best = j
+            } else {
+                mismatches += 1
+                if mismatches > budget { break }
+                j += 1
+            }
+        }
+        return best
+    }
+
+    /// Keeps `candidate` among the best k at `spans[at..<at + k]`.
+    @inline(__always)
+    private mutating func offer(_ candidate: SpanCandidate, at start: Int, k: Int) {
+        guard candidate.isBetter(than: spans[start + k - 1]) else { return }
+        var i = start + k - 1
+        while i > start && candidate.isBetter(than: spans[i - 1]) {
+            spans[i] = spans[i - 1]
+            i -= 1
+        }
+        spans[i] = candidate
+    }
+
+    /// Adds another worker's findings.
+    mutating func merge(_ other: ReferenceScanner) {
+        documents += other.documents
+        tokens += other.tokens
+        for g in rawCounts.indices { rawCounts[g] += other.rawCounts[g] }
+        for g in normalizedCounts.indices { normalizedCounts[g] += other.normalizedCounts[g] }
+        let k = benchmark.parameters.candidatesPerSeed
+        for start in stride(from: 0, to: spans.count, by: k) {
+            for i in 0..<k where other.spans[start + i].length > 0 {
+                offer(other.spans[start + i], at: start, k: k)
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import LongweaveTestSupport
+@testable import LongweaveCore
+import LongweaveIO
+import LongweaveText
+@testable import LongweaveStages
+
+/// ConTAM's definitions, computed the slow way: every occurrence counted by scanning every
+/// reference document at every position.
+struct BruteForceOracle {
+    var n: Int
+    var mincount: Int
+    var skipBudget: Int
+
+    static func normalized(_ tokens: [String]) -> [String] {
+        tokens.map { MatchNormalizer.normalize($0) }.joined(separator: " ").split(separator: " ").map(String.init)
+    }
+
+    func count(_ sequence: ArraySlice<String>, in documents: [[String]]) -> Int {
+        var total = 0
+        for document in documents where document.count >= sequence.count {
+            for p in 0...(document.count - sequence.count) where Array(document[p..<(p + sequence.count)]) == Array(sequence) {
+                total += 1
+            }
+        }
+        return total
+    }
+
+    /// (token_match, ngram_match, token_extend, longest_match) of `sample` against `documents`.
+    func scores(_ sample: [String], _ documents: [[String]]) -> [Double] {
+        let x = Self.normalized(sample)
+        let corpus = documents.map(Self.normalized)
+        var covered = Set<Int>()
+        var seeds = 0
+        if x.count >= n {
+            for i in 0...(x.count - n) where count(x[i..<(i + n)], in: corpus) >= mincount {
+                seeds += 1
+                for j in i..<(i + n) { covered.insert(j) }
+            }
+        }
+        let tokenMatch = x.isEmpty ? 0 : Double(covered.count) / Double(x.count)
+        let ngramMatch = x.count >= n ? Double(seeds) / Double(x.count - n + 1) : 0
+
+        let raw = sample
+        var extended = Set<Int>()
+        var longest = 0
+        if raw.count >= n {
+            for a in 0...(raw.count - n) where count(raw[a..<(a + n)], in: documents) >= mincount {
+                var b = a + n
+                if skipBudget == 0 && mincount > 1 {
+                    for end in (a + n)...raw.count where count(raw[a..<end], in: documents) >= mincount { b = max(b, end) }
+                } else {
+                    for document in documents where document.count >= n {
+                        for p in 0...(document.count - n) where Array(document[p..<(p + n)]) == Array(raw[a..<(a + n)]) {
+                            let room = min(raw.count - a, document.count - p)
+                            for length in n...room {
+                                var mismatches = 0
+                                for j in n..<length where raw[a + j] != document[p + j] { mismatches += 1 }
+                                if mismatches <= skipBudget && raw[a + length - 1] == document[p + length - 1] { b = max(b, a + length) }
+                            }
+                        }
+                    }
+                }
+                for j in a..<b { extended.insert(j) }
+                longest = max(longest, b - a)
+            }
+        }
+        let tokenExtend = raw.isEmpty ? 0 : Double(extended.count) / Double(raw.count)
+        let longestMatch = raw.isEmpty ? 0 : Double(longest) / Double(raw.count)
+        return [tokenMatch, ngramMatch, tokenExtend, longestMatch]
+    }
+}
+
+@Suite struct ContaminationAuditTests {
+    static func audit(_ samples: [String], _ documents: [String], _ parameters: AuditParameters, threads: Int = 1) throws -> AuditResult {
+        let audit = ContaminationAudit(samples: samples.enumerated().map { ("s\($0.offset)", $0.element) }, parameters: parameters)
+        return try audit.run(threads: threads) { emit in
+            for document in documents {
+                var text = document
+                text.withUTF8 { emit(UnsafeRawBufferPointer($0)) }
+            }
+        }
+    }
+
+    @Test func matchesTheBruteForceOracleOnSmallRandomCases() throws {
+        // A small alphabet, with case and punctuation variants that normalise together
+        // ("A" and "a", "b," and "b") and a token that normalises away (",").
+        let alphabet = ["a", "b", "c", "A", "b,", "c.", ","]
+        var random = SeededRandom(seed: 11, stage: "oracle", key: "cases")
+        var checked = 0
+        for _ in 0..<3000 {
+            let n = 1 + random.below(5)
+            let mincount = 1 + random.below(3)
+            let skip = random.below(3)
+            func text(_ maximum: Int) -> [String] { (0..<random.below(maximum + 1)).map { _ in alphabet[random.below(random.below(2) == 0 ? 3 : alphabet.count)] } }
+            let samples = (0..<(1 + random.below(3))).map { _ in text(12) }
+            let documents = (0..<(1 + random.below(4))).map { _ in text(16) }
+            let parameters = AuditParameters(tokenizer: .words, n: n, mincount: mincount, skipBudget: skip)
+            let result = try Self.audit(samples.map { $0.joined(separator: " ") }, documents.map { $0.joined(separator: " ") },
+                                        parameters, threads: 1 + random.below(2))
+            let oracle = BruteForceOracle(n: n, mincount: mincount, skipBudget: skip)
+            for (sample, scores) in zip(samples, result.scores) {
+                let expected = oracle.scores(sample, documents)
+                let got = [scores.tokenMatch, scores.ngramMatch, scores.tokenExtend, scores.longestMatch]
+                #expect(got == expected, "n \(n) mincount \(mincount) skip \(skip): \(sample) in \(documents)")
+                if got != expected { return }
+                checked += 1
+            }
+        }
+        #expect(checked > 5000)
+    }
+
+    @Test func aMatchNeverCrossesADocumentBoundary() throws {
+        let parameters = AuditParameters(tokenizer: .words, n: 4)
+        let sample = "one two three four five six"
+        let split = try Self.audit([sample], ["zero one two three", "four five six seven"], parameters)
+        #expect(split.scores[0].tokenMatch == 0 && split.scores[0].longestMatch == 0 && split.scores[0].longestSpan == nil)
+        let whole = try Self.audit([sample], ["zero one two three four five six seven"], parameters)
+        #expect(whole.scores[0].tokenMatch == 1 && whole.scores[0].longestMatch == 1)
+        #expect(whole.scores[0].longestSpan == LongestSpan(start: 0, end: 6, text: sample, referenceDocument: 0, referenceOffset: 5))
+        #expect(whole.referenceDocuments == 1 && whole.referenceTokens == 8)
+    }
+
+    @Test func normalisedMetricsIgnoreCaseAndPunctuationRawOnesDoNot() throws {
+        let result = try Self.audit(["The Quick, brown fox!"], ["the quick brown fox"], AuditParameters(tokenizer: .words, n: 4))
+        #expect(result.scores[0].tokenMatch == 1 && result.scores[0].ngramMatch == 1)
+        #expect(result.scores[0].tokenExtend == 0 && result.scores[0].longestMatch == 0)
+        #expect(MatchNormalizer.normalize("ΟΔΟΣ «Ἀθηνᾶς» — Straße_1") == "οδος ἀθηνᾶς  straße1")
+    }
+
+    @Test func charsTokenizeChineseOneCharacterEach() throws {
+        let result = try Self.audit(["北京大学在海淀区。"], ["他说北京大学在海淀区，很有名。"], AuditParameters(tokenizer: .chars, n: 5))
+        #expect(result.scores[0].tokens == 9)
+        // 北京大学在海淀区 matches (8 of 9 characters); the full stop differs from the comma.
+        #expect(result.scores[0].longestMatch == 8.0 / 9.0)
+        #expect(result.scores[0].longestSpan?.text == "北京大学在海淀区" && result.scores[0].longestSpan?.referenceOffset == 2)
+    }
+}
