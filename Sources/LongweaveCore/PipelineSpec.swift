@@ -95,6 +95,16 @@ public enum PipelineLoader {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw PipelineValidationError([Diagnostic(file: file, line: 1, column: 1, message: "the pipeline file is not valid UTF-8")])
         }
+        return try load(text: text, file: file, sha256: Digest.sha256Hex(bytes), root: root, registry: registry)
+    }
+
+    /// Validates pipeline YAML held in memory (a pipeline a command builds for itself);
+    /// `file` names it in messages.
+    public static func load(text: String, file: String, root: String, registry: Registry) throws -> PipelineSpec {
+        try load(text: text, file: file, sha256: Digest.sha256Hex(Array(text.utf8)), root: root, registry: registry)
+    }
+
+    static func load(text: String, file: String, sha256: String, root: String, registry: Registry) throws -> PipelineSpec {
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -104,7 +114,7 @@ public enum PipelineLoader {
         } catch let error as YamlError {
             throw PipelineValidationError([yamlDiagnostic(error, file: file)])
         }
-        return try validate(node, file: file, sha256: Digest.sha256Hex(bytes), root: root, registry: registry)
+        return try validate(node, file: file, sha256: sha256, root: root, registry: registry)
     }
 
     static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {

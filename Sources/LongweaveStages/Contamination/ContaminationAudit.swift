@@ -28,8 +28,9 @@ public struct LongestSpan: Sendable, Equatable {
     public var start: Int
     public var end: Int
     public var text: String
-    /// Global index of the reference document (see `ReferenceCatalog.label`).
-    public var referenceDocument: Int
+    /// The reference document: its file's position among the reference files and its own
+    /// position in that file (see `ReferenceDocument`).
+    public var referenceDocument: ReferenceDocument
     /// Character offset of the match in that document.
     public var referenceOffset: Int
 }
@@ -60,9 +61,10 @@ public struct ContaminationAudit: Sendable {
         benchmark = AuditBenchmark(ids: samples.map(\.id), texts: samples.map(\.text), parameters: parameters)
     }
 
-    /// Scans the documents that `reference` emits, in order (their global indices count
-    /// from 0), on `threads` workers, and scores every sample.
-    public func run(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer) -> Void) throws -> Void) throws -> AuditResult {
+    /// Scans the documents that `reference` emits with their identities, on `threads`
+    /// workers, and scores every sample. Ties between equally long spans go to the lower
+    /// document identity, so the scores do not depend on threads or on how files were split.
+    public func run(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void) throws -> Void) throws -> AuditResult {
         let workers = max(1, threads)
         let queue = BatchQueue(capacity: workers * 2)
         let results = UnsafeSlots<ReferenceScanner>(count: workers)
@@ -75,24 +77,23 @@ public struct ContaminationAudit: Sendable {
                     batch.bytes.withUnsafeBytes { bytes in
                         for i in 0..<(batch.ends.count) {
                             let start = i == 0 ? 0 : batch.ends[i - 1]
-                            scanner.scan(UnsafeRawBufferPointer(rebasing: bytes[start..<batch.ends[i]]), document: batch.firstDocument + i)
+                            scanner.scan(UnsafeRawBufferPointer(rebasing: bytes[start..<batch.ends[i]]), document: batch.documents[i].key)
                         }
                     }
                 }
                 results.set(worker, scanner)
             }
         }
-        var batch = DocumentBatch(firstDocument: 0)
-        var next = 0
+        var batch = DocumentBatch()
         var failure: Error?
         do {
-            try reference { document in
+            try reference { document, identity in
                 batch.bytes.append(contentsOf: document)
                 batch.ends.append(batch.bytes.count)
-                next += 1
+                batch.documents.append(identity)
                 if batch.bytes.count >= 1 << 20 || batch.ends.count >= 4096 {
                     queue.push(batch)
-                    batch = DocumentBatch(firstDocument: next)
+                    batch = DocumentBatch()
                 }
             }
             if !batch.ends.isEmpty { queue.push(batch) }
@@ -148,12 +149,13 @@ public struct ContaminationAudit: Sendable {
             }
             var span: LongestSpan?
             if let (a, candidate) = longest {
+                let document = ReferenceDocument(key: candidate.document)
                 let ranges = benchmark.rawRanges[s]
                 let first = a - rawStart, last = first + Int(candidate.length)
                 let utf8 = Array(benchmark.texts[s].utf8)
                 span = LongestSpan(start: first, end: last,
                                    text: String(decoding: utf8[ranges[first].lowerBound..<ranges[last - 1].upperBound], as: UTF8.self),
-                                   referenceDocument: candidate.document, referenceOffset: candidate.offset)
+                                   referenceDocument: document, referenceOffset: candidate.offset)
             }
             func share(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
             scores.append(SampleScores(
@@ -168,11 +170,29 @@ public struct ContaminationAudit: Sendable {
     }
 }
 
+/// Which reference document: the position of its file among the reference files, and its
+/// own position in that file.
+public struct ReferenceDocument: Sendable, Hashable, Comparable {
+    public var file: Int
+    public var index: Int
+
+    public init(file: Int, index: Int) {
+        self.file = file
+        self.index = index
+    }
+
+    /// One integer in the same order, for compact storage.
+    var key: Int { file << 40 | index }
+    init(key: Int) { self.init(file: key >> 40, index: key & (1 << 40 - 1)) }
+
+    public static func < (a: ReferenceDocument, b: ReferenceDocument) -> Bool { a.key < b.key }
+}
+
 /// Reference documents on their way to a worker: one buffer, each document's end in it.
 struct DocumentBatch: Sendable {
-    var firstDocument: Int
     var bytes: [UInt8] = []
     var ends: [Int] = []
+    var documents: [ReferenceDocument] = []
 }
 
 /// A bounded queue of batches between the reading thread and the workers. A class because

@@ -1,0 +1,168 @@
+import LongweaveCore
+import LongweaveIO
+
+/// Which texts of a sample an audit compares.
+public enum AuditField: String, Sendable, CaseIterable {
+    case question
+    case answers
+    case documents
+    case context
+}
+
+/// The benchmark side of an audit: one text per sample, its chosen fields joined by newlines.
+public enum AuditSamples {
+    /// The text of an in-flight sample: `documents` and `context` are its documents' texts.
+    public static func text(of sample: Sample, fields: [AuditField]) -> String {
+        fields.flatMap { field -> [String] in
+            switch field {
+            case .question: [sample.question]
+            case .answers: sample.answers
+            case .documents, .context: sample.documents.map(\.text)
+            }
+        }.joined(separator: "\n")
+    }
+
+    /// The text of an output record: LV-Eval-style (`input`, `context`) or in-flight
+    /// (`question`, `documents`) fields, whichever it has.
+    public static func text(of record: JSONValue, fields: [AuditField]) -> String {
+        func strings(_ value: JSONValue?) -> [String] {
+            switch value {
+            case .string(let text)?: [text]
+            case .array(let items)?: items.compactMap { $0.stringValue ?? $0["text"]?.stringValue }
+            default: []
+            }
+        }
+        return fields.flatMap { field -> [String] in
+            switch field {
+            case .question: strings(record["question"] ?? record["input"])
+            case .answers: strings(record["answers"])
+            case .documents: strings(record["documents"] ?? record["context"])
+            case .context: strings(record["context"] ?? record["documents"])
+            }
+        }.joined(separator: "\n")
+    }
+
+    /// Every record of a longweave output folder. A sample that appears in several levels is
+    /// audited once when only its question and answers count; with its context, once per
+    /// level, as `level/_id`.
+    public static func fromOutput(_ directory: String, fields: [AuditField]) throws -> [(id: String, text: String)] {
+        let perLevel = fields.contains(.context) || fields.contains(.documents)
+        var samples: [(id: String, text: String)] = []
+        var seen: Set<String> = []
+        for shard in try DatasetReader.shards(at: directory) {
+            let relative = shard.hasPrefix(directory + "/") ? String(shard.dropFirst(directory.count + 1)) : shard
+            let stream = relative.split(separator: "/").first.map(String.init) ?? ""
+            try LineReader.forEachLine(in: shard) { line, number in
+                var parser = JSONParser(bytes: line)
+                let record: JSONValue
+                do {
+                    record = try parser.parseDocument()
+                } catch {
+                    throw IOError(path: shard, "line \(number): \(error)")
+                }
+                guard let id = record["_id"]?.stringValue ?? record["id"]?.stringValue else {
+                    throw IOError(path: shard, "line \(number): a record without _id or id")
+                }
+                let key = perLevel && stream != "all" ? stream + "/" + id : id
+                guard seen.insert(key).inserted else { return }
+                samples.append((key, text(of: record, fields: fields)))
+            }
+        }
+        return samples
+    }
+}
+
+/// One reference file of an audit and how to read it.
+public struct ReferenceFile: Sendable {
+    /// As given.
+    public var path: String
+    public var resolvedPath: String
+    /// `jsonl` (a `text` field per line, streamed), `text` (the file is one document), or any
+    /// ingest format (its documents, and its samples' documents).
+    public var format: String
+
+    public init(path: String, resolvedPath: String, format: String) {
+        self.path = path
+        self.resolvedPath = resolvedPath
+        self.format = format
+    }
+
+    /// The format a file's name suggests, or nil.
+    public static func inferredFormat(_ path: String) -> String? {
+        let name = InputFile.uncompressedName(path)
+        if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return "jsonl" }
+        if name.hasSuffix(".xml") { return "mediawiki" }
+        if name.hasSuffix(".txt") || name.hasSuffix(".raw") { return "text" }
+        if name.hasSuffix(".html") || name.hasSuffix(".htm") { return "html" }
+        return nil
+    }
+}
+
+/// What the reference reader saw in one file.
+public struct ReferenceFileStats: Sendable {
+    public var path: String
+    public var bytes = 0
+    public var sha256 = ""
+    public var documents = 0
+    /// Documents left out with `--skip-bad-reference`, by reason.
+    public var skipped: [String: Int] = [:]
+}
+
+/// Streams the documents of reference files.
+public enum ReferenceReader {
+    /// Calls `emit` for each document of `file` (the `file`-th reference file), in order.
+    /// A bad document (invalid UTF-8, a line that is not JSON or has no text field) is an
+    /// error naming the file and line, or with `skipBad` is counted and left out.
+    public static func forEachDocument(
+        _ file: ReferenceFile, index fileIndex: Int, textField: String, skipBad: Bool, registry: Registry, root: String,
+        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void
+    ) throws {
+        var next = 0
+        func send(_ bytes: UnsafeRawBufferPointer) {
+            emit(bytes, ReferenceDocument(file: fileIndex, index: next))
+            next += 1
+            stats.documents += 1
+        }
+        func bad(_ reason: String, line: Int) throws {
+            guard skipBad else { throw IOError(path: file.path, (line > 0 ? "line \(line): " : "") + reason + " (--skip-bad-reference leaves such documents out)") }
+            stats.skipped[reason, default: 0] += 1
+        }
+        switch file.format {
+        case "jsonl":
+            try LineReader.forEachLine(in: file.resolvedPath) { line, number in
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+                var parser = JSONParser(bytes: line)
+                guard let record = try? parser.parseDocument() else { return try bad("not a JSON object, or invalid UTF-8", line: number) }
+                guard var text = record[textField]?.stringValue else { return try bad("no string field '\(textField)'", line: number) }
+                text.withUTF8 { send(UnsafeRawBufferPointer($0)) }
+            }
+        case "text":
+            let bytes = try InputFile.readAll(file.resolvedPath)
+            guard String(validating: bytes, as: UTF8.self) != nil else { return try bad("not valid UTF-8", line: 0) }
+            bytes.withUnsafeBytes { send($0) }
+        default:
+            guard let format = registry.formats[file.format] else {
+                throw IOError(path: file.path, "unknown reference format '\(file.format)', expected jsonl, text or one of \(registry.formatNames.joined(separator: ", "))")
+            }
+            let yaml = """
+                version: 1
+                name: audit/reference
+                seed: 0
+                inputs:
+                  - {id: reference, path: "\(file.resolvedPath)", format: \(file.format)}
+                stages: []
+                """
+            let spec = try PipelineLoader.load(text: yaml, file: "(reference \(file.path))", root: root, registry: registry)
+            let result = try format.read(spec.inputs[0], pipeline: spec)
+            if let first = result.rejects.first {
+                try bad("\(first.reason) (record \(first.record + 1))", line: first.line)
+                stats.skipped[first.reason, default: 0] += result.rejects.count - 1
+            }
+            var seen: Set<String> = []
+            for document in result.documents + result.samples.flatMap(\.documents) where seen.insert(document.text).inserted {
+                var text = document.text
+                text.withUTF8 { send(UnsafeRawBufferPointer($0)) }
+            }
+        }
+    }
+}
