@@ -76,9 +76,9 @@ struct BruteForceOracle {
     static func audit(_ samples: [String], _ documents: [String], _ parameters: AuditParameters, threads: Int = 1) throws -> AuditResult {
         let audit = ContaminationAudit(samples: samples.enumerated().map { ("s\($0.offset)", $0.element) }, parameters: parameters)
         return try audit.run(threads: threads) { emit in
-            for document in documents {
+            for (index, document) in documents.enumerated() {
                 var text = document
-                text.withUTF8 { emit(UnsafeRawBufferPointer($0)) }
+                text.withUTF8 { emit(UnsafeRawBufferPointer($0), ReferenceDocument(file: 0, index: index)) }
             }
         }
     }
@@ -118,7 +118,7 @@ struct BruteForceOracle {
         #expect(split.scores[0].tokenMatch == 0 && split.scores[0].longestMatch == 0 && split.scores[0].longestSpan == nil)
         let whole = try Self.audit([sample], ["zero one two three four five six seven"], parameters)
         #expect(whole.scores[0].tokenMatch == 1 && whole.scores[0].longestMatch == 1)
-        #expect(whole.scores[0].longestSpan == LongestSpan(start: 0, end: 6, text: sample, referenceDocument: 0, referenceOffset: 5))
+        #expect(whole.scores[0].longestSpan == LongestSpan(start: 0, end: 6, text: sample, referenceDocument: ReferenceDocument(file: 0, index: 0), referenceOffset: 5))
         #expect(whole.referenceDocuments == 1 && whole.referenceTokens == 8)
     }
 

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import LongweaveTestSupport
+@testable import LongweaveCore
+import LongweaveIO
+@testable import LongweaveStages
+
+/// JSON Lines from lines.
+func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" }
+
+/// `longweave audit` end to end on the real data, and what bad input gets.
+@Suite struct AuditRunTests {
+    func options(benchmark: String, format: String?, fields: [AuditField], reference: [String], referenceFormat: String? = nil,
+                 n: Int = 8) -> AuditOptions {
+        var options = AuditOptions(benchmarks: [benchmark], references: reference, outputDirectory: TestPaths.temporaryDirectory(),
+                                   workingDirectory: TestPaths.sharedData)
+        options.benchmarkFormat = format
+        options.referenceFormat = referenceFormat
+        options.fields = fields
+        options.parameters = AuditParameters(tokenizer: .words, n: n)
+        options.threads = 2
+        return options
+    }
+
+    @Test func longBenchContextsAreFoundInTheWikipediaParagraphsTheyCameFrom() throws {
+        let options = options(benchmark: "longbench/2wikimqa.jsonl", format: "longbench", fields: [.documents],
+                              reference: ["wiki_paragraphs/2wikimultihopqa_corpus.json"], referenceFormat: "paragraphs")
+        let report = try AuditRunner.run(options, registry: .standard)
+        #expect(report.result.scores.count == 13 && report.result.referenceDocuments == 6119)
+        // Every record's passages come from the corpus: each has long spans found there.
+        for score in report.result.scores {
+            #expect(score.tokenMatch > 0 && score.tokenExtend > 0)
+            let span = try #require(score.longestSpan)
+            #expect(span.end - span.start >= 10)
+        }
+        let lines = try String(contentsOfFile: options.outputDirectory + "/scores.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 13)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(Set(first.keys) == ["_id", "tokens", "token_match", "ngram_match", "token_extend", "longest_match", "longest_span"])
+        let report2 = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: options.outputDirectory + "/report.json"))) as! [String: Any]
+        let metrics = report2["metrics"] as! [String: [String: Any]]
+        #expect((metrics["token_match"]!["flagged_above"] as! [Double]).count == 101)
+        let reference = report2["reference"] as! [String: Any]
+        let files = reference["files"] as! [[String: Any]]
+        #expect(files[0]["sha256"] as? String == "9d6e352952aafb18dab22bf8195039461321a44a949df902ae83bce134ad238a")
+    }
+
+    @Test func hotpotQAQuestionsAreNotInWikiText() throws {
+        let report = try AuditRunner.run(options(benchmark: "hotpotqa/hotpot_dev_distractor_v1_100.json", format: "hotpotqa",
+                                                 fields: [.question, .answers], reference: ["wikitext2/wiki.test.raw"]), registry: .standard)
+        #expect(report.result.scores.count == 103)
+        #expect(report.result.scores.allSatisfy { $0.tokenMatch == 0 && $0.longestMatch == 0 })
+    }
+
+    @Test func theLongestSpanNamesItsDocumentAndOffset() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let reference = dir + "/reference.jsonl"
+        try Data(lines(#"{"text": "nothing to see here at all"}"#, #"{"text": "Intro. The Eiffel Tower was designed by the engineering firm of Gustave Eiffel in Paris."}"#).utf8)
+            .write(to: URL(fileURLWithPath: reference))
+        let samples = dir + "/samples.jsonl"
+        try Data(lines(#"{"id": "q1", "question": "Which firm: the Eiffel Tower was designed by the engineering firm of Gustave Eiffel?", "answers": ["his own"], "documents": []}"#).utf8)
+            .write(to: URL(fileURLWithPath: samples))
+        var options = options(benchmark: samples, format: "jsonl", fields: [.question], reference: [reference], n: 5)
+        options.workingDirectory = dir
+        let report = try AuditRunner.run(options, registry: .standard)
+        let span = try #require(report.result.scores[0].longestSpan)
+        // Raw tokens match exactly: "the"/"The" and "Eiffel?"/"Eiffel" differ, so the span is
+        // what lies between, found after "Intro. The " (11 characters) in the second document.
+        #expect(span.text == "Eiffel Tower was designed by the engineering firm of Gustave")
+        #expect(report.label(span.referenceDocument) == reference + "#1")
+        #expect(span.referenceOffset == 11)
+        #expect(report.result.scores[0].tokenMatch > report.result.scores[0].tokenExtend)
+    }
+
+    @Test func badReferencesAreErrorsNamingTheFileOrSkippedAndCounted() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let bad = dir + "/bad.jsonl"
+        var bytes = Array(#"{"text": "fine text here"}"#.utf8) + [0x0A]
+        bytes += Array(#"{"text": "broken "#.utf8) + [0xFF, 0xFE] + Array(#" bytes"}"#.utf8) + [0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        var options = options(benchmark: "hotpotqa/hotpot_dev_distractor_v1_100.json", format: "hotpotqa", fields: [.question], reference: [bad])
+        #expect { _ = try AuditRunner.run(options, registry: .standard) } throws: { error in
+            "\(error)".contains("bad.jsonl") && "\(error)".contains("line 2") && "\(error)".contains("--skip-bad-reference")
+        }
+        options.skipBadReference = true
+        let report = try AuditRunner.run(options, registry: .standard)
+        #expect(report.referenceFiles[0].documents == 1 && report.referenceFiles[0].skipped.values.reduce(0, +) == 1)
+
+        // A truncated .zst stops the audit, naming the file.
+        let text = Array(String(repeating: #"{"text": "a line of reference text"}"# + "\n", count: 5000).utf8)
+        var compressed: [UInt8] = []
+        let compressor = try ZstdCompressor(level: 3)
+        try text.withUnsafeBytes { try compressor.compress($0) { compressed += $0 } }
+        try compressor.finish { compressed += $0 }
+        let truncated = dir + "/cut.jsonl.zst"
+        try Data(compressed.prefix(compressed.count / 2)).write(to: URL(fileURLWithPath: truncated))
+        options.references = [truncated]
+        #expect { _ = try AuditRunner.run(options, registry: .standard) } throws: { "\($0)".contains("cut.jsonl.zst") }
+    }
+
+    @Test func modelScoresMustCoverExactlyTheBenchmark() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let ids = ["a", "b", "c"]
+        let unknown = dir + "/unknown.jsonl"
+        try Data(lines(#"{"_id": "a", "score": 1}"#, #"{"_id": "b", "score": 0}"#, #"{"_id": "c", "score": 1}"#, #"{"_id": "zz", "score": 1}"#).utf8).write(to: URL(fileURLWithPath: unknown))
+        #expect { _ = try AuditReport.readModelScores(unknown, sampleIDs: ids) } throws: { "\($0)".contains("does not have: zz") }
+        let missing = dir + "/missing.jsonl"
+        try Data(lines(#"{"_id": "a", "score": true}"#).utf8).write(to: URL(fileURLWithPath: missing))
+        #expect { _ = try AuditReport.readModelScores(missing, sampleIDs: ids) } throws: { "\($0)".contains("no score for benchmark ids: b, c") }
+    }
+
+    @Test func theEPGThresholdMaximisesZ() {
+        // mean 0.75, sigma sqrt(0.1875). tau 0: clean {0, 1}, EPG 0.25, z 0.25 / (sigma / sqrt 2).
+        let analysis = EPGAnalysis(metric: [0, 0, 0.5, 1], model: [0, 1, 1, 1])
+        #expect(analysis.curve.map(\.tau) == [0, 0.5, 1])
+        #expect(analysis.curve.map(\.flagged) == [0.5, 0.25, 0])
+        let sigma = 0.1875.squareRoot()
+        #expect(abs(analysis.curve[0].z - 0.25 / (sigma / 2.0.squareRoot())) < 1e-12)
+        #expect(abs(analysis.curve[1].epg - (0.75 - 2.0 / 3.0)) < 1e-12)
+        #expect(analysis.selected?.tau == 0)
+        #expect(EPGAnalysis(metric: [0, 0, 0.5, 1], model: [0, 1, 1, 1], minClean: 3).selected?.tau == 0.5)
+        #expect(EPGAnalysis(metric: [0.2, 0.2], model: [1, 1]).selected?.z == 0)
+    }
+}
