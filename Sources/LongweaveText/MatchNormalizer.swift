@@ -7,6 +7,7 @@ public enum MatchNormalizer {
     /// Normalises UTF-8 `text` into `output` (cleared first).
     public static func normalize(utf8 text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
+        let asciiPunctuation = asciiPunctuation
         var i = 0
         let n = text.count
         while i < n {
@@ -38,6 +39,19 @@ public enum MatchNormalizer {
             }
             i = end
         }
+    }
+
+    /// Whether normalising can change `token`: it has an uppercase ASCII letter, ASCII
+    /// punctuation or a non-ASCII byte.
+    @inline(__always)
+    public static func mayChange(_ token: UnsafeRawBufferPointer) -> Bool {
+        // ASCII punctuation as bits (bytes 0-63, 64-127): literals, so no lazy init.
+        let low: UInt64 = 0x8C00F7EE00000000, high: UInt64 = 0x28000000B8000001
+        for b in token {
+            if b >= 0x80 || b &- 0x41 < 26 { return true }
+            if (b < 64 ? low >> UInt64(b) : high >> UInt64(b - 64)) & 1 != 0 { return true }
+        }
+        return false
     }
 
     public static func normalize(_ text: String) -> String {

@@ -129,6 +129,19 @@ struct BruteForceOracle {
         #expect(MatchNormalizer.normalize("ΟΔΟΣ «Ἀθηνᾶς» — Straße_1") == "οδος ἀθηνᾶς  straße1")
     }
 
+    /// The reference side normalises token by token, the benchmark side whole texts: on real
+    /// English and Chinese text audited against itself, every sample must match in full.
+    @Test(arguments: [("hotpotqa", "hotpotqa/hotpot_dev_distractor_v1_100.json", AuditTokenizer.words),
+                      ("cmrc2018", "cmrc2018/cmrc2018_dev.json", AuditTokenizer.chars)])
+    func aBenchmarkAuditedAgainstItselfMatchesInFull(format: String, path: String, tokenizer: AuditTokenizer) throws {
+        let samples = try ingest(format, TestPaths.data(path), language: tokenizer == .chars ? "zh" : "en").samples.prefix(40)
+        let texts = samples.map { AuditSamples.text(of: $0, fields: [.question, .answers, .documents]) }
+        let result = try Self.audit(texts, texts, AuditParameters(tokenizer: tokenizer, n: 4), threads: 2)
+        for (text, score) in zip(texts, result.scores) {
+            #expect(score.tokenMatch == 1 && score.ngramMatch == 1 && score.tokenExtend == 1 && score.longestMatch == 1, "\(text.prefix(80))")
+        }
+    }
+
     @Test func charsTokenizeChineseOneCharacterEach() throws {
         let result = try Self.audit(["北京大学在海淀区。"], ["他说北京大学在海淀区，很有名。"], AuditParameters(tokenizer: .chars, n: 5))
         #expect(result.scores[0].tokens == 9)

@@ -14,6 +14,11 @@ struct AuditBenchmark: Sendable {
     let limit: [Int32]
     /// Per sample: the byte range of each raw token in its text.
     let rawRanges: [[Range<Int>]]
+    /// Per vocabulary id: the id of the token normalised (`removed` when nothing is left,
+    /// `TokenVocabulary.unknown` when it is not a benchmark token). Normalising never joins
+    /// or splits tokens, so a reference's normalised tokens come from its raw ones.
+    let normalizedID: [Int32]
+    static let removed: Int32 = -2
 
     init(ids: [String], texts: [String], parameters: AuditParameters) {
         self.parameters = parameters
@@ -46,6 +51,13 @@ struct AuditBenchmark: Sendable {
             }
             normalizedIDs.append(normalizedSample)
         }
+        var normalizedID: [Int32] = []
+        var token: [UInt8] = []
+        for id in 0..<vocabulary.count {
+            vocabulary.bytes(of: Int32(id)) { MatchNormalizer.normalize(utf8: $0, into: &token) }
+            normalizedID.append(token.isEmpty ? Self.removed : token.withUnsafeBytes { vocabulary.id(of: $0) })
+        }
+        self.normalizedID = normalizedID
         self.vocabulary = vocabulary
         rawRanges = ranges
         raw = GramIndex(n: parameters.n, samples: rawIDs)

@@ -17,7 +17,8 @@ struct GramIndex: Sendable {
     private var slots: [Int32] = []
     private var mask = 0
 
-    static let multiplier: UInt64 = 0x100_0000_01B3 &* 0x9E37_79B9
+    /// Odd, so the rolling hash loses nothing; a literal, so reading it costs no lazy init.
+    static let multiplier: UInt64 = 0x3779_BA0C_D843_D55B
 
     @inline(__always)
     static func value(_ id: Int32) -> UInt64 { UInt64(UInt32(bitPattern: id)) &+ 1 }

@@ -29,30 +29,82 @@ struct ReferenceScanner {
     var tokens = 0
     private var ids: [Int32] = []
     private var starts: [Int] = []
+    private var normalizedIDs: [Int32] = []
     private var normalized: [UInt8] = []
     private var charOffsets: [Int] = []
+    /// Per raw position: the last match computed there (document, reference token, length).
+    private var lastMatch: [(document: Int, position: Int, length: Int32)]
 
     init(benchmark: AuditBenchmark) {
         self.benchmark = benchmark
         rawCounts = Array(repeating: 0, count: benchmark.raw.gramCount)
         normalizedCounts = Array(repeating: 0, count: benchmark.normalized.gramCount)
         spans = Array(repeating: SpanCandidate(), count: benchmark.raw.tokens.count * benchmark.parameters.candidatesPerSeed)
+        lastMatch = Array(repeating: (-1, -1, 0), count: benchmark.raw.tokens.count)
     }
 
-    /// Tokenizes `text` into `ids` (benchmark ids, unknown for the rest) and `starts` (byte offsets).
+    /// Tokenizes `text` into `ids` (benchmark ids, unknown for the rest), `starts` (byte
+    /// offsets) and `normalizedIDs` (the normalised tokens, each from its raw token).
     private mutating func tokenize(_ text: UnsafeRawBufferPointer) {
         ids.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
+        normalizedIDs.removeAll(keepingCapacity: true)
         let vocabulary = benchmark.vocabulary
+        let normalizedID = benchmark.normalizedID
+        var scratch: [UInt8] = []
+        swap(&scratch, &normalized)
         benchmark.parameters.tokenizer.forEachToken(utf8: text) { start, end in
-            ids.append(vocabulary.id(of: UnsafeRawBufferPointer(rebasing: text[start..<end])))
+            let token = UnsafeRawBufferPointer(rebasing: text[start..<end])
+            let id = vocabulary.id(of: token, readable: text.count - start)
+            ids.append(id)
             starts.append(start)
+            var normalizedToken = TokenVocabulary.unknown
+            if id >= 0 {
+                normalizedToken = normalizedID[Int(id)]
+            } else if let ascii = Self.normalizedASCII(token) {
+                // Short ASCII words ("The", "said.") are normalised in a register.
+                var word = ascii.word
+                normalizedToken = ascii.count == 0 ? AuditBenchmark.removed
+                    : withUnsafeBytes(of: &word) { vocabulary.id(of: UnsafeRawBufferPointer(rebasing: $0[0..<ascii.count]), readable: 8) }
+            } else if MatchNormalizer.mayChange(token) {
+                MatchNormalizer.normalize(utf8: token, into: &scratch)
+                normalizedToken = scratch.isEmpty ? AuditBenchmark.removed : scratch.withUnsafeBytes { vocabulary.id(of: $0) }
+            }
+            if normalizedToken != AuditBenchmark.removed { normalizedIDs.append(normalizedToken) }
         }
+        swap(&scratch, &normalized)
+    }
+
+    /// A changed ASCII token of at most 8 bytes, normalised (lowercased, punctuation
+    /// dropped) into one word; nil when the token is unchanged, longer or not ASCII.
+    @inline(__always)
+    static func normalizedASCII(_ token: UnsafeRawBufferPointer) -> (word: UInt64, count: Int)? {
+        guard token.count <= 8 else { return nil }
+        // ASCII punctuation as bits (bytes 0-63, 64-127), as MatchNormalizer deletes it.
+        let low: UInt64 = 0x8C00_F7EE_0000_0000, high: UInt64 = 0x2800_0000_B800_0001
+        var word: UInt64 = 0
+        var count = 0
+        var changed = false
+        for b in token {
+            if b >= 0x80 { return nil }
+            if (b < 64 ? low >> UInt64(b) : high >> UInt64(b - 64)) & 1 != 0 {
+                changed = true
+                continue
+            }
+            var c = b
+            if c &- 0x41 < 26 {
+                c |= 0x20
+                changed = true
+            }
+            word |= UInt64(c) << UInt64(8 * count)
+            count += 1
+        }
+        return changed ? (word, count) : nil
     }
 
     /// Calls `body(p, gram)` for each position p of `ids` where a benchmark n-gram of `index` starts.
     @inline(__always)
-    private func forEachHit(_ index: GramIndex, _ body: (Int, Int32) -> Void) {
+    private static func forEachHit(_ ids: [Int32], _ index: GramIndex, _ body: (Int, Int32) -> Void) {
         let n = index.n
         ids.withUnsafeBufferPointer { ids in
             var h: UInt64 = 0
@@ -84,7 +136,7 @@ struct ReferenceScanner {
         let raw = benchmark.raw
         let k = parameters.candidatesPerSeed
         var hits: [(Int, Int32)] = []
-        forEachHit(raw) { p, g in hits.append((p, g)) }
+        Self.forEachHit(ids, raw) { p, g in hits.append((p, g)) }
         if !hits.isEmpty {
             // Character offsets of this document's tokens, once, for the candidates it makes.
             charOffsets.removeAll(keepingCapacity: true)
@@ -101,22 +153,25 @@ struct ReferenceScanner {
                 rawCounts[Int(g)] += 1
                 for o in Int(raw.occurrenceStart[Int(g)])..<Int(raw.occurrenceStart[Int(g) + 1]) {
                     let q = Int(raw.occurrences[o])
-                    let length = extend(q, p, limit: benchmark.limit[q], budget: parameters.skipBudget)
+                    let length: Int
+                    // Without skips, a match that went on past the seed one token back on the
+                    // same diagonal gives this one's length; long copies stay linear.
+                    if parameters.skipBudget == 0, q > 0, lastMatch[q - 1].document == document,
+                       lastMatch[q - 1].position == p - 1, Int(lastMatch[q - 1].length) > parameters.n, benchmark.limit[q - 1] == benchmark.limit[q] {
+                        length = Int(lastMatch[q - 1].length) - 1
+                    } else {
+                        length = extend(q, p, limit: benchmark.limit[q], budget: parameters.skipBudget)
+                    }
+                    lastMatch[q] = (document, p, Int32(length))
                     offer(SpanCandidate(length: Int32(length), document: document, offset: charOffsets[p]), at: q * k, k: k)
                 }
             }
         }
-        let normalizedIndex = benchmark.normalized
-        if normalizedIndex.gramCount > 0 {
-            // Swapped out, not copied, so the closures below do not copy the arrays.
-            var buffer: [UInt8] = []
-            swap(&buffer, &normalized)
-            MatchNormalizer.normalize(utf8: text, into: &buffer)
-            buffer.withUnsafeBytes { tokenize($0) }
-            swap(&buffer, &normalized)
+        if benchmark.normalized.gramCount > 0 {
+            // Swapped out, not copied, so the closure below does not copy the array.
             var counts: [Int32] = []
             swap(&counts, &normalizedCounts)
-            forEachHit(normalizedIndex) { _, g in counts[Int(g)] += 1 }
+            Self.forEachHit(normalizedIDs, benchmark.normalized) { _, g in counts[Int(g)] += 1 }
             swap(&counts, &normalizedCounts)
         }
     }
