@@ -43,6 +43,25 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         let reference = report2["reference"] as! [String: Any]
         let files = reference["files"] as! [[String: Any]]
         #expect(files[0]["sha256"] as? String == "9d6e352952aafb18dab22bf8195039461321a44a949df902ae83bce134ad238a")
+
+        // With a model's scores: the ConTAM analysis in report.json and report.html.
+        var withModel = options
+        let model = withModel.outputDirectory + "/model.jsonl"
+        try report.result.scores.enumerated().map { #"{"_id": "\#($0.element.id)", "score": \#($0.element.tokenExtend > 0.03 ? 1 : $0.offset % 2)}"# }
+            .joined(separator: "\n").write(toFile: model, atomically: true, encoding: .utf8)
+        withModel.models = [("demo", model)]
+        _ = try AuditRunner.run(withModel, registry: .standard)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: withModel.outputDirectory + "/report.json"))) as! [String: Any]
+        let epg = try #require((json["epg"] as? [String: [String: [String: Double]]])?["demo"])
+        #expect(Set(epg.keys) == Set(ContaminationMetric.allCases.map(\.rawValue)))
+        #expect(epg.values.allSatisfy { $0["epg"]! > 0 && $0["z"]! > 0 && $0["flagged"]! > 0 })
+        let html = try String(contentsOfFile: withModel.outputDirectory + "/report.html", encoding: .utf8)
+        // Histograms (4), share flagged, the ConTAM plot; 13 samples with their spans marked
+        // in the sample and in the paragraph each came from; nothing fetched from elsewhere.
+        #expect(html.components(separatedBy: "<svg").count - 1 == 6)
+        #expect(html.components(separatedBy: "<mark>").count - 1 == 26)
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))
+        #expect(html.contains("2wikimultihopqa_corpus.json#"))
     }
 
     @Test func hotpotQAQuestionsAreNotInWikiText() throws {

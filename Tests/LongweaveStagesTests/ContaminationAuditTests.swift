@@ -118,7 +118,7 @@ struct BruteForceOracle {
         #expect(split.scores[0].tokenMatch == 0 && split.scores[0].longestMatch == 0 && split.scores[0].longestSpan == nil)
         let whole = try Self.audit([sample], ["zero one two three four five six seven"], parameters)
         #expect(whole.scores[0].tokenMatch == 1 && whole.scores[0].longestMatch == 1)
-        #expect(whole.scores[0].longestSpan == LongestSpan(start: 0, end: 6, text: sample, referenceDocument: ReferenceDocument(file: 0, index: 0), referenceOffset: 5))
+        #expect(whole.scores[0].longestSpan == LongestSpan(start: 0, end: 6, text: sample, byteRange: 0..<sample.utf8.count, referenceDocument: ReferenceDocument(file: 0, index: 0), referenceOffset: 5))
         #expect(whole.referenceDocuments == 1 && whole.referenceTokens == 8)
     }
 

@@ -110,16 +110,29 @@ public struct ReferenceFileStats: Sendable {
 
 /// Streams the documents of reference files.
 public enum ReferenceReader {
-    /// Calls `emit` for each document of `file` (the `file`-th reference file), in order.
-    /// A bad document (invalid UTF-8, a line that is not JSON or has no text field) is an
-    /// error naming the file and line, or with `skipBad` is counted and left out.
+    /// Calls `emit` for each document of `file` (the `file`-th reference file), in order,
+    /// until it returns false. A bad document (invalid UTF-8, a line that is not JSON or has
+    /// no text field) is an error naming the file and line, or with `skipBad` is counted and
+    /// left out.
     public static func forEachDocument(
         _ file: ReferenceFile, index fileIndex: Int, textField: String, skipBad: Bool, registry: Registry, root: String,
-        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void
+        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Bool
+    ) throws {
+        struct Stop: Error {}
+        do {
+            try read(file, index: fileIndex, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats) {
+                if !emit($0, $1) { throw Stop() }
+            }
+        } catch is Stop {}
+    }
+
+    private static func read(
+        _ file: ReferenceFile, index fileIndex: Int, textField: String, skipBad: Bool, registry: Registry, root: String,
+        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) throws -> Void
     ) throws {
         var next = 0
-        func send(_ bytes: UnsafeRawBufferPointer) {
-            emit(bytes, ReferenceDocument(file: fileIndex, index: next))
+        func send(_ bytes: UnsafeRawBufferPointer) throws {
+            try emit(bytes, ReferenceDocument(file: fileIndex, index: next))
             next += 1
             stats.documents += 1
         }
@@ -134,12 +147,12 @@ public enum ReferenceReader {
                 var parser = JSONParser(bytes: line)
                 guard let record = try? parser.parseDocument() else { return try bad("not a JSON object, or invalid UTF-8", line: number) }
                 guard var text = record[textField]?.stringValue else { return try bad("no string field '\(textField)'", line: number) }
-                text.withUTF8 { send(UnsafeRawBufferPointer($0)) }
+                try text.withUTF8 { try send(UnsafeRawBufferPointer($0)) }
             }
         case "text":
             let bytes = try InputFile.readAll(file.resolvedPath)
             guard String(validating: bytes, as: UTF8.self) != nil else { return try bad("not valid UTF-8", line: 0) }
-            bytes.withUnsafeBytes { send($0) }
+            try bytes.withUnsafeBytes { try send($0) }
         default:
             guard let format = registry.formats[file.format] else {
                 throw IOError(path: file.path, "unknown reference format '\(file.format)', expected jsonl, text or one of \(registry.formatNames.joined(separator: ", "))")
@@ -161,7 +174,7 @@ public enum ReferenceReader {
             var seen: Set<String> = []
             for document in result.documents + result.samples.flatMap(\.documents) where seen.insert(document.text).inserted {
                 var text = document.text
-                text.withUTF8 { send(UnsafeRawBufferPointer($0)) }
+                try text.withUTF8 { try send(UnsafeRawBufferPointer($0)) }
             }
         }
     }

@@ -59,7 +59,10 @@ public enum AuditRunner {
             result = try audit.run(threads: options.threads) { emit in
                 for (i, file) in files.enumerated() {
                     try ReferenceReader.forEachDocument(file, index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
-                                                        registry: registry, root: options.workingDirectory, stats: &stats[i], emit)
+                                                        registry: registry, root: options.workingDirectory, stats: &stats[i]) {
+                        emit($0, $1)
+                        return true
+                    }
                 }
             }
         } catch {
@@ -83,7 +86,30 @@ public enum AuditRunner {
         try FileSystem.createDirectories(out)
         try FileSystem.writeAtomically(report.scoresJSONLines(), to: out + "/scores.jsonl")
         try FileSystem.writeAtomically(report.reportJSON().prettyPrinted(), to: out + "/report.json")
+        let shown = AuditHTML.top(result.scores)
+        let references = try referenceTexts(Set(shown.compactMap { $0.longestSpan?.referenceDocument }), files: files, options: options, registry: registry)
+        let texts = Dictionary(samples.map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
+        let html = AuditHTML(report: report, references: references, sampleTexts: texts.filter { id, _ in shown.contains { $0.id == id } })
+        try FileSystem.writeAtomically(Array(html.render().utf8), to: out + "/report.html")
         return report
+    }
+
+    /// The text of the `wanted` reference documents: their files read again, each only up to
+    /// the last document wanted from it.
+    static func referenceTexts(_ wanted: Set<ReferenceDocument>, files: [ReferenceFile], options: AuditOptions,
+                               registry: Registry) throws -> [ReferenceDocument: String] {
+        var texts: [ReferenceDocument: String] = [:]
+        for (i, file) in files.enumerated() {
+            let inFile = wanted.filter { $0.file == i }
+            guard let last = inFile.map(\.index).max() else { continue }
+            var stats = ReferenceFileStats(path: file.path)
+            try ReferenceReader.forEachDocument(file, index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
+                                                registry: registry, root: options.workingDirectory, stats: &stats) { bytes, document in
+                if inFile.contains(document) { texts[document] = String(decoding: bytes, as: UTF8.self) }
+                return document.index < last
+            }
+        }
+        return texts
     }
 
     /// The samples of every benchmark input, ids unique across them.

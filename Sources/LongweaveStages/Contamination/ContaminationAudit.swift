@@ -28,6 +28,8 @@ public struct LongestSpan: Sendable, Equatable {
     public var start: Int
     public var end: Int
     public var text: String
+    /// Where `text` lies in the sample's text, in UTF-8 bytes.
+    public var byteRange: Range<Int>
     /// The reference document: its file's position among the reference files and its own
     /// position in that file (see `ReferenceDocument`).
     public var referenceDocument: ReferenceDocument
@@ -153,8 +155,8 @@ public struct ContaminationAudit: Sendable {
                 let ranges = benchmark.rawRanges[s]
                 let first = a - rawStart, last = first + Int(candidate.length)
                 let utf8 = Array(benchmark.texts[s].utf8)
-                span = LongestSpan(start: first, end: last,
-                                   text: String(decoding: utf8[ranges[first].lowerBound..<ranges[last - 1].upperBound], as: UTF8.self),
+                let bytes = ranges[first].lowerBound..<ranges[last - 1].upperBound
+                span = LongestSpan(start: first, end: last, text: String(decoding: utf8[bytes], as: UTF8.self), byteRange: bytes,
                                    referenceDocument: document, referenceOffset: candidate.offset)
             }
             func share(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
