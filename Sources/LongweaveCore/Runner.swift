@@ -181,6 +181,7 @@ public struct Runner {
 
         // Stages before the assembling one.
         var assembling: (StageSpec, any AssemblingStage)?
+        var outputSplitKey: String?
         for stageSpec in spec.stages {
             let factory = registry.stages[stageSpec.name]!
             let instance: StageInstance
@@ -196,7 +197,13 @@ public struct Runner {
             case .streaming(let streaming):
                 pool = runStreaming(streaming, name: stageSpec.name, pool: pool, stats: &stage, rejects: &rejects)
             case .pooled(let pooled):
-                let (kept, removed) = pooled.process(pool: pool, seed: spec.seed, stage: stageSpec.name, counts: &stage.counts)
+                let kept: [Sample], removed: [(id: String, verdict: StageVerdict)]
+                do {
+                    (kept, removed) = try pooled.process(pool: pool, seed: spec.seed, stage: stageSpec.name, counts: &stage.counts)
+                } catch let error as IOError {
+                    throw RunError("stage '\(stageSpec.name)': \(error)", isInputProblem: true)
+                }
+                if let key = pooled.outputSplitKey { outputSplitKey = key }
                 let byID = Dictionary(pool.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 for (id, verdict) in removed {
                     record(verdict, sample: byID[id], stageName: stageSpec.name, stats: &stage, rejects: &rejects)
@@ -245,12 +252,20 @@ public struct Runner {
             stage.seconds = seconds(since: clock)
             stats.append(stage)
         } else {
-            let samples = pool
-            let (written, _) = try writeStreams([OutputStream(name: "all", level: 0)], ids: samples.map(\.id), stageName: "write") { index, _, _, _, json in
-                samples[index].write(to: &json)
-                return .written(length: 0)
+            // One folder, `all`, or one per value of a split stage's meta key (sorted).
+            var groups: [(name: String, samples: [Sample])] = [("all", pool)]
+            if let key = outputSplitKey {
+                let names = Set(pool.map { $0.meta[key]?.stringValue ?? "none" }).sorted()
+                groups = names.map { name in (name, pool.filter { ($0.meta[key]?.stringValue ?? "none") == name }) }
             }
-            streamStats = written
+            streamStats = []
+            for (name, samples) in groups {
+                let (written, _) = try writeStreams([OutputStream(name: name, level: 0)], ids: samples.map(\.id), stageName: "write") { index, _, _, _, json in
+                    samples[index].write(to: &json)
+                    return .written(length: 0)
+                }
+                streamStats += written
+            }
             // Documents-only inputs (corpora) are written too, so that a pipeline can clean one.
             let documents = spec.inputs.compactMap { input in documentInputs[input.id].map { (input.id, $0) } }
                 .flatMap { id, documents in documents.map { (id, $0) } }

@@ -78,15 +78,21 @@ public protocol DocumentPoolStage: Sendable {
 /// A stage that needs the whole pool.
 public protocol PooledStage: Sendable {
     /// Returns the samples to keep, in a deterministic order, and the verdicts on the others.
-    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
+    /// Throws when something outside the samples fails (a reference corpus it reads).
+    func process(pool: [Sample], seed: UInt64, stage: String) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
     /// The same, counting what the stage did (facts made, samples without one by reason).
-    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
+    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
+    /// A `meta` key whose string value splits the written samples into folders of that name
+    /// (a pipeline without an assembling stage), or nil.
+    var outputSplitKey: String? { get }
 }
 
 extension PooledStage {
-    public func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
-        process(pool: pool, seed: seed, stage: stage)
+    public func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        try process(pool: pool, seed: seed, stage: stage)
     }
+
+    public var outputSplitKey: String? { nil }
 }
 
 /// One output folder of an assembling stage.

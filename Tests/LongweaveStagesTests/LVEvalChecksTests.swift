@@ -194,7 +194,7 @@ import LongweaveText
         }
         let samples = try HotpotQAFormat.read(pipeline.inputs[0], pipeline: pipeline).samples
         var counts: [String: Int] = [:]
-        let (kept, removed) = stage.process(pool: samples, seed: 3, stage: "confusing_facts", counts: &counts)
+        let (kept, removed) = try stage.process(pool: samples, seed: 3, stage: "confusing_facts", counts: &counts)
         #expect(kept.count == samples.count && removed.isEmpty)
         #expect(kept[0].confusingFacts == ["Ed Wood was born in Norway.", "b"])
         #expect(counts == ["facts": 2, "no fact: not in the file": samples.count - 1])

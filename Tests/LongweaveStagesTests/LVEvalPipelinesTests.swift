@@ -194,14 +194,14 @@ import LongweaveText
         #expect(removed.count == pool.count - 15 && removed.allSatisfy { $0.verdict == .drop(reason: "meta.loogle_type not listed") })
 
         let sampler = try selection("sample: 10")
-        let (drawn, notDrawn) = sampler.process(pool: pool, seed: 5, stage: "select")
+        let (drawn, notDrawn) = try sampler.process(pool: pool, seed: 5, stage: "select")
         #expect(drawn.count == 10 && notDrawn.count == pool.count - 10)
         // The draw depends on the ids, not on the pool's order; the kept order is the pool's.
-        let (fromReversed, _) = sampler.process(pool: pool.reversed(), seed: 5, stage: "select")
+        let (fromReversed, _) = try sampler.process(pool: pool.reversed(), seed: 5, stage: "select")
         #expect(Set(fromReversed.map(\.id)) == Set(drawn.map(\.id)))
         let positions = drawn.map { sample in pool.firstIndex { $0.id == sample.id }! }
         #expect(positions == positions.sorted())
-        let (otherSeed, _) = sampler.process(pool: pool, seed: 6, stage: "select")
+        let (otherSeed, _) = try sampler.process(pool: pool, seed: 6, stage: "select")
         #expect(Set(otherSeed.map(\.id)) != Set(drawn.map(\.id)))
     }
 

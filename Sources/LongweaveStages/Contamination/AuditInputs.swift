@@ -91,9 +91,10 @@ public struct ReferenceFile: Sendable {
     public static func inferredFormat(_ path: String) -> String? {
         let name = InputFile.uncompressedName(path)
         if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return "jsonl" }
-        if name.hasSuffix(".xml") { return "mediawiki" }
+        if name.hasSuffix(".xml") || name.contains(".xml-") { return "mediawiki" }  // dumps: pages-articles1.xml-p10p30302.bz2
         if name.hasSuffix(".txt") || name.hasSuffix(".raw") { return "text" }
         if name.hasSuffix(".html") || name.hasSuffix(".htm") { return "html" }
+        if name.hasSuffix(".json") { return "paragraphs" }
         return nil
     }
 }

@@ -1,0 +1,134 @@
+import Foundation
+import LongweaveCore
+import LongweaveIO
+
+/// `contamination`: audits the pool against reference files (streamed once) with ConTAM's
+/// metrics, then tags each sample, drops the contaminated ones, or splits the output.
+public enum ContaminationStage: StageFactory {
+    static let metricNames = ContaminationMetric.allCases.map(\.rawValue)
+
+    public static let descriptor = StageDescriptor(
+        name: "contamination",
+        summary: "score samples against a reference corpus (ConTAM's four n-gram metrics): tag, drop or split",
+        kind: .pooled,
+        parameters: [
+            ParameterSpec("reference", .list(.string, nonEmpty: true), doc: "reference files, relative to the repository root"),
+            ParameterSpec("reference_format", .string, default: .string(""),
+                          doc: "jsonl, text or an ingest format (default: from each file's name)"),
+            ParameterSpec("reference_field", .string, default: .string("text"), doc: "the text field of jsonl references"),
+            ParameterSpec("fields", .list(.choice(AuditField.allCases.map(\.rawValue)), nonEmpty: true),
+                          default: .list([.string("question"), .string("answers")]), doc: "sample fields audited, joined by newlines"),
+            ParameterSpec("tokenizer", .choice(AuditTokenizer.allCases.map(\.rawValue)), default: .string("words"), doc: "words or chars"),
+            ParameterSpec("n", .integer(min: 1, max: 1000), default: .int(8), doc: "n-gram length"),
+            ParameterSpec("mincount", .integer(min: 1, max: 1000), default: .int(1), doc: "occurrences that make an n-gram a seed"),
+            ParameterSpec("skip_budget", .integer(min: 0, max: 1000), default: .int(0), doc: "mismatches a span may bridge"),
+            ParameterSpec("action", .choice(["tag", "drop", "split"]), default: .string("tag"),
+                          doc: "tag: scores into meta.contamination; drop: contaminated samples to rejects.jsonl; split: clean/ and contaminated/ outputs"),
+            ParameterSpec("threshold", .mapping(ContaminationMetric.allCases.map {
+                ParameterSpec($0.rawValue, .string, default: .string(""), doc: "contaminated when the score is above this")
+            }), default: .mapping(ConfigMapping(ContaminationMetric.allCases.map { ($0.rawValue, .string("")) })),
+                          doc: "drop and split: a sample is contaminated when any listed metric is above its value"),
+        ])
+
+    public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
+        let config = setup.config
+        var files: [ReferenceFile] = []
+        let format = config.string("reference_format")
+        for case .string(let path) in config.list("reference") {
+            let resolved = setup.pipeline.resolve(path)
+            guard FileSystem.exists(resolved) else { throw StageSetupError("reference: no file \(resolved)") }
+            guard let chosen = format.isEmpty ? ReferenceFile.inferredFormat(path) : format else {
+                throw StageSetupError("reference: cannot tell the format of \(path) from its name: give reference_format")
+            }
+            files.append(ReferenceFile(path: path, resolvedPath: resolved, format: chosen))
+        }
+        let fields = config.list("fields").compactMap { value -> AuditField? in
+            if case .string(let name) = value { return AuditField(rawValue: name) }
+            return nil
+        }
+        var thresholds: [(ContaminationMetric, Double)] = []
+        for metric in ContaminationMetric.allCases {
+            let text = config.mapping("threshold").string(metric.rawValue)
+            if text.isEmpty { continue }
+            guard let value = Double(text), value >= 0, value <= 1 else {
+                throw StageSetupError("threshold: \(metric.rawValue): expected a number from 0 to 1, found '\(text)'")
+            }
+            thresholds.append((metric, value))
+        }
+        let action = config.string("action")
+        if action != "tag" && thresholds.isEmpty {
+            throw StageSetupError("action \(action) needs threshold: {metric: value}, e.g. {token_extend: 0.2}")
+        }
+        if action == "split" && setup.pipeline.stages.contains(where: { $0.name == LengthBucketsStage.descriptor.name }) {
+            throw StageSetupError("action split writes clean/ and contaminated/ folders, which a pipeline with length_buckets does not have: use drop, or tag")
+        }
+        let parameters = AuditParameters(tokenizer: AuditTokenizer(rawValue: config.string("tokenizer"))!, n: config.int("n"),
+                                         mincount: config.int("mincount"), skipBudget: config.int("skip_budget"))
+        return .pooled(ContaminationFilter(files: files, textField: config.string("reference_field"), fields: fields, parameters: parameters,
+                                           action: action, thresholds: thresholds, root: setup.pipeline.root))
+    }
+}
+
+struct ContaminationFilter: PooledStage {
+    let files: [ReferenceFile]
+    let textField: String
+    let fields: [AuditField]
+    let parameters: AuditParameters
+    let action: String
+    let thresholds: [(ContaminationMetric, Double)]
+    let root: String
+
+    static let subsetKey = "contamination_subset"
+
+    var outputSplitKey: String? { action == "split" ? Self.subsetKey : nil }
+
+    func process(pool: [Sample], seed: UInt64, stage: String) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        var counts: [String: Int] = [:]
+        return try process(pool: pool, seed: seed, stage: stage, counts: &counts)
+    }
+
+    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+        let audit = ContaminationAudit(samples: pool.map { ($0.id, AuditSamples.text(of: $0, fields: fields)) }, parameters: parameters)
+        let registry = Registry.standard
+        let result = try audit.run(threads: ProcessInfo.processInfo.activeProcessorCount) { emit in
+            for (i, file) in files.enumerated() {
+                var stats = ReferenceFileStats(path: file.path)
+                try ReferenceReader.forEachDocument(file, index: i, textField: textField, skipBad: false, registry: registry, root: root,
+                                                    stats: &stats) {
+                    emit($0, $1)
+                    return true
+                }
+            }
+        }
+        counts["reference documents"] = result.referenceDocuments
+        counts["reference tokens"] = result.referenceTokens
+        var kept: [Sample] = []
+        var removed: [(id: String, verdict: StageVerdict)] = []
+        for (sample, scores) in zip(pool, result.scores) {
+            var sample = sample
+            var entry = JSONObject(ContaminationMetric.allCases.map { ($0.rawValue, AuditReport.rounded(scores.value($0))) })
+            if let span = scores.longestSpan {
+                entry.set("longest_span", .object(JSONObject([
+                    ("text", .string(span.text)),
+                    ("reference_doc", .string(files[span.referenceDocument.file].path + "#\(span.referenceDocument.index)")),
+                    ("reference_offset", .number(Double(span.referenceOffset))),
+                ])))
+            }
+            sample.meta.set("contamination", .object(entry))
+            let above = thresholds.filter { scores.value($0.0) > $0.1 }
+            if !above.isEmpty { counts["contaminated", default: 0] += 1 }
+            switch action {
+            case "drop" where !above.isEmpty:
+                let why = above.map { "\($0.0.rawValue) \(AuditHTML.number(scores.value($0.0))) > \($0.1)" }.joined(separator: ", ")
+                removed.append((sample.id, .reject(reason: "contaminated: \(why)")))
+                continue
+            case "split":
+                sample.meta.set(Self.subsetKey, .string(above.isEmpty ? "clean" : "contaminated"))
+            default:
+                break
+            }
+            kept.append(sample)
+        }
+        return (kept, removed)
+    }
+}
