@@ -45,13 +45,18 @@ func report(_ name: String, ours: Double, reference: Double, referenceName: Stri
 }
 
 // `LongweaveBench ingest` runs only the ingest comparisons (section 6), `LongweaveBench json`
-// only its JSON rows, `LongweaveBench lveval` only the pipeline build and its memory (section 7).
+// only its JSON rows, `LongweaveBench lveval` only the pipeline build and its memory (section 7),
+// `LongweaveBench audit` only the contamination audit (section 8).
 if let section = CommandLine.arguments.dropFirst().first, section == "ingest" || section == "json" {
     try runIngestBench(onlyJSON: section == "json")
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "lveval" {
     try runLVEvalBench()
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "audit" {
+    try runAuditBench()
     exit(0)
 }
 
@@ -169,23 +174,7 @@ report("cat of a shard", ours: catTime, reference: zstdTime, referenceName: "zst
 // 5. Tokenizers, single thread, on the same text: against tiktoken's encode_ordinary and
 // Hugging Face tokenizers (from the exactness check's virtual environment, or python3).
 // Real texts as records hold them: WikiText-2 articles and CMRC 2018 contexts (Chinese).
-let wikitext = try String(contentsOfFile: root + "/raw/wikitext2/wiki.test.raw", encoding: .utf8)
-// Articles start at lines " = Title = " (split on bytes: the file's line ends are CRLF).
-var texts: [String] = []
-var articleStart = wikitext.utf8.startIndex
-let marker = Array("\n = ".utf8)
-var scan = Array(wikitext.utf8)
-var k = 0
-while k + marker.count <= scan.count {
-    if scan[k] == marker[0] && Array(scan[k..<(k + marker.count)]) == marker && scan[min(k + 4, scan.count - 1)] != UInt8(ascii: "=") {
-        let index = wikitext.utf8.index(wikitext.utf8.startIndex, offsetBy: k + 1)
-        texts.append(String(wikitext[articleStart..<index]))
-        articleStart = index
-    }
-    k += 1
-}
-texts.append(String(wikitext[articleStart...]))
-scan = []
+var texts = try wikitextArticles()
 if case .array(let articles) = try JSONValue.parse(file: root + "/raw/cmrc2018/cmrc2018_dev.json") {
     texts += articles.compactMap { $0["context_text"]?.stringValue }
 }
@@ -380,6 +369,7 @@ func runIngestBench(onlyJSON: Bool = false) throws {
 }
 try runIngestBench()
 try runLVEvalBench()
+try runAuditBench()
 
 // 7. Building hotpotwikiqa_mixup (all five levels: ingest, clean, KPR, confusing facts,
 // assembly, compression) against compressing its output bytes with the zstd CLI at the same
@@ -417,4 +407,120 @@ func runLVEvalBench() throws {
     process.waitUntilExit()
     let peak = output.split(separator: "\n").last { $0.hasPrefix("peak memory:") } ?? "peak memory: unknown"
     print("make datasets (\(pipelines.count) pipelines, one process): \(peak)   (target < 1024 MiB)")
+}
+
+/// Runs a command, returns its wall seconds and standard output.
+func timed(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    let start = DispatchTime.now().uptimeNanoseconds
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    guard process.terminationStatus == 0 else { throw IOError(path: executable, "exited with \(process.terminationStatus)") }
+    return (seconds, output)
+}
+
+// 8. Contamination audit: HotpotQA dev (questions, answers, paragraphs) against a reference of
+// at least 1 GB made by shuffling real corpora (Wikipedia paragraphs, the HotpotQA train corpus,
+// WikiText-2), words, n = 8; then against datatrove's n-gram decontamination filter on a slice.
+func runAuditBench() throws {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let megabytes = Int(ProcessInfo.processInfo.environment["LW_BENCH_AUDIT_MB"] ?? "") ?? 1000
+    var documents: [String] = []
+    if case .array(let paragraphs) = try JSONValue.parse(file: root + "/raw/wiki_paragraphs/2wikimultihopqa_corpus.json") {
+        documents += paragraphs.compactMap { $0["text"]?.stringValue }
+    }
+    if case .object(let corpus) = try JSONValue.parse(file: root + "/raw/hotpotqa/hotpotqa_train_corpus.json") {
+        documents += corpus.values.compactMap { $0.arrayValue?.compactMap(\.stringValue).joined() }
+    }
+    documents += try wikitextArticles()
+    let reference = scratch + "/reference.jsonl"
+    FileManager.default.createFile(atPath: reference, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: reference))
+    var random = SeededRandom(seed: 8, stage: "bench", key: "reference")
+    var written = 0
+    var json = JSONWriter(capacity: 1 << 22)
+    while written < megabytes * 1_000_000 {
+        random.shuffle(&documents)
+        for document in documents {
+            json.beginObject(); json.key("text"); json.string(document); json.endObject(); json.newline()
+        }
+        handle.write(Data(json.bytes))
+        written += json.bytes.count
+        json.reset()
+    }
+    try handle.close()
+
+    let benchmarkArguments = ["audit", "--benchmark", root + "/raw/hotpotqa/hotpot_dev_distractor_v1_100.json", "--format", "hotpotqa",
+                              "--fields", "question,answers,documents", "--n", "8", "--threads", String(cores), "--out", scratch + "/audit"]
+    let whole = try timed(binDirectory + "/longweave", benchmarkArguments + ["--reference", reference])
+    let peak = whole.output.split(separator: "\n").last { $0.hasPrefix("peak memory:") }.map { String($0.dropFirst(13)) } ?? "?"
+    let mb = Double(written) / 1e6
+    print("audit, \(Int(mb)) MB reference, \(cores) threads".padding(toLength: 38, withPad: " ", startingAt: 0)
+          + String(format: "%8.1f MB/s = %.1f MB/s per core   peak memory %@   (target >= 100 MB/s per core)", mb / whole.seconds, mb / whole.seconds / Double(cores), peak))
+
+    // datatrove on a slice (its spaCy tokenizer makes the whole file take too long), the same
+    // benchmark texts, the same n; longweave on the same slice.
+    let benchVenv = root + "/.build/venv-bench/bin/python"
+    guard FileManager.default.isExecutableFile(atPath: benchVenv), (try? timed(benchVenv, ["-c", "import datatrove, spacy"])) != nil else {
+        print("datatrove: not installed (make bench installs it into .build/venv-bench)")
+        return
+    }
+    let slice = scratch + "/reference-slice.jsonl"
+    let sliceBytes = Int(ProcessInfo.processInfo.environment["LW_BENCH_DATATROVE_MB"] ?? "") ?? 20
+    var sliceData: [UInt8] = []
+    try LineReader.forEachLine(in: reference) { line, _ in
+        guard sliceData.count < sliceBytes * 1_000_000 else { return }
+        sliceData += Array(line) + [0x0A]
+    }
+    try FileSystem.writeAtomically(sliceData, to: slice)
+    let spec = try PipelineLoader.load(text: """
+        version: 1
+        name: bench/audit
+        seed: 0
+        inputs:
+          - {id: dev, path: raw/hotpotqa/hotpot_dev_distractor_v1_100.json, format: hotpotqa}
+        stages: []
+        """, file: "(bench)", root: root, registry: .standard)
+    var benchmarkTexts = JSONWriter()
+    for sample in try HotpotQAFormat.read(spec.inputs[0], pipeline: spec).samples {
+        benchmarkTexts.beginObject(); benchmarkTexts.key("text")
+        benchmarkTexts.string(AuditSamples.text(of: sample, fields: [.question, .answers, .documents]))
+        benchmarkTexts.endObject(); benchmarkTexts.newline()
+    }
+    try FileSystem.writeAtomically(benchmarkTexts.bytes, to: scratch + "/benchmark-texts.jsonl")
+    let ours = try timed(binDirectory + "/longweave", benchmarkArguments + ["--reference", slice, "--threads", "1"])
+    let oursPeak = ours.output.split(separator: "\n").last { $0.hasPrefix("peak memory:") }.map { String($0.dropFirst(13)) } ?? "?"
+    let theirs = try timed(benchVenv, [root + "/scripts/bench-datatrove-decont.py", scratch + "/benchmark-texts.jsonl", slice, "8"])
+    let fields = theirs.output.split(separator: " ")
+    guard fields.count == 4, let seconds = Double(fields[0]) else { throw IOError(path: "bench-datatrove-decont.py", "unexpected output: \(theirs.output)") }
+    report("audit vs datatrove (\(sliceData.count / 1_000_000) MB, 1 thread)", ours: ours.seconds, reference: seconds,
+           referenceName: "datatrove NGramsDecont", bytes: sliceData.count, target: ">= 20x")
+    print("  peak memory: longweave \(oursPeak), datatrove \(fields[3].trimmingCharacters(in: .whitespacesAndNewlines)) MiB; datatrove flagged \(fields[2]) of \(fields[1]) documents")
+}
+
+/// WikiText-2's test articles: they start at lines " = Title = " (split on bytes: the file's
+/// line ends are CRLF).
+func wikitextArticles() throws -> [String] {
+    let wikitext = try String(contentsOfFile: root + "/raw/wikitext2/wiki.test.raw", encoding: .utf8)
+    var articles: [String] = []
+    var articleStart = wikitext.utf8.startIndex
+    let marker = Array("\n = ".utf8)
+    let scan = Array(wikitext.utf8)
+    var k = 0
+    while k + marker.count <= scan.count {
+        if scan[k] == marker[0] && Array(scan[k..<(k + marker.count)]) == marker && scan[min(k + 4, scan.count - 1)] != UInt8(ascii: "=") {
+            let index = wikitext.utf8.index(wikitext.utf8.startIndex, offsetBy: k + 1)
+            articles.append(String(wikitext[articleStart..<index]))
+            articleStart = index
+        }
+        k += 1
+    }
+    articles.append(String(wikitext[articleStart...]))
+    return articles
 }

@@ -432,6 +432,7 @@ extension Longweave {
             }
             let flagged = report.result.scores.filter { $0.longestMatch > 0 }.count
             print("\(report.result.scores.count) samples against \(report.result.referenceDocuments) reference documents (\(report.result.referenceTokens) tokens); \(flagged) share at least one \(n)-gram span -> \(out)")
+            print("peak memory: \(ResourceUsage.peakResidentBytes() >> 20) MiB")
         }
     }
 }
