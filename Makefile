@@ -24,7 +24,7 @@ test:
 
 bench: release raw
 	$(SWIFT) build -c release --product LongweaveBench
-	@.build/venv-bench/bin/python -c "import trafilatura, gensim, datatrove, spacy" 2>/dev/null || (python3 -m venv .build/venv-bench && .build/venv-bench/bin/pip install --quiet trafilatura lxml_html_clean gensim datatrove spacy) || echo "bench: Python references not installed"
+	@.build/venv-bench/bin/python -c "import trafilatura, gensim, datatrove, spacy, xxhash" 2>/dev/null || (python3 -m venv .build/venv-bench && .build/venv-bench/bin/pip install --quiet trafilatura lxml_html_clean gensim datatrove spacy xxhash) || echo "bench: Python references not installed"
 	.build/release/LongweaveBench
 
 clean:
