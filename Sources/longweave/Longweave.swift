@@ -11,7 +11,7 @@ struct Longweave: ParsableCommand {
         commandName: "longweave",
         abstract: "Build long-context evaluation datasets from short real ones, reproducibly.",
         version: Runner.toolVersion,
-        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self])
+        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self])
 }
 
 /// Exit codes: 0 done, 1 bad input or config, 2 internal error.
@@ -396,6 +396,12 @@ extension Longweave {
         @Flag(name: .customLong("skip-bad-reference"), help: "Leave out reference documents with invalid UTF-8 or broken records (counted in the report) instead of stopping.")
         var skipBadReference = false
 
+        @Option(name: .customLong("shard-index"), help: "This slice of the reference files (default: SLURM_ARRAY_TASK_ID, else 0).")
+        var shardIndex: Int?
+
+        @Option(name: .customLong("shard-count"), help: "Slices (default: SLURM_ARRAY_TASK_COUNT, else 1). Above 1, a slice writes DIR/partials/ for audit-merge.")
+        var shardCount: Int?
+
         func run() throws {
             let cwd = FileManager.default.currentDirectoryPath
             var options = AuditOptions(benchmarks: benchmarks, references: references, outputDirectory: out, workingDirectory: cwd)
@@ -420,9 +426,12 @@ extension Longweave {
                 guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw Exit.badInput("--scores: expected MODEL=FILE, found '\(pair)'") }
                 options.models.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
             }
-            let report: AuditReport
+            let environment = ProcessInfo.processInfo.environment
+            options.shardIndex = shardIndex ?? environment["SLURM_ARRAY_TASK_ID"].flatMap { Int($0) } ?? 0
+            options.shardCount = shardCount ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) } ?? 1
+            let finished: AuditReport?
             do {
-                report = try AuditRunner.run(options, registry: .standard)
+                finished = try AuditRunner.run(options, registry: .standard)
             } catch let error as IOError {
                 throw Exit.badInput(error.description)
             } catch let error as PipelineValidationError {
@@ -430,9 +439,38 @@ extension Longweave {
             } catch {
                 throw Exit.internalError("\(error)")
             }
+            guard let report = finished else {
+                print("slice \(options.shardIndex) of \(options.shardCount) written to \(out)/partials; run `longweave audit-merge \(out)` when every slice is done")
+                return
+            }
             let flagged = report.result.scores.filter { $0.longestMatch > 0 }.count
             print("\(report.result.scores.count) samples against \(report.result.referenceDocuments) reference documents (\(report.result.referenceTokens) tokens); \(flagged) share at least one \(n)-gram span -> \(out)")
             print("peak memory: \(ResourceUsage.peakResidentBytes() >> 20) MiB")
+        }
+    }
+}
+
+extension Longweave {
+    struct AuditMerge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "audit-merge",
+            abstract: "Combine the slices of an audit (DIR/partials/) into the scores and reports of a single run.")
+
+        @Argument(help: "The audit's output folder.")
+        var directory: String
+
+        func run() throws {
+            let report: AuditReport
+            do {
+                report = try AuditRunner.merge(directory: directory, registry: .standard)
+            } catch let error as IOError {
+                throw Exit.badInput(error.description)
+            } catch let error as PipelineValidationError {
+                throw Exit.badInput(error.description)
+            } catch {
+                throw Exit.internalError("\(error)")
+            }
+            print("\(report.result.scores.count) samples against \(report.result.referenceDocuments) reference documents merged -> \(directory)")
         }
     }
 }

@@ -25,7 +25,7 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
     @Test func longBenchContextsAreFoundInTheWikipediaParagraphsTheyCameFrom() throws {
         let options = options(benchmark: "longbench/2wikimqa.jsonl", format: "longbench", fields: [.documents],
                               reference: ["wiki_paragraphs/2wikimultihopqa_corpus.json"], referenceFormat: "paragraphs")
-        let report = try AuditRunner.run(options, registry: .standard)
+        let report = try #require(try AuditRunner.run(options, registry: .standard))
         #expect(report.result.scores.count == 13 && report.result.referenceDocuments == 6119)
         // Every record's passages come from the corpus: each has long spans found there.
         for score in report.result.scores {
@@ -65,8 +65,8 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
     }
 
     @Test func hotpotQAQuestionsAreNotInWikiText() throws {
-        let report = try AuditRunner.run(options(benchmark: "hotpotqa/hotpot_dev_distractor_v1_100.json", format: "hotpotqa",
-                                                 fields: [.question, .answers], reference: ["wikitext2/wiki.test.raw"]), registry: .standard)
+        let report = try #require(try AuditRunner.run(options(benchmark: "hotpotqa/hotpot_dev_distractor_v1_100.json", format: "hotpotqa",
+                                                              fields: [.question, .answers], reference: ["wikitext2/wiki.test.raw"]), registry: .standard))
         #expect(report.result.scores.count == 103)
         #expect(report.result.scores.allSatisfy { $0.tokenMatch == 0 && $0.longestMatch == 0 })
     }
@@ -81,7 +81,7 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
             .write(to: URL(fileURLWithPath: samples))
         var options = options(benchmark: samples, format: "jsonl", fields: [.question], reference: [reference], n: 5)
         options.workingDirectory = dir
-        let report = try AuditRunner.run(options, registry: .standard)
+        let report = try #require(try AuditRunner.run(options, registry: .standard))
         let span = try #require(report.result.scores[0].longestSpan)
         // Raw tokens match exactly: "the"/"The" and "Eiffel?"/"Eiffel" differ, so the span is
         // what lies between, found after "Intro. The " (11 characters) in the second document.
@@ -102,7 +102,7 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
             "\(error)".contains("bad.jsonl") && "\(error)".contains("line 2") && "\(error)".contains("--skip-bad-reference")
         }
         options.skipBadReference = true
-        let report = try AuditRunner.run(options, registry: .standard)
+        let report = try #require(try AuditRunner.run(options, registry: .standard))
         #expect(report.referenceFiles[0].documents == 1 && report.referenceFiles[0].skipped.values.reduce(0, +) == 1)
 
         // A truncated .zst stops the audit, naming the file.
@@ -115,6 +115,33 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         try Data(compressed.prefix(compressed.count / 2)).write(to: URL(fileURLWithPath: truncated))
         options.references = [truncated]
         #expect { _ = try AuditRunner.run(options, registry: .standard) } throws: { "\($0)".contains("cut.jsonl.zst") }
+    }
+
+    /// Slices of the reference files, merged, give the bytes of a single run.
+    @Test func slicesMergeIntoTheSingleRunsOutputs() throws {
+        let references = ["wiki_paragraphs/2wikimultihopqa_corpus.json", "hotpotqa/hotpotqa_train_corpus.json", "wikitext2/wiki.test.raw"]
+        var single = options(benchmark: "longbench/2wikimqa.jsonl", format: "longbench", fields: [.documents], reference: references)
+        single.referenceFormat = nil
+        _ = try AuditRunner.run(single, registry: .standard)
+        var slice = single
+        slice.outputDirectory = TestPaths.temporaryDirectory()
+        slice.shardCount = 2
+        slice.threads = 1
+        slice.shardIndex = 1
+        #expect(try AuditRunner.run(slice, registry: .standard) == nil)
+        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("slices not finished: 0 of 2") }
+        slice.shardIndex = 0
+        _ = try AuditRunner.run(slice, registry: .standard)
+        _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard)
+        for name in ["scores.jsonl", "report.json", "report.html"] {
+            #expect(try FileSystem.readAll(slice.outputDirectory + "/" + name) == FileSystem.readAll(single.outputDirectory + "/" + name), "\(name)")
+        }
+        // A slice of another audit does not merge.
+        var other = slice
+        other.parameters.n = 6
+        other.shardIndex = 1
+        _ = try AuditRunner.run(other, registry: .standard)
+        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("another benchmark or other parameters") }
     }
 
     @Test func modelScoresMustCoverExactlyTheBenchmark() throws {

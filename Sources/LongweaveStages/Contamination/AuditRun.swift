@@ -21,6 +21,10 @@ public struct AuditOptions: Sendable {
     public var skipBadReference = false
     /// Relative paths are resolved against it.
     public var workingDirectory: String
+    /// This run's slice of the reference files (file i goes to slice i mod count); with a
+    /// count above 1 the run writes a partial result for `longweave audit-merge`.
+    public var shardIndex = 0
+    public var shardCount = 1
 
     public init(benchmarks: [String], references: [String], outputDirectory: String, workingDirectory: String) {
         self.benchmarks = benchmarks
@@ -30,13 +34,114 @@ public struct AuditOptions: Sendable {
     }
 
     func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : workingDirectory + "/" + path }
+
+    /// As written in a partial's header, so that the merge repeats the audit's choices.
+    var json: JSONValue {
+        func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+        return .object(JSONObject([
+            ("benchmarks", strings(benchmarks)), ("benchmark_format", benchmarkFormat.map { .string($0) } ?? .null),
+            ("references", strings(references)), ("reference_format", referenceFormat.map { .string($0) } ?? .null),
+            ("reference_field", .string(referenceTextField)), ("fields", strings(fields.map(\.rawValue))),
+            ("tokenizer", .string(parameters.tokenizer.rawValue)), ("n", .number(Double(parameters.n))),
+            ("mincount", .number(Double(parameters.mincount))), ("skip_budget", .number(Double(parameters.skipBudget))),
+            ("models", .array(models.map { .array([.string($0.name), .string($0.path)]) })), ("min_clean", .number(Double(minClean))),
+            ("skip_bad_reference", .bool(skipBadReference)), ("working_directory", .string(workingDirectory)),
+            ("output_directory", .string(outputDirectory)),
+        ]))
+    }
+
+    init(json: JSONValue, shownAs path: String) throws {
+        func strings(_ key: String) -> [String] { json[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        func int(_ key: String) throws -> Int {
+            guard let value = json[key]?.numberValue else { throw IOError(path: path, "the header has no '\(key)'") }
+            return Int(value)
+        }
+        guard let working = json["working_directory"]?.stringValue, let out = json["output_directory"]?.stringValue,
+              let tokenizer = json["tokenizer"]?.stringValue.flatMap(AuditTokenizer.init(rawValue:)) else {
+            throw IOError(path: path, "not a longweave audit partial header")
+        }
+        self.init(benchmarks: strings("benchmarks"), references: strings("references"), outputDirectory: out, workingDirectory: working)
+        benchmarkFormat = json["benchmark_format"]?.stringValue
+        referenceFormat = json["reference_format"]?.stringValue
+        referenceTextField = json["reference_field"]?.stringValue ?? "text"
+        fields = strings("fields").compactMap(AuditField.init(rawValue:))
+        parameters = AuditParameters(tokenizer: tokenizer, n: try int("n"), mincount: try int("mincount"), skipBudget: try int("skip_budget"))
+        models = json["models"]?.arrayValue?.compactMap { pair in
+            guard let name = pair.arrayValue?.first?.stringValue, let file = pair.arrayValue?.last?.stringValue else { return nil }
+            return (name, file)
+        } ?? []
+        minClean = try int("min_clean")
+        if case .bool(let skip)? = json["skip_bad_reference"] { skipBadReference = skip }
+    }
 }
 
 /// Runs an audit end to end: reads the benchmark, streams the reference once, writes
 /// `scores.jsonl`, `report.json` and `report.html` under the output folder.
 public enum AuditRunner {
-    public static func run(_ options: AuditOptions, registry: Registry) throws -> AuditReport {
+    /// Runs the audit, or with `shardCount` above 1 its slice, which writes
+    /// `partials/audit-I-of-N.bin` under the output folder and returns nil.
+    public static func run(_ options: AuditOptions, registry: Registry) throws -> AuditReport? {
+        guard options.shardCount >= 1, (0..<options.shardCount).contains(options.shardIndex) else {
+            throw IOError(path: options.outputDirectory, "--shard-index \(options.shardIndex) is not below --shard-count \(options.shardCount)")
+        }
         let samples = try readBenchmark(options, registry: registry)
+        let files = try referenceFiles(options)
+        let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
+        let mine = files.indices.filter { $0 % options.shardCount == options.shardIndex }
+        let (found, stats) = try scan(audit, files: files, selected: mine, options: options, registry: registry)
+        let out = options.resolve(options.outputDirectory)
+        if options.shardCount > 1 {
+            var header = JSONObject([
+                ("format", .string("longweave-audit-partial")), ("version", .number(1)),
+                ("shard_index", .number(Double(options.shardIndex))), ("shard_count", .number(Double(options.shardCount))),
+                ("fingerprint", .string(AuditPartial.fingerprint(audit.benchmark))), ("options", options.json),
+                ("documents", .number(Double(found.documents))), ("tokens", .number(Double(found.tokens))),
+            ])
+            header.set("files", .array(mine.map { i in
+                .object(JSONObject([("index", .number(Double(i))), ("bytes", .number(Double(stats[i].bytes))), ("sha256", .string(stats[i].sha256)),
+                                    ("documents", .number(Double(stats[i].documents))),
+                                    ("skipped", .object(JSONObject(stats[i].skipped.map { ($0.key, .number(Double($0.value))) }.sorted { $0.0 < $1.0 })))]))
+            }))
+            try FileSystem.createDirectories(out + "/partials")
+            try AuditPartial(header: header, scanner: found).write(to: out + "/" + AuditPartial.fileName(index: options.shardIndex, count: options.shardCount))
+            return nil
+        }
+        return try finish(audit, samples: samples, files: files, stats: stats, found: found, options: options, registry: registry)
+    }
+
+    /// Combines the slices under `directory/partials/` into the report a single run writes.
+    public static func merge(directory: String, registry: Registry) throws -> AuditReport {
+        let partials = (try? FileSystem.list(directory + "/partials"))?.filter { $0.hasPrefix("audit-") && $0.hasSuffix(".bin") }.sorted() ?? []
+        guard let first = partials.first else { throw IOError(path: directory, "no partials/audit-I-of-N.bin here: run the slices first") }
+        let firstHeader = try AuditPartial.header(directory + "/partials/" + first)
+        guard let count = firstHeader["shard_count"]?.numberValue.map({ Int($0) }), let optionsJSON = firstHeader["options"] else {
+            throw IOError(path: directory + "/partials/" + first, "not a longweave audit partial header")
+        }
+        let missing = (0..<count).filter { !partials.contains(String(AuditPartial.fileName(index: $0, count: count).dropFirst("partials/".count))) }
+        if !missing.isEmpty { throw IOError(path: directory, "slices not finished: \(missing.map(String.init).joined(separator: ", ")) of \(count)") }
+        let options = try AuditOptions(json: optionsJSON, shownAs: directory + "/partials/" + first)
+        let samples = try readBenchmark(options, registry: registry)
+        let files = try referenceFiles(options)
+        let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
+        var found = audit.emptyScan()
+        var stats = files.map { ReferenceFileStats(path: $0.path) }
+        for index in 0..<count {
+            let partial = try AuditPartial.read(directory + "/" + AuditPartial.fileName(index: index, count: count), benchmark: audit.benchmark)
+            found.merge(partial.scanner)
+            for file in partial.header["files"]?.arrayValue ?? [] {
+                guard let i = file["index"]?.numberValue.map({ Int($0) }), stats.indices.contains(i) else { continue }
+                stats[i].bytes = file["bytes"]?.numberValue.map { Int($0) } ?? 0
+                stats[i].sha256 = file["sha256"]?.stringValue ?? ""
+                stats[i].documents = file["documents"]?.numberValue.map { Int($0) } ?? 0
+                for (reason, value) in file["skipped"]?.objectValue?.members ?? [] { stats[i].skipped[reason] = value.numberValue.map { Int($0) } ?? 0 }
+            }
+        }
+        var merged = options
+        merged.outputDirectory = directory.hasPrefix("/") ? directory : options.workingDirectory + "/" + directory
+        return try finish(audit, samples: samples, files: files, stats: stats, found: found, options: merged, registry: registry)
+    }
+
+    static func referenceFiles(_ options: AuditOptions) throws -> [ReferenceFile] {
         var files: [ReferenceFile] = []
         for path in options.references {
             guard let format = options.referenceFormat ?? ReferenceFile.inferredFormat(path) else {
@@ -46,19 +151,24 @@ public enum AuditRunner {
             guard FileSystem.exists(resolved) else { throw IOError(path: path, "no such reference file") }
             files.append(ReferenceFile(path: path, resolvedPath: resolved, format: format))
         }
-        // Reference files are hashed beside the scan, not before it.
+        return files
+    }
+
+    /// Streams the `selected` reference files once (hashing them beside the scan).
+    static func scan(_ audit: ContaminationAudit, files: [ReferenceFile], selected: [Int], options: AuditOptions,
+                     registry: Registry) throws -> (ReferenceScanner, [ReferenceFileStats]) {
         let hashes = UnsafeSlots<Result<(hex: String, bytes: Int), Error>>(count: files.count)
         let hashing = DispatchGroup()
-        for (i, file) in files.enumerated() {
+        for i in selected {
+            let file = files[i]
             DispatchQueue.global().async(group: hashing) { hashes.set(i, Result { try Digest.sha256Hex(ofFile: file.resolvedPath) }) }
         }
         var stats = files.map { ReferenceFileStats(path: $0.path) }
-        let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
-        let result: AuditResult
+        let found: ReferenceScanner
         do {
-            result = try audit.run(threads: options.threads) { emit in
-                for (i, file) in files.enumerated() {
-                    try ReferenceReader.forEachDocument(file, index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
+            found = try audit.scan(threads: options.threads) { emit in
+                for i in selected {
+                    try ReferenceReader.forEachDocument(files[i], index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
                                                         registry: registry, root: options.workingDirectory, stats: &stats[i]) {
                         emit($0, $1)
                         return true
@@ -70,11 +180,18 @@ public enum AuditRunner {
             throw error
         }
         hashing.wait()
-        for i in files.indices {
+        for i in selected {
             let (hex, bytes) = try hashes.take(i).get()
             stats[i].sha256 = hex
             stats[i].bytes = bytes
         }
+        return (found, stats)
+    }
+
+    /// Scores, reads the model scores, and writes scores.jsonl, report.json and report.html.
+    static func finish(_ audit: ContaminationAudit, samples: [(id: String, text: String)], files: [ReferenceFile], stats: [ReferenceFileStats],
+                       found: ReferenceScanner, options: AuditOptions, registry: Registry) throws -> AuditReport {
+        let result = audit.result(of: found)
         let ids = samples.map(\.id)
         var models: [(name: String, scores: [String: Double])] = []
         for (name, path) in options.models {

@@ -67,6 +67,19 @@ public struct ContaminationAudit: Sendable {
     /// workers, and scores every sample. Ties between equally long spans go to the lower
     /// document identity, so the scores do not depend on threads or on how files were split.
     public func run(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void) throws -> Void) throws -> AuditResult {
+        result(of: try scan(threads: threads, reference: reference))
+    }
+
+    /// The scores from what one or more scans found.
+    func result(of found: ReferenceScanner) -> AuditResult {
+        AuditResult(scores: score(found), referenceDocuments: found.documents, referenceTokens: found.tokens)
+    }
+
+    /// An empty scan state, to merge partial ones into.
+    func emptyScan() -> ReferenceScanner { ReferenceScanner(benchmark: benchmark) }
+
+    /// Scans the reference and returns what was found, before scoring (a slice's partial result).
+    func scan(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void) throws -> Void) throws -> ReferenceScanner {
         let workers = max(1, threads)
         let queue = BatchQueue(capacity: workers * 2)
         let results = UnsafeSlots<ReferenceScanner>(count: workers)
@@ -107,7 +120,7 @@ public struct ContaminationAudit: Sendable {
         var merged = results.take(0)
         for worker in 1..<workers { merged.merge(results.take(worker)) }
         if let failure { throw failure }
-        return AuditResult(scores: score(merged), referenceDocuments: merged.documents, referenceTokens: merged.tokens)
+        return merged
     }
 
     /// The four metrics of every sample from what the scan found.

@@ -1,0 +1,93 @@
+import LongweaveCore
+import LongweaveIO
+
+/// One slice's findings, written by `longweave audit --shard-index I --shard-count N` and
+/// combined by `longweave audit-merge`: a JSON header line (the audit's options, the slice,
+/// a fingerprint of the benchmark and parameters, the reference files it read) and then the
+/// raw counts and span candidates as little-endian integers. The file is written under a
+/// temporary name and renamed, so a file that exists is complete.
+struct AuditPartial {
+    var header: JSONObject
+    var scanner: ReferenceScanner
+
+    static func fileName(index: Int, count: Int) -> String { "partials/audit-\(index)-of-\(count).bin" }
+
+    /// What the benchmark and parameters are, so that slices of different audits never merge.
+    static func fingerprint(_ benchmark: AuditBenchmark) -> String {
+        var json = JSONWriter()
+        json.value(.array([.string(benchmark.parameters.tokenizer.rawValue), .number(Double(benchmark.parameters.n)),
+                           .number(Double(benchmark.parameters.mincount)), .number(Double(benchmark.parameters.skipBudget))]))
+        for (id, text) in zip(benchmark.ids, benchmark.texts) {
+            json.string(id)
+            json.string(text)
+        }
+        return Digest.sha256Hex(json.bytes)
+    }
+
+    func write(to path: String) throws {
+        var bytes = JSONWriter()
+        bytes.value(.object(header))
+        bytes.newline()
+        var out = bytes.bytes
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        for count in scanner.rawCounts { append(count) }
+        for count in scanner.normalizedCounts { append(count) }
+        for span in scanner.spans {
+            append(span.length)
+            append(Int64(span.document))
+            append(Int64(span.offset))
+        }
+        try FileSystem.writeAtomically(out, to: path)
+    }
+
+    /// Only the header of a partial file.
+    static func header(_ path: String) throws -> JSONObject {
+        var header: JSONObject?
+        try LineReader.forEachLine(in: path) { line, number in
+            guard number == 1 else { return }
+            var parser = JSONParser(bytes: line)
+            if case .object(let object)? = try? parser.parseDocument() { header = object }
+        }
+        guard let header else { throw IOError(path: path, "not a longweave audit partial: no JSON header line") }
+        return header
+    }
+
+    /// Reads a partial file for `benchmark`, checking it was made for it.
+    static func read(_ path: String, benchmark: AuditBenchmark) throws -> AuditPartial {
+        let bytes = try FileSystem.readAll(path)
+        guard let newline = bytes.firstIndex(of: 0x0A) else { throw IOError(path: path, "not a longweave audit partial: no header line") }
+        let parsed = try bytes.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: UnsafeRawBufferPointer(rebasing: raw[..<newline]))
+            return try parser.parseDocument()
+        }
+        guard case .object(let header) = parsed else { throw IOError(path: path, "not a longweave audit partial: the header is not an object") }
+        guard header["fingerprint"]?.stringValue == fingerprint(benchmark) else {
+            throw IOError(path: path, "made for another benchmark or other parameters than the other slices")
+        }
+        var scanner = ReferenceScanner(benchmark: benchmark)
+        let expected = 4 * (scanner.rawCounts.count + scanner.normalizedCounts.count) + 20 * scanner.spans.count
+        guard bytes.count - newline - 1 == expected else {
+            throw IOError(path: path, "\(bytes.count - newline - 1) bytes of counts, expected \(expected): truncated or from another version")
+        }
+        var offset = newline + 1
+        func next<T: FixedWidthInteger>(_: T.Type) -> T {
+            var value: T = 0
+            withUnsafeMutableBytes(of: &value) { target in
+                for i in 0..<MemoryLayout<T>.size { target[i] = bytes[offset + i] }
+            }
+            offset += MemoryLayout<T>.size
+            return T(littleEndian: value)
+        }
+        for g in scanner.rawCounts.indices { scanner.rawCounts[g] = next(Int32.self) }
+        for g in scanner.normalizedCounts.indices { scanner.normalizedCounts[g] = next(Int32.self) }
+        for i in scanner.spans.indices {
+            let length = next(Int32.self)
+            let document = Int(next(Int64.self))
+            let offset = Int(next(Int64.self))
+            scanner.spans[i] = SpanCandidate(length: length, document: document, offset: offset)
+        }
+        scanner.documents = header["documents"]?.numberValue.map { Int($0) } ?? 0
+        scanner.tokens = header["tokens"]?.numberValue.map { Int($0) } ?? 0
+        return AuditPartial(header: header, scanner: scanner)
+    }
+}
