@@ -26,6 +26,19 @@ enum Exit {
         return ExitCode(2)
     }
 
+    /// Runs `body`: a bad file or pipeline becomes exit 1, anything else exit 2.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as IOError {
+            throw badInput(error.description)
+        } catch let error as PipelineValidationError {
+            throw badInput(error.description)
+        } catch {
+            throw internalError("\(error)")
+        }
+    }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
@@ -429,17 +442,7 @@ extension Longweave {
             let environment = ProcessInfo.processInfo.environment
             options.shardIndex = shardIndex ?? environment["SLURM_ARRAY_TASK_ID"].flatMap { Int($0) } ?? 0
             options.shardCount = shardCount ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) } ?? 1
-            let finished: AuditReport?
-            do {
-                finished = try AuditRunner.run(options, registry: .standard)
-            } catch let error as IOError {
-                throw Exit.badInput(error.description)
-            } catch let error as PipelineValidationError {
-                throw Exit.badInput(error.description)
-            } catch {
-                throw Exit.internalError("\(error)")
-            }
-            guard let report = finished else {
+            guard let report = try Exit.reporting({ try AuditRunner.run(options, registry: .standard) }) else {
                 print("slice \(options.shardIndex) of \(options.shardCount) written to \(out)/partials; run `longweave audit-merge \(out)` when every slice is done")
                 return
             }
@@ -460,16 +463,7 @@ extension Longweave {
         var directory: String
 
         func run() throws {
-            let report: AuditReport
-            do {
-                report = try AuditRunner.merge(directory: directory, registry: .standard)
-            } catch let error as IOError {
-                throw Exit.badInput(error.description)
-            } catch let error as PipelineValidationError {
-                throw Exit.badInput(error.description)
-            } catch {
-                throw Exit.internalError("\(error)")
-            }
+            let report = try Exit.reporting { try AuditRunner.merge(directory: directory, registry: .standard) }
             print("\(report.result.scores.count) samples against \(report.result.referenceDocuments) reference documents merged -> \(directory)")
         }
     }

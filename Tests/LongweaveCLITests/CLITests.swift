@@ -216,3 +216,33 @@ func shardFiles(_ dataset: String) throws -> [String] {
         #expect(text.contains("zstd_level: integer 1...22; default 10."))
     }
 }
+
+@Suite struct AuditCLITests {
+    @Test func auditSlicesMergeAndBadInputExitsOne() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let common = ["--benchmark", TestPaths.data("longbench/2wikimqa.jsonl"), "--format", "longbench", "--fields", "documents",
+                      "--reference", TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json"), TestPaths.data("wikitext2/wiki.test.raw")]
+        let single = try runProcess(longweave, ["audit"] + common + ["--out", dir + "/single"])
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(String(decoding: single.stdout, as: UTF8.self).contains("13 samples against 6120 reference documents"))
+        for index in ["0", "1"] {
+            // The slice comes from Slurm's array variables when no option says otherwise.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: longweave)
+            process.arguments = ["audit"] + common + ["--out", dir + "/sliced"]
+            process.environment = ["SLURM_ARRAY_TASK_ID": index, "SLURM_ARRAY_TASK_COUNT": "2"]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        #expect(try runProcess(longweave, ["audit-merge", dir + "/sliced"]).status == 0)
+        #expect(try FileSystem.readAll(dir + "/sliced/scores.jsonl") == FileSystem.readAll(dir + "/single/scores.jsonl"))
+
+        let missing = try runProcess(longweave, ["audit", "--benchmark", dir + "/nothing.jsonl", "--format", "longbench",
+                                                 "--reference", TestPaths.data("wikitext2/wiki.test.raw"), "--out", dir + "/x"])
+        #expect(missing.status == 1 && missing.stderr.contains("nothing.jsonl: no such benchmark file or folder"))
+        let badField = try runProcess(longweave, ["audit"] + common + ["--fields", "title", "--out", dir + "/x"])
+        #expect(badField.status == 1 && badField.stderr.contains("--fields: unknown field 'title'"))
+    }
+}

@@ -235,6 +235,7 @@ public enum AuditRunner {
         var seen: Set<String> = []
         for path in options.benchmarks {
             let resolved = options.resolve(path)
+            guard FileSystem.exists(resolved) else { throw IOError(path: path, "no such benchmark file or folder") }
             var read: [(id: String, text: String)]
             if FileSystem.isDirectory(resolved) && FileSystem.exists(resolved + "/manifest.json") {
                 read = try AuditSamples.fromOutput(resolved, fields: options.fields)
