@@ -71,6 +71,44 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         #expect(report.result.scores.allSatisfy { $0.tokenMatch == 0 && $0.longestMatch == 0 })
     }
 
+    /// An output folder: its samples (not the corpora written beside them), each level's
+    /// copy of a sample counted once when only questions and answers are audited.
+    @Test func outputFoldersAreReadAsTheirSamples() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let spec = try loadPipeline("""
+            version: 1
+            name: test/with-corpus
+            seed: 1
+            inputs:
+              - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+              - {id: wiki, path: "\(TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json"))", format: paragraphs}
+            stages: []
+            """, in: dir)
+        _ = try runPipeline(spec, in: dir)
+        let output = dir + "/build/test/with-corpus"
+        #expect(FileSystem.isDirectory(output + "/documents"))
+        var options = options(benchmark: output, format: nil, fields: [.question, .answers], reference: ["wikitext2/wiki.test.raw"])
+        options.workingDirectory = TestPaths.sharedData
+        let report = try #require(try AuditRunner.run(options, registry: .standard))
+        #expect(report.result.scores.count == 103)
+
+        let levels = try loadPipeline("""
+            version: 1
+            name: test/levels
+            seed: 1
+            inputs:
+              - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+              - {id: wiki, path: "\(TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json"))", format: paragraphs}
+            stages:
+              - length_buckets: {levels: [2k, 4k], distractors: [wiki]}
+            """, in: dir)
+        _ = try runPipeline(levels, in: dir)
+        options.benchmarks = [dir + "/build/test/levels"]
+        #expect(try #require(try AuditRunner.run(options, registry: .standard)).result.scores.count == 103)
+        options.fields = [.context]
+        #expect(try #require(try AuditRunner.run(options, registry: .standard)).result.scores.count == 206)
+    }
+
     @Test func theLongestSpanNamesItsDocumentAndOffset() throws {
         let dir = TestPaths.temporaryDirectory()
         let reference = dir + "/reference.jsonl"

@@ -42,7 +42,7 @@ public enum AuditSamples {
         }.joined(separator: "\n")
     }
 
-    /// Every record of a longweave output folder. A sample that appears in several levels is
+    /// Every sample record of a longweave output folder. A sample that appears in several levels is
     /// audited once when only its question and answers count; with its context, once per
     /// level, as `level/_id`.
     public static func fromOutput(_ directory: String, fields: [AuditField]) throws -> [(id: String, text: String)] {
@@ -52,6 +52,8 @@ public enum AuditSamples {
         for shard in try DatasetReader.shards(at: directory) {
             let relative = shard.hasPrefix(directory + "/") ? String(shard.dropFirst(directory.count + 1)) : shard
             let stream = relative.split(separator: "/").first.map(String.init) ?? ""
+            // `documents/` holds a pipeline's corpora, not its samples.
+            if stream == "documents" { continue }
             try LineReader.forEachLine(in: shard) { line, number in
                 var parser = JSONParser(bytes: line)
                 let record: JSONValue
