@@ -16,6 +16,9 @@ struct GramIndex: Sendable {
     private var gramHash: [UInt64] = []
     private var slots: [Int32] = []
     private var mask = 0
+    /// One bit per value of a hash's top 21 bits: most reference windows are no benchmark
+    /// n-gram, and this 256 KiB set says so without a cache miss on `slots`.
+    private var present = [UInt64](repeating: 0, count: 1 << 15)
 
     /// Odd, so the rolling hash loses nothing; a literal, so reading it costs no lazy init.
     static let multiplier: UInt64 = 0x3779_BA0C_D843_D55B
@@ -88,6 +91,8 @@ struct GramIndex: Sendable {
     var sampleCount: Int { base.count - 1 }
 
     private mutating func insert(_ g: Int32, hash h: UInt64) {
+        let bit = Int(truncatingIfNeeded: Self.slotHash(h) >> 43)
+        present[bit >> 6] |= 1 << UInt64(bit & 63)
         var slot = Int(truncatingIfNeeded: Self.slotHash(h)) & mask
         while slots[slot] >= 0 { slot = (slot + 1) & mask }
         slots[slot] = g
@@ -96,7 +101,10 @@ struct GramIndex: Sendable {
     /// The distinct n-gram equal to the n ids at `ids` (whose rolling hash is `h`), or -1.
     @inline(__always)
     func lookup(hash h: UInt64, at ids: UnsafePointer<Int32>) -> Int32 {
-        var slot = Int(truncatingIfNeeded: Self.slotHash(h)) & mask
+        let mixed = Self.slotHash(h)
+        let bit = Int(truncatingIfNeeded: mixed >> 43)
+        if present[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return -1 }
+        var slot = Int(truncatingIfNeeded: mixed) & mask
         while true {
             let g = slots[slot]
             if g < 0 { return -1 }
