@@ -180,6 +180,9 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         other.shardIndex = 1
         _ = try AuditRunner.run(other, registry: .standard)
         #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("another benchmark or other parameters") }
+        // Slices of an earlier audit with another count are named, not mixed in.
+        try FileSystem.writeAtomically([0x7B, 0x7D, 0x0A], to: slice.outputDirectory + "/partials/audit-0-of-3.bin")
+        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("partials of different slice counts (2, 3)") }
     }
 
     @Test func modelScoresMustCoverExactlyTheBenchmark() throws {

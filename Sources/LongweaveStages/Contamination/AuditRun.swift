@@ -113,6 +113,10 @@ public enum AuditRunner {
     public static func merge(directory: String, registry: Registry) throws -> AuditReport {
         let partials = (try? FileSystem.list(directory + "/partials"))?.filter { $0.hasPrefix("audit-") && $0.hasSuffix(".bin") }.sorted() ?? []
         guard let first = partials.first else { throw IOError(path: directory, "no partials/audit-I-of-N.bin here: run the slices first") }
+        let counts = Set(partials.compactMap { $0.split(separator: "-").last?.split(separator: ".").first })
+        if counts.count > 1 {
+            throw IOError(path: directory, "partials of different slice counts (\(counts.sorted().joined(separator: ", "))): remove those of the old audit")
+        }
         let firstHeader = try AuditPartial.header(directory + "/partials/" + first)
         guard let count = firstHeader["shard_count"]?.numberValue.map({ Int($0) }), let optionsJSON = firstHeader["options"] else {
             throw IOError(path: directory + "/partials/" + first, "not a longweave audit partial header")
