@@ -108,6 +108,21 @@ public enum CharCount {
         var text = text
         return text.withUTF8 { count(utf8: UnsafeRawBufferPointer($0)) }
     }
+
+    /// The character offset (Python's str index) of each byte offset in `text`; the byte
+    /// offsets must be ascending and at most `text.count`.
+    public static func offsets(of byteOffsets: some Sequence<Int>, in text: UnsafeRawBufferPointer) -> [Int] {
+        var offsets: [Int] = []
+        var chars = 0
+        var previous = 0
+        for offset in byteOffsets {
+            precondition(offset >= previous && offset <= text.count, "byte offsets must ascend within the text")
+            chars += count(utf8: UnsafeRawBufferPointer(rebasing: text[previous..<offset]))
+            offsets.append(chars)
+            previous = offset
+        }
+        return offsets
+    }
 }
 
 /// The words of UTF-8 text as Python's `str.split()` finds them, as byte ranges.

@@ -111,5 +111,10 @@ import LongweaveTestSupport
         #expect(try Tokenizer.load("chars").count("中文😀") == 3)
         let text = try String(contentsOfFile: TestPaths.data("cmrc2018/cmrc2018_dev.json"), encoding: .utf8)
         #expect(CharCount.count(text) == text.unicodeScalars.count)
+        // Character offsets of byte offsets: each scalar start of a real CMRC context.
+        let context = String(text.prefix(3000))
+        let byteStarts = context.unicodeScalars.indices.map { context.utf8.distance(from: context.utf8.startIndex, to: $0) } + [context.utf8.count]
+        let offsets = Array(context.utf8).withUnsafeBytes { CharCount.offsets(of: byteStarts, in: $0) }
+        #expect(offsets == Array(0...context.unicodeScalars.count))
     }
 }

@@ -31,7 +31,6 @@ struct ReferenceScanner {
     private var starts: [Int] = []
     private var normalizedIDs: [Int32] = []
     private var normalized: [UInt8] = []
-    private var charOffsets: [Int] = []
     /// Per raw position: the last match computed there (document, reference token, length).
     private var lastMatch: [(document: Int, position: Int, length: Int32)]
 
@@ -139,16 +138,7 @@ struct ReferenceScanner {
         Self.forEachHit(ids, raw) { p, g in hits.append((p, g)) }
         if !hits.isEmpty {
             // Character offsets of this document's tokens, once, for the candidates it makes.
-            charOffsets.removeAll(keepingCapacity: true)
-            var chars = 0
-            var byte = 0
-            for start in starts {
-                while byte < start {
-                    if text[byte] & 0xC0 != 0x80 { chars += 1 }
-                    byte += 1
-                }
-                charOffsets.append(chars)
-            }
+            let charOffsets = CharCount.offsets(of: starts, in: text)
             for (p, g) in hits {
                 rawCounts[Int(g)] += 1
                 for o in Int(raw.occurrenceStart[Int(g)])..<Int(raw.occurrenceStart[Int(g) + 1]) {

@@ -225,21 +225,7 @@ struct FillAssembly: Assembly {
 
         // Character offsets (Python's str indices) of the facts and evidence passages.
         let context = rendered.context
-        let byteTargets = (rendered.factOffsets + rendered.evidenceOffsets).sorted()
-        var charOffsetOfByte: [Int: Int] = [:]
-        var chars = 0
-        var target = 0
-        for (i, byte) in context.enumerated() {
-            while target < byteTargets.count, byteTargets[target] == i {
-                charOffsetOfByte[i] = chars
-                target += 1
-            }
-            if byte & 0xC0 != 0x80 { chars += 1 }
-        }
-        while target < byteTargets.count {
-            charOffsetOfByte[byteTargets[target]] = chars
-            target += 1
-        }
+        let (charOffsetOfByte, chars) = LVEvalRecord.characterOffsets(of: rendered.factOffsets + rendered.evidenceOffsets, in: context)
         var meta = sample.meta
         meta.set("passages", .number(Double(passageTotal)))
         meta.set("evidence_passages", .array(rendered.evidencePassages))

@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// Writes one record in LV-Eval's own fields (`input`, `context`, `answers`, `length`,
 /// `dataset`, `language`, `answer_keywords`, `confusing_facts`, `all_classes`) plus `_id`,
@@ -17,6 +18,15 @@ struct LVEvalRecord {
     /// `offset` characters of `total` as a depth from 0 to 1, four decimals.
     static func depth(_ offset: Int, of total: Int) -> JSONValue {
         .number((Double(offset) / Double(max(total, 1)) * 10000).rounded() / 10000)
+    }
+
+    /// The character offset (Python's str index) of each byte offset of `context`, and its
+    /// character count: where facts and evidence landed, as `meta` reports them.
+    static func characterOffsets(of byteOffsets: [Int], in context: [UInt8]) -> (offsets: [Int: Int], total: Int) {
+        let sorted = byteOffsets.sorted()
+        return context.withUnsafeBytes { bytes in
+            (Dictionary(zip(sorted, CharCount.offsets(of: sorted, in: bytes)), uniquingKeysWith: { a, _ in a }), CharCount.count(utf8: bytes))
+        }
     }
 
     /// `meta.cfi`: each fact's character offset and depth.

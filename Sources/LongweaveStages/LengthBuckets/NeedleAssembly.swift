@@ -77,15 +77,7 @@ struct Haystack: Sendable {
         }
         let text = String(decoding: haystack.bytes, as: UTF8.self)
         haystack.points = Array(Set([0] + Sentences.ends(in: text) + documentEnds)).sorted()
-        var chars = 0
-        var byte = 0
-        for point in haystack.points {
-            while byte < point {
-                if haystack.bytes[byte] & 0xC0 != 0x80 { chars += 1 }
-                byte += 1
-            }
-            haystack.pointChars.append(chars)
-        }
+        haystack.pointChars = haystack.bytes.withUnsafeBytes { CharCount.offsets(of: haystack.points, in: $0) }
 
         // Each level: the shortest prefix ending at a point whose length, with the needle and
         // facts, reaches the level (lengths grow with the prefix: binary search).
@@ -133,14 +125,14 @@ struct NeedleAssembly: Assembly {
         let upper = upperBounds[stream]
         var context: [UInt8] = []
         var length = 0
-        var needleChars = 0
-        var factChars: [Int] = []
+        var needleOffset = 0
+        var factOffsets: [Int] = []
         var startRandom = random
         // Words and chars add up, so the first render lands; tokens across an insertion may
         // not, so the prefix moves one point at a time (a few times at most).
         for attempt in 0..<4 {
             var insertRandom = startRandom
-            (context, needleChars, factChars) = render(haystack, end: end, depth: requested, language: sample.language, random: &insertRandom)
+            (context, needleOffset, factOffsets) = render(haystack, end: end, depth: requested, language: sample.language, random: &insertRandom)
             length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
             if length >= level && length <= upper {
                 startRandom = insertRandom
@@ -153,8 +145,10 @@ struct NeedleAssembly: Assembly {
         }
         random = startRandom
 
-        var totalChars = 0
-        for byte in context where byte & 0xC0 != 0x80 { totalChars += 1 }
+        // Character offsets (Python's str indices) of the needle and the facts.
+        let (charOffsetOfByte, totalChars) = LVEvalRecord.characterOffsets(of: [needleOffset] + factOffsets, in: context)
+        let needleChars = charOffsetOfByte[needleOffset]!
+        let factChars = factOffsets.map { charOffsetOfByte[$0]! }
         var meta = sample.meta
         meta.set("needle_depth", .number(requested))
         meta.set("needle_offset", .number(Double(needleChars)))
@@ -169,7 +163,7 @@ struct NeedleAssembly: Assembly {
 
     /// The haystack up to point `end` with the needle at the point nearest `depth` (by
     /// characters) and each fact at a distinct random other point. Returns the context and the
-    /// character offsets of the needle and the facts.
+    /// byte offsets of the needle and the facts in it.
     func render(_ haystack: Haystack, end: Int, depth: Double, language: String,
                 random: inout SeededRandom) -> (context: [UInt8], needle: Int, facts: [Int]) {
         let target = depth * Double(haystack.pointChars[end])
@@ -188,31 +182,20 @@ struct NeedleAssembly: Assembly {
         let space = Array(Haystack.separator(language).utf8)
         var context: [UInt8] = []
         context.reserveCapacity(haystack.points[end] + haystack.needle.utf8.count + haystack.facts.reduce(0) { $0 + $1.utf8.count } + 16)
-        var needleChars = 0
-        var factChars = Array(repeating: 0, count: haystack.facts.count)
-        var chars = 0
+        var needleOffset = 0
+        var factOffsets = Array(repeating: 0, count: haystack.facts.count)
         var copied = 0
-        func countChars(_ bytes: ArraySlice<UInt8>) -> Int { bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) } }
         for (point, text) in insertions {
             let offset = haystack.points[point]
             context += haystack.bytes[copied..<offset]
-            chars += countChars(haystack.bytes[copied..<offset])
             copied = offset
-            let inserted = Array((text < 0 ? haystack.needle : haystack.facts[text]).utf8)
             // At the very start the text comes first and the separator after it.
-            if offset > 0 {
-                context += space
-                chars += space.count
-            }
-            if text < 0 { needleChars = chars } else { factChars[text] = chars }
-            context += inserted
-            chars += countChars(inserted[...])
-            if offset == 0 {
-                context += space
-                chars += space.count
-            }
+            if offset > 0 { context += space }
+            if text < 0 { needleOffset = context.count } else { factOffsets[text] = context.count }
+            context += (text < 0 ? haystack.needle : haystack.facts[text]).utf8
+            if offset == 0 { context += space }
         }
         context += haystack.bytes[copied..<haystack.points[end]]
-        return (context, needleChars, factChars)
+        return (context, needleOffset, factOffsets)
     }
 }
