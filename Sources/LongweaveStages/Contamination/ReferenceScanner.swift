@@ -60,7 +60,7 @@ struct ReferenceScanner {
             var normalizedToken = TokenVocabulary.unknown
             if id >= 0 {
                 normalizedToken = normalizedID[Int(id)]
-            } else if let ascii = Self.normalizedASCII(token) {
+            } else if let ascii = MatchNormalizer.normalizedShortASCII(token) {
                 // Short ASCII words ("The", "said.") are normalised in a register.
                 var word = ascii.word
                 normalizedToken = ascii.count == 0 ? AuditBenchmark.removed
@@ -72,33 +72,6 @@ struct ReferenceScanner {
             if normalizedToken != AuditBenchmark.removed { normalizedIDs.append(normalizedToken) }
         }
         swap(&scratch, &normalized)
-    }
-
-    /// A changed ASCII token of at most 8 bytes, normalised (lowercased, punctuation
-    /// dropped) into one word; nil when the token is unchanged, longer or not ASCII.
-    @inline(__always)
-    static func normalizedASCII(_ token: UnsafeRawBufferPointer) -> (word: UInt64, count: Int)? {
-        guard token.count <= 8 else { return nil }
-        // ASCII punctuation as bits (bytes 0-63, 64-127), as MatchNormalizer deletes it.
-        let low: UInt64 = 0x8C00_F7EE_0000_0000, high: UInt64 = 0x2800_0000_B800_0001
-        var word: UInt64 = 0
-        var count = 0
-        var changed = false
-        for b in token {
-            if b >= 0x80 { return nil }
-            if (b < 64 ? low >> UInt64(b) : high >> UInt64(b - 64)) & 1 != 0 {
-                changed = true
-                continue
-            }
-            var c = b
-            if c &- 0x41 < 26 {
-                c |= 0x20
-                changed = true
-            }
-            word |= UInt64(c) << UInt64(8 * count)
-            count += 1
-        }
-        return changed ? (word, count) : nil
     }
 
     /// Calls `body(p, gram)` for each position p of `ids` where a benchmark n-gram of `index` starts.
