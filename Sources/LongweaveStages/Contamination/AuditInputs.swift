@@ -101,6 +101,14 @@ public struct ReferenceFile: Sendable {
     }
 }
 
+extension ReferenceDocument {
+    /// `path#index`: the document's file (among the reference files' `paths`), and its
+    /// position in that file.
+    public func label(paths: [String]) -> String {
+        (file < paths.count ? paths[file] : "file \(file)") + "#\(index)"
+    }
+}
+
 /// What the reference reader saw in one file.
 public struct ReferenceFileStats: Sendable {
     public var path: String
@@ -127,6 +135,19 @@ public enum ReferenceReader {
                 if !emit($0, $1) { throw Stop() }
             }
         } catch is Stop {}
+    }
+
+    /// Every document of the `selected` files, in that order: the reference stream one audit scans.
+    public static func forEachDocument(
+        of files: [ReferenceFile], selected: [Int], textField: String, skipBad: Bool, registry: Registry, root: String,
+        stats: inout [ReferenceFileStats], _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void
+    ) throws {
+        for i in selected {
+            try forEachDocument(files[i], index: i, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats[i]) {
+                emit($0, $1)
+                return true
+            }
+        }
     }
 
     private static func read(

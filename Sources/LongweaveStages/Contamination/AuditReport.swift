@@ -25,7 +25,7 @@ public struct AuditReport {
 
     /// `path#index` of a reference document.
     public func label(_ document: ReferenceDocument) -> String {
-        (document.file < referenceFiles.count ? referenceFiles[document.file].path : "file \(document.file)") + "#\(document.index)"
+        document.label(paths: referenceFiles.map(\.path))
     }
 
     /// Scores rounded to six decimals, as written.

@@ -171,13 +171,8 @@ public enum AuditRunner {
         let found: ReferenceScanner
         do {
             found = try audit.scan(threads: options.threads) { emit in
-                for i in selected {
-                    try ReferenceReader.forEachDocument(files[i], index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
-                                                        registry: registry, root: options.workingDirectory, stats: &stats[i]) {
-                        emit($0, $1)
-                        return true
-                    }
-                }
+                try ReferenceReader.forEachDocument(of: files, selected: selected, textField: options.referenceTextField, skipBad: options.skipBadReference,
+                                                    registry: registry, root: options.workingDirectory, stats: &stats, emit)
             }
         } catch {
             hashing.wait()

@@ -117,9 +117,9 @@ public struct ContaminationAudit: Sendable {
         }
         queue.close()
         group.wait()
+        if let failure { throw failure }
         var merged = results.take(0)
         for worker in 1..<workers { merged.merge(results.take(worker)) }
-        if let failure { throw failure }
         return merged
     }
 

@@ -90,15 +90,10 @@ struct ContaminationFilter: PooledStage {
     func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
         let audit = ContaminationAudit(samples: pool.map { ($0.id, AuditSamples.text(of: $0, fields: fields)) }, parameters: parameters)
         let registry = Registry.standard
+        var stats = files.map { ReferenceFileStats(path: $0.path) }
         let result = try audit.run(threads: ProcessInfo.processInfo.activeProcessorCount) { emit in
-            for (i, file) in files.enumerated() {
-                var stats = ReferenceFileStats(path: file.path)
-                try ReferenceReader.forEachDocument(file, index: i, textField: textField, skipBad: false, registry: registry, root: root,
-                                                    stats: &stats) {
-                    emit($0, $1)
-                    return true
-                }
-            }
+            try ReferenceReader.forEachDocument(of: files, selected: Array(files.indices), textField: textField, skipBad: false,
+                                                registry: registry, root: root, stats: &stats, emit)
         }
         counts["reference documents"] = result.referenceDocuments
         counts["reference tokens"] = result.referenceTokens
@@ -110,7 +105,7 @@ struct ContaminationFilter: PooledStage {
             if let span = scores.longestSpan {
                 entry.set("longest_span", .object(JSONObject([
                     ("text", .string(span.text)),
-                    ("reference_doc", .string(files[span.referenceDocument.file].path + "#\(span.referenceDocument.index)")),
+                    ("reference_doc", .string(span.referenceDocument.label(paths: files.map(\.path)))),
                     ("reference_offset", .number(Double(span.referenceOffset))),
                 ])))
             }
