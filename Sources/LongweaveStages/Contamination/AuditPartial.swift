@@ -40,15 +40,24 @@ struct AuditPartial {
         try FileSystem.writeAtomically(out, to: path)
     }
 
-    /// Only the header of a partial file.
+    /// Only the header of a partial file, read up to its first line break (not the counts).
     static func header(_ path: String) throws -> JSONObject {
-        var header: JSONObject?
-        try LineReader.forEachLine(in: path) { line, number in
-            guard number == 1 else { return }
-            var parser = JSONParser(bytes: line)
-            if case .object(let object)? = try? parser.parseDocument() { header = object }
+        struct Found: Error {}
+        var prefix: [UInt8] = []
+        do {
+            try InputFile.forEachChunk(path) { chunk in
+                if let newline = chunk.firstIndex(of: 0x0A) {
+                    prefix += chunk[..<newline]
+                    throw Found()
+                }
+                prefix += chunk
+            }
+        } catch is Found {}
+        let parsed = prefix.withUnsafeBytes { raw -> JSONValue? in
+            var parser = JSONParser(bytes: raw)
+            return try? parser.parseDocument()
         }
-        guard let header else { throw IOError(path: path, "not a longweave audit partial: no JSON header line") }
+        guard case .object(let header)? = parsed else { throw IOError(path: path, "not a longweave audit partial: no JSON header line") }
         return header
     }
 
