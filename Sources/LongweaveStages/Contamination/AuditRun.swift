@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import LongweaveCore
 import LongweaveIO
 
@@ -109,8 +109,10 @@ public enum AuditRunner {
         return try finish(audit, samples: samples, files: files, stats: stats, found: found, options: options, registry: registry)
     }
 
-    /// Combines the slices under `directory/partials/` into the report a single run writes.
-    public static func merge(directory: String, registry: Registry) throws -> AuditReport {
+    /// Combines the slices under `directory/partials/` into the report a single run writes,
+    /// in `directory` (relative to the current directory).
+    public static func merge(directory given: String, registry: Registry) throws -> AuditReport {
+        let directory = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
         let partials = (try? FileSystem.list(directory + "/partials"))?.filter { $0.hasPrefix("audit-") && $0.hasSuffix(".bin") }.sorted() ?? []
         guard let first = partials.first else { throw IOError(path: directory, "no partials/audit-I-of-N.bin here: run the slices first") }
         let counts = Set(partials.compactMap { $0.split(separator: "-").last?.split(separator: ".").first })
@@ -141,7 +143,7 @@ public enum AuditRunner {
             }
         }
         var merged = options
-        merged.outputDirectory = directory.hasPrefix("/") ? directory : options.workingDirectory + "/" + directory
+        merged.outputDirectory = directory
         return try finish(audit, samples: samples, files: files, stats: stats, found: found, options: merged, registry: registry)
     }
 
