@@ -397,16 +397,13 @@ func runLVEvalBench() throws {
     report("hotpotwikiqa_mixup build (\(cores) threads)", ours: build, reference: cli, referenceName: "zstd -T\(cores) -\(level)", bytes: bytes, target: ">= 0.7x")
 
     let pipelines = try FileManager.default.subpathsOfDirectory(atPath: root + "/pipelines").filter { $0.hasSuffix(".yaml") }.sorted()
-    let pipe = Pipe()
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binDirectory + "/longweave")
-    process.arguments = ["run", "--quiet", "--threads", String(cores), "--out", scratch + "/all"] + pipelines.map { "pipelines/" + $0 }
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let peak = output.split(separator: "\n").last { $0.hasPrefix("peak memory:") } ?? "peak memory: unknown"
-    print("make datasets (\(pipelines.count) pipelines, one process): \(peak)   (target < 1024 MiB)")
+    let all = try timed(binDirectory + "/longweave", ["run", "--quiet", "--threads", String(cores), "--out", scratch + "/all"] + pipelines.map { "pipelines/" + $0 })
+    print("make datasets (\(pipelines.count) pipelines, one process): peak memory: \(peakMemory(all.output))   (target < 1024 MiB)")
+}
+
+/// The `peak memory: N MiB` that `longweave run` and `audit` print last, as `N MiB`.
+func peakMemory(_ output: String) -> String {
+    output.split(separator: "\n").last { $0.hasPrefix("peak memory:") }.map { String($0.dropFirst(13)) } ?? "unknown"
 }
 
 /// Runs a command, returns its wall seconds and standard output.
@@ -459,7 +456,7 @@ func runAuditBench() throws {
     let benchmarkArguments = ["audit", "--benchmark", root + "/raw/hotpotqa/hotpot_dev_distractor_v1_100.json", "--format", "hotpotqa",
                               "--fields", "question,answers,documents", "--n", "8", "--threads", String(cores), "--out", scratch + "/audit"]
     let whole = try timed(binDirectory + "/longweave", benchmarkArguments + ["--reference", reference])
-    let peak = whole.output.split(separator: "\n").last { $0.hasPrefix("peak memory:") }.map { String($0.dropFirst(13)) } ?? "?"
+    let peak = peakMemory(whole.output)
     let mb = Double(written) / 1e6
     print("audit, \(Int(mb)) MB reference, \(cores) threads".padding(toLength: 38, withPad: " ", startingAt: 0)
           + String(format: "%8.1f MB/s = %.1f MB/s per core   peak memory %@   (target >= 100 MB/s per core)", mb / whole.seconds, mb / whole.seconds / Double(cores), peak))
@@ -495,7 +492,7 @@ func runAuditBench() throws {
     }
     try FileSystem.writeAtomically(benchmarkTexts.bytes, to: scratch + "/benchmark-texts.jsonl")
     let ours = try timed(binDirectory + "/longweave", benchmarkArguments + ["--reference", slice, "--threads", "1"])
-    let oursPeak = ours.output.split(separator: "\n").last { $0.hasPrefix("peak memory:") }.map { String($0.dropFirst(13)) } ?? "?"
+    let oursPeak = peakMemory(ours.output)
     let theirs = try timed(benchVenv, [root + "/scripts/bench-datatrove-decont.py", scratch + "/benchmark-texts.jsonl", slice, "8"])
     let fields = theirs.output.split(separator: " ")
     guard fields.count == 4, let seconds = Double(fields[0]) else { throw IOError(path: "bench-datatrove-decont.py", "unexpected output: \(theirs.output)") }

@@ -67,7 +67,9 @@ struct Haystack: Sendable {
         haystack.start = random.below(documents.count)
         var total = 0
         var documentEnds: [Int] = []
-        for step in 0..<documents.count where total < upperBounds.max()! {
+        let needed = upperBounds.max()!
+        for step in 0..<documents.count {
+            if total >= needed { break }
             var text = documents[(haystack.start + step) % documents.count]
             if let replacer { text = replacer.replace(text).text }
             if !haystack.bytes.isEmpty { haystack.bytes += Array("\n\n".utf8) }
