@@ -67,11 +67,7 @@ extension JSONParser {
             return
         }
         while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key in an object") }
-            let key = try parseString()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
+            let key = try parseMemberKey()
             try member(&self, key)
             guard try containerContinues(close: UInt8(ascii: "}"), in: "an object") else { return }
         }
@@ -118,21 +114,6 @@ extension JSONParser {
             depth -= 1
             throw error("nesting deeper than \(Self.maxDepth) levels")
         }
-    }
-
-    /// After a member or element: true after a ',', false after `close`.
-    private mutating func containerContinues(close: UInt8, in container: String) throws -> Bool {
-        skipWhitespace()
-        guard let next = peek() else { throw error("unexpected end of input inside \(container)") }
-        if next == close {
-            position += 1
-            return false
-        }
-        guard next == UInt8(ascii: ",") else {
-            throw error("expected ',' or '\(Character(UnicodeScalar(close)))' in \(container)")
-        }
-        position += 1
-        return true
     }
 
     /// A string's extent, escapes and UTF-8 checked, without making the `String`.

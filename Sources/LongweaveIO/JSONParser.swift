@@ -225,15 +225,33 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             items.append(try parseValue())
-            skipWhitespace()
-            guard let next = peek() else { throw error("unexpected end of input inside an array") }
-            position += 1
-            if next == UInt8(ascii: "]") { return .array(items) }
-            guard next == UInt8(ascii: ",") else {
-                position -= 1
-                throw error("expected ',' or ']' in an array")
-            }
+            guard try containerContinues(close: UInt8(ascii: "]"), in: "an array") else { return .array(items) }
         }
+    }
+
+    /// After a member or element: true after a ',', false after `close`.
+    mutating func containerContinues(close: UInt8, in container: String) throws -> Bool {
+        skipWhitespace()
+        guard let next = peek() else { throw error("unexpected end of input inside \(container)") }
+        if next == close {
+            position += 1
+            return false
+        }
+        guard next == UInt8(ascii: ",") else {
+            throw error("expected ',' or '\(Character(UnicodeScalar(close)))' in \(container)")
+        }
+        position += 1
+        return true
+    }
+
+    /// An object member's key and the ':' after it, whitespace around both skipped.
+    mutating func parseMemberKey() throws -> String {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key in an object") }
+        let key = try parseString()
+        skipWhitespace()
+        try expect(UInt8(ascii: ":"))
+        return key
     }
 
     private mutating func parseObject() throws -> JSONValue {
@@ -249,23 +267,12 @@ public struct JSONParser {
             return .object(object)
         }
         while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key in an object") }
-            let key = try parseString()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
+            let key = try parseMemberKey()
             skipWhitespace()
             let value = try parseValue()
             // Python's json keeps the last of duplicate keys; so do we.
             object.set(key, value)
-            skipWhitespace()
-            guard let next = peek() else { throw error("unexpected end of input inside an object") }
-            position += 1
-            if next == UInt8(ascii: "}") { return .object(object) }
-            guard next == UInt8(ascii: ",") else {
-                position -= 1
-                throw error("expected ',' or '}' in an object")
-            }
+            guard try containerContinues(close: UInt8(ascii: "}"), in: "an object") else { return .object(object) }
         }
     }
 
