@@ -347,10 +347,15 @@ public struct JSONParser {
                 return true
             }
             guard b == UInt8(ascii: "\\") else {
-                if b < 0x20 { noteProblem("raw control character in a string", at: position) }
-                output[written] = b
-                written += 1
-                position += 1
+                // A run of plain bytes is found eight at a time and copied at once, as much
+                // of it as fits (the caller grows `output` and calls again for the rest).
+                let runStart = position
+                var allASCII = true
+                scanPlainBytes(allASCII: &allASCII)
+                let copied = min(position - runStart, output.count - written)
+                if copied < position - runStart { position = runStart + copied }
+                UnsafeMutableRawPointer(output.baseAddress! + written).copyMemory(from: bytes.baseAddress! + runStart, byteCount: copied)
+                written += copied
                 continue
             }
             guard position + 1 < end else { throw error("unterminated escape") }

@@ -121,6 +121,19 @@ import LongweaveTestSupport
         // Escapes past the first scratch buffer (256 bytes), which doubles to fit.
         let long = String(repeating: "\\u00e9x\\n", count: 400)
         #expect(try parse("\"\(long)\"") == .string(String(repeating: "éx\n", count: 400)))
+        // After an escape, plain runs are copied whole: runs longer than the buffer, and a
+        // run that fills it exactly, continue after it grows.
+        for run in [1, 7, 251, 252, 253, 256, 1000, 5000] {
+            let plain = String(repeating: "abcdé", count: run / 5) + String(repeating: "z", count: run % 5)
+            #expect(try parse("\"\\n\(plain)\\t\(plain)\"") == .string("\n" + plain + "\t" + plain))
+        }
+        let controlAfterEscape = Array("\"\\n\(String(repeating: "a", count: 300))".utf8) + [0x01] + Array("b\"".utf8)
+        #expect(throws: JSONSyntaxError.self) {
+            try controlAfterEscape.withUnsafeBytes { raw in
+                var parser = JSONParser(bytes: raw)
+                _ = try parser.parseDocument()
+            }
+        }
     }
 }
 

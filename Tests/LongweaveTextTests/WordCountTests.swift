@@ -36,4 +36,31 @@ import LongweaveTestSupport
         }
         #expect(WordCount.count(text) == expected.reduce(0, +))
     }
+
+    /// The word-at-a-time boundaries equal the byte-at-a-time words, on real English and
+    /// Chinese text and on random mixes of every kind of space, ASCII and multi-byte scalars.
+    @Test func boundariesMatchForEach() throws {
+        func check(_ bytes: [UInt8], _ label: String) {
+            var expected: [Range<Int>] = []
+            bytes.withUnsafeBytes { Words.forEach(utf8: $0) { expected.append($0..<$1) } }
+            var starts = [Int](repeating: -1, count: bytes.count), ends = starts
+            let count = bytes.withUnsafeBytes { text in
+                starts.withUnsafeMutableBufferPointer { s in ends.withUnsafeMutableBufferPointer { e in Words.boundaries(utf8: text, starts: s.baseAddress!, ends: e.baseAddress!) } }
+            }
+            let found = (0..<count).map { starts[$0]..<ends[$0] }
+            #expect(found == expected, "\(label)")
+        }
+        let english = try #require(FileManager.default.contents(atPath: TestPaths.data("wikitext2/wiki.test.raw")))
+        check(Array(english), "WikiText-2 test")
+        let chinese = try #require(FileManager.default.contents(atPath: TestPaths.data("cmrc2018/cmrc2018_dev.json")))
+        check(Array(chinese), "CMRC 2018 dev")
+        let pieces: [[UInt8]] = [" ", "\t", "\n", "\r\n", "\u{1C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{3000}", "\u{200B}",
+                                 "a", "Word", "longerword.", "é", "中", "😀", "\u{0}"].map { Array($0.utf8) }
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<2000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...40, using: &random) { bytes += pieces.randomElement(using: &random)! }
+            check(bytes, "random case \(round): \(bytes)")
+        }
+    }
 }

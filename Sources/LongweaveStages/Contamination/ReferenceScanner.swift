@@ -27,10 +27,15 @@ struct ReferenceScanner {
     var spans: [SpanCandidate]
     var documents = 0
     var tokens = 0
+    /// The document being scanned: its tokens' ids and byte offsets, and its normalised ids.
     private var ids: [Int32] = []
     private var starts: [Int] = []
+    private var ends: [Int] = []
+    private var tokenCount = 0
     private var normalizedIDs: [Int32] = []
+    private var normalizedCount = 0
     private var normalized: [UInt8] = []
+    private var recent = RecentTokens()
     /// Per raw position: the last match computed there (document, reference token, length).
     private var lastMatch: [(document: Int, position: Int, length: Int32)]
 
@@ -42,41 +47,101 @@ struct ReferenceScanner {
         lastMatch = Array(repeating: (-1, -1, 0), count: benchmark.raw.tokens.count)
     }
 
-    /// Tokenizes `text` into `ids` (benchmark ids, unknown for the rest), `starts` (byte
-    /// offsets) and `normalizedIDs` (the normalised tokens, each from its raw token).
+    /// Tokenizes `text` into `ids[..<tokenCount]` (benchmark ids, unknown for the rest),
+    /// `starts` (byte offsets) and `normalizedIDs[..<normalizedCount]` (the normalised
+    /// tokens, each from its raw token; a token that normalises to nothing leaves none).
     private mutating func tokenize(_ text: UnsafeRawBufferPointer) {
-        ids.removeAll(keepingCapacity: true)
-        starts.removeAll(keepingCapacity: true)
-        normalizedIDs.removeAll(keepingCapacity: true)
-        let vocabulary = benchmark.vocabulary
-        let normalizedID = benchmark.normalizedID
-        var scratch: [UInt8] = []
-        swap(&scratch, &normalized)
-        benchmark.parameters.tokenizer.forEachToken(utf8: text) { start, end in
-            let token = UnsafeRawBufferPointer(rebasing: text[start..<end])
-            let id = vocabulary.id(of: token, readable: text.count - start)
-            ids.append(id)
-            starts.append(start)
-            var normalizedToken = TokenVocabulary.unknown
-            if id >= 0 {
-                normalizedToken = normalizedID[Int(id)]
-            } else if let ascii = MatchNormalizer.normalizedShortASCII(token) {
-                // Short ASCII words ("The", "said.") are normalised in a register.
-                var word = ascii.word
-                normalizedToken = ascii.count == 0 ? AuditBenchmark.removed
-                    : withUnsafeBytes(of: &word) { vocabulary.id(of: UnsafeRawBufferPointer(rebasing: $0[0..<ascii.count]), readable: 8) }
-            } else if MatchNormalizer.mayChange(token) {
-                MatchNormalizer.normalize(utf8: token, into: &scratch)
-                normalizedToken = scratch.isEmpty ? AuditBenchmark.removed : scratch.withUnsafeBytes { vocabulary.id(of: $0) }
-            }
-            if normalizedToken != AuditBenchmark.removed { normalizedIDs.append(normalizedToken) }
+        if ids.count < text.count {
+            // A document has at most one token per byte.
+            let capacity = max(text.count, 2 * ids.count)
+            ids = Array(repeating: 0, count: capacity)
+            starts = Array(repeating: 0, count: capacity)
+            ends = Array(repeating: 0, count: capacity)
+            normalizedIDs = Array(repeating: 0, count: capacity)
         }
-        swap(&scratch, &normalized)
+        // Swapped out, so that filling them does not overlap the lookups' access to self.
+        var ids: [Int32] = [], starts: [Int] = [], ends: [Int] = [], normalizedIDs: [Int32] = []
+        swap(&ids, &self.ids)
+        swap(&starts, &self.starts)
+        swap(&ends, &self.ends)
+        swap(&normalizedIDs, &self.normalizedIDs)
+        defer {
+            swap(&ids, &self.ids)
+            swap(&starts, &self.starts)
+            swap(&ends, &self.ends)
+            swap(&normalizedIDs, &self.normalizedIDs)
+        }
+        var count = 0
+        starts.withUnsafeMutableBufferPointer { starts in
+            ends.withUnsafeMutableBufferPointer { ends in
+                switch benchmark.parameters.tokenizer {
+                case .words:
+                    count = Words.boundaries(utf8: text, starts: starts.baseAddress!, ends: ends.baseAddress!)
+                case .chars:
+                    benchmark.parameters.tokenizer.forEachToken(utf8: text) { start, end in
+                        starts[count] = start
+                        ends[count] = end
+                        count += 1
+                    }
+                }
+            }
+        }
+        // Then the recent tokens are probed in a loop of their own, without a branch on the
+        // outcome, so that consecutive probes wait for memory together; the misses are
+        // looked up after.
+        let miss = RecentTokens.miss
+        ids.withUnsafeMutableBufferPointer { ids in
+            normalizedIDs.withUnsafeMutableBufferPointer { normalizedIDs in
+                for i in 0..<count {
+                    let kept = recent.probe(RecentTokens.key(text, start: starts[i], end: ends[i]))
+                    ids[i] = kept.raw
+                    normalizedIDs[i] = kept.normalized
+                }
+            }
+        }
+        var normalizedCount = 0
+        ids.withUnsafeMutableBufferPointer { ids in
+            normalizedIDs.withUnsafeMutableBufferPointer { normalizedIDs in
+                for i in 0..<count {
+                    var normalized = normalizedIDs[i]
+                    if ids[i] == miss {
+                        let start = starts[i], end = ends[i]
+                        let found = lookUp(UnsafeRawBufferPointer(rebasing: text[start..<end]), readable: text.count - start)
+                        recent.keep(RecentTokens.key(text, start: start, end: end), raw: found.raw, normalized: found.normalized)
+                        ids[i] = found.raw
+                        normalized = found.normalized
+                    }
+                    // Compacted in place: a token that normalises to nothing leaves no id.
+                    if normalized != AuditBenchmark.removed {
+                        normalizedIDs[normalizedCount] = normalized
+                        normalizedCount += 1
+                    }
+                }
+            }
+        }
+        tokenCount = count
+        self.normalizedCount = normalizedCount
+    }
+
+    /// The raw and normalised ids of one reference token, from the vocabulary.
+    private mutating func lookUp(_ token: UnsafeRawBufferPointer, readable: Int) -> (raw: Int32, normalized: Int32) {
+        let vocabulary = benchmark.vocabulary
+        let id = vocabulary.id(of: token, readable: readable)
+        if id >= 0 { return (id, benchmark.normalizedID[Int(id)]) }
+        if let ascii = MatchNormalizer.normalizedShortASCII(token) {
+            // Short ASCII words ("The", "said.") are normalised in a register.
+            var word = ascii.word
+            return (id, ascii.count == 0 ? AuditBenchmark.removed
+                : withUnsafeBytes(of: &word) { vocabulary.id(of: UnsafeRawBufferPointer(rebasing: $0[0..<ascii.count]), readable: 8) })
+        }
+        guard MatchNormalizer.mayChange(token) else { return (id, TokenVocabulary.unknown) }
+        MatchNormalizer.normalize(utf8: token, into: &normalized)
+        return (id, normalized.isEmpty ? AuditBenchmark.removed : normalized.withUnsafeBytes { vocabulary.id(of: $0) })
     }
 
     /// Calls `body(p, gram)` for each position p of `ids` where a benchmark n-gram of `index` starts.
     @inline(__always)
-    private static func forEachHit(_ ids: [Int32], _ index: GramIndex, _ body: (Int, Int32) -> Void) {
+    private static func forEachHit(_ ids: ArraySlice<Int32>, _ index: GramIndex, _ body: (Int, Int32) -> Void) {
         let n = index.n
         ids.withUnsafeBufferPointer { ids in
             var h: UInt64 = 0
@@ -103,15 +168,15 @@ struct ReferenceScanner {
     mutating func scan(_ text: UnsafeRawBufferPointer, document: Int) {
         documents += 1
         tokenize(text)
-        tokens += ids.count
+        tokens += tokenCount
         let parameters = benchmark.parameters
         let raw = benchmark.raw
         let k = parameters.candidatesPerSeed
         var hits: [(Int, Int32)] = []
-        Self.forEachHit(ids, raw) { p, g in hits.append((p, g)) }
+        Self.forEachHit(ids[..<tokenCount], raw) { p, g in hits.append((p, g)) }
         if !hits.isEmpty {
             // Character offsets of this document's tokens, once, for the candidates it makes.
-            let charOffsets = CharCount.offsets(of: starts, in: text)
+            let charOffsets = CharCount.offsets(of: starts[..<tokenCount], in: text)
             for (p, g) in hits {
                 rawCounts[Int(g)] += 1
                 for o in Int(raw.occurrenceStart[Int(g)])..<Int(raw.occurrenceStart[Int(g) + 1]) {
@@ -134,7 +199,7 @@ struct ReferenceScanner {
             // Swapped out, not copied, so the closure below does not copy the array.
             var counts: [Int32] = []
             swap(&counts, &normalizedCounts)
-            Self.forEachHit(normalizedIDs, benchmark.normalized) { _, g in counts[Int(g)] += 1 }
+            Self.forEachHit(normalizedIDs[..<normalizedCount], benchmark.normalized) { _, g in counts[Int(g)] += 1 }
             swap(&counts, &normalizedCounts)
         }
     }
@@ -147,7 +212,7 @@ struct ReferenceScanner {
         var j = benchmark.parameters.n
         var best = j
         var mismatches = 0
-        while q + j < Int(limit) && p + j < ids.count {
+        while q + j < Int(limit) && p + j < tokenCount {
             if tokens[q + j] == ids[p + j] {
                 j += 1
                 best = j
