@@ -6,6 +6,8 @@
 /// exact, not a hash match. A token whose last byte is zero has no unique key and is
 /// never kept. The text is valid UTF-8, so no key has an 0xFF byte: an all-ones word marks
 /// an empty entry and a token that cannot be kept.
+import CPrefetch
+
 struct RecentTokens {
     struct Entry {
         var low: UInt64 = .max
@@ -51,16 +53,19 @@ struct RecentTokens {
         Int(truncatingIfNeeded: ((key.low ^ (key.high &* 0xC2B2_AE3D_27D4_EB4F)) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
     }
 
-    /// The ids kept for `key`, or `miss` for both.
-    @inline(__always)
-    func probe(_ key: (low: UInt64, high: UInt64)) -> (raw: Int32, normalized: Int32) {
+    /// Writes the kept ids of each of `keys` (or `miss` for both) to `raw` and `normalized`.
+    /// Every entry's load is started before the first is compared, so the loads overlap.
+    func probe(_ keys: UnsafeBufferPointer<(low: UInt64, high: UInt64)>, raw: UnsafeMutablePointer<Int32>, normalized: UnsafeMutablePointer<Int32>) {
         entries.withUnsafeBufferPointer { entries in
-            let entry = entries[Self.slot(key)]
-            // Selected arithmetically: a branch on the outcome would mispredict on every
-            // miss and stop the next tokens' probes from starting early.
-            let hit = (entry.low == key.low) && (entry.high == key.high)
-            let select = Int32(truncatingIfNeeded: -Int(hit ? 1 : 0))
-            return ((entry.raw & select) | (Self.miss & ~select), (entry.normalized & select) | (Self.miss & ~select))
+            for key in keys { longweave_prefetch(entries.baseAddress! + Self.slot(key)) }
+            for (i, key) in keys.enumerated() {
+                let entry = entries[Self.slot(key)]
+                // Selected arithmetically: a branch on the outcome would mispredict on every miss.
+                let hit = (entry.low == key.low) && (entry.high == key.high)
+                let select = Int32(truncatingIfNeeded: -Int(hit ? 1 : 0))
+                raw[i] = (entry.raw & select) | (Self.miss & ~select)
+                normalized[i] = (entry.normalized & select) | (Self.miss & ~select)
+            }
         }
     }
 

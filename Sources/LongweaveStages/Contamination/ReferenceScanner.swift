@@ -36,6 +36,7 @@ struct ReferenceScanner {
     private var normalizedCount = 0
     private var normalized: [UInt8] = []
     private var recent = RecentTokens()
+    private var keys = [(low: UInt64, high: UInt64)](repeating: (0, 0), count: 256)
     /// Per raw position: the last match computed there (document, reference token, length).
     private var lastMatch: [(document: Int, position: Int, length: Int32)]
 
@@ -90,12 +91,19 @@ struct ReferenceScanner {
         // outcome, so that consecutive probes wait for memory together; the misses are
         // looked up after.
         let miss = RecentTokens.miss
+        var keys: [(low: UInt64, high: UInt64)] = []
+        swap(&keys, &self.keys)
+        defer { swap(&keys, &self.keys) }
         ids.withUnsafeMutableBufferPointer { ids in
             normalizedIDs.withUnsafeMutableBufferPointer { normalizedIDs in
-                for i in 0..<count {
-                    let kept = recent.probe(RecentTokens.key(text, start: starts[i], end: ends[i]))
-                    ids[i] = kept.raw
-                    normalizedIDs[i] = kept.normalized
+                keys.withUnsafeMutableBufferPointer { keys in
+                    // By chunks, so that the entries whose loads were started are still in
+                    // the core's cache when compared.
+                    for chunk in stride(from: 0, to: count, by: keys.count) {
+                        let chunkCount = min(keys.count, count - chunk)
+                        for j in 0..<chunkCount { keys[j] = RecentTokens.key(text, start: starts[chunk + j], end: ends[chunk + j]) }
+                        recent.probe(UnsafeBufferPointer(rebasing: keys[..<chunkCount]), raw: ids.baseAddress! + chunk, normalized: normalizedIDs.baseAddress! + chunk)
+                    }
                 }
             }
         }

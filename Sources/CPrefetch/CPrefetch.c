@@ -1,0 +1,2 @@
+// The target is its header; SwiftPM needs one source file to build it.
+#include "CPrefetch.h"
