@@ -3,11 +3,12 @@ import LongweaveIO
 /// Builds and reads `manifest.json`.
 ///
 /// Everything in it is a function of the inputs, the pipeline file and the seed, except
-/// the `run` section (threads, seconds), which says how this run went.
+/// the `run` section (threads, seconds, slices), which says how this run went.
 public enum Manifest {
     public static func build(
         spec: PipelineSpec, root: String, stats: [StageStats], streams: [StreamStats],
-        rejects: [Reject], rejectsSHA256: String, keywordTable: (pairs: Int, sha256: String)? = nil, threads: Int
+        rejects: [Reject], rejectsSHA256: String, keywordTable: (pairs: Int, sha256: String)? = nil, threads: Int,
+        slice: RunSlice = .whole
     ) throws -> JSONValue {
         var manifest = JSONObject()
         manifest.set("tool", .object(JSONObject([("name", .string("longweave")), ("version", .string(Runner.toolVersion))])))
@@ -42,8 +43,28 @@ public enum Manifest {
         }
         manifest.set("inputs", .array(inputs))
 
+        manifest.set("levels", levels(streams))
+        manifest.set("shards", shards(streams))
+        manifest.set("stages", .array(stats.map { $0.json(withSeconds: false) }))
+
+        manifest.set("rejects", rejectsSection(kinds: rejects.map(\.reasonKind), sha256: rejectsSHA256))
+        if let keywordTable {
+            manifest.set("kpr", .object(JSONObject([
+                ("file", .string("kpr.tsv")),
+                ("pairs", .number(Double(keywordTable.pairs))),
+                ("sha256", .string(keywordTable.sha256)),
+            ])))
+        }
+        manifest.set("run", .object(JSONObject((slice.isWhole ? [] : [("slice", .string(slice.name))]) + [
+            ("threads", .number(Double(threads))),
+            ("seconds", .object(JSONObject(stats.map { (($0.input.map { "ingest:" + $0 } ?? $0.stage), .number(($0.seconds * 1000).rounded() / 1000)) }))),
+        ])))
+        return .object(manifest)
+    }
+
+    /// Per output folder: records, lengths, shards and bytes.
+    static func levels(_ streams: [StreamStats]) -> JSONValue {
         var levels = JSONObject()
-        var shards: [JSONValue] = []
         for stream in streams {
             let mean = stream.records > 0 ? Double(stream.totalLength) / Double(stream.records) : 0
             levels.set(stream.name, .object(JSONObject([
@@ -55,39 +76,32 @@ public enum Manifest {
                 ("uncompressed_bytes", .number(Double(stream.shards.reduce(0) { $0 + $1.uncompressedBytes }))),
                 ("compressed_bytes", .number(Double(stream.shards.reduce(0) { $0 + $1.compressedBytes }))),
             ])))
-            for shard in stream.shards {
-                shards.append(.object(JSONObject([
-                    ("path", .string(shard.path)), ("records", .number(Double(shard.records))),
-                    ("uncompressed_bytes", .number(Double(shard.uncompressedBytes))),
-                    ("compressed_bytes", .number(Double(shard.compressedBytes))),
-                    ("sha256", .string(shard.sha256)),
-                ])))
-            }
         }
-        manifest.set("levels", .object(levels))
-        manifest.set("shards", .array(shards))
-        manifest.set("stages", .array(stats.map { $0.json(withSeconds: false) }))
+        return .object(levels)
+    }
 
+    /// Every shard of every output folder, in order.
+    static func shards(_ streams: [StreamStats]) -> JSONValue {
+        .array(streams.flatMap(\.shards).map { shard in
+            .object(JSONObject([
+                ("path", .string(shard.path)), ("records", .number(Double(shard.records))),
+                ("uncompressed_bytes", .number(Double(shard.uncompressedBytes))),
+                ("compressed_bytes", .number(Double(shard.compressedBytes))),
+                ("sha256", .string(shard.sha256)),
+            ]))
+        })
+    }
+
+    /// The rejects file, its count by reason kind and its sha256.
+    static func rejectsSection(kinds: [String], sha256: String) -> JSONValue {
         var byReason: [String: Int] = [:]
-        for reject in rejects { byReason[reject.reasonKind, default: 0] += 1 }
-        manifest.set("rejects", .object(JSONObject([
+        for kind in kinds { byReason[kind, default: 0] += 1 }
+        return .object(JSONObject([
             ("file", .string("rejects.jsonl")),
-            ("count", .number(Double(rejects.count))),
+            ("count", .number(Double(kinds.count))),
             ("by_reason", .object(JSONObject(byReason.keys.sorted().map { ($0, .number(Double(byReason[$0]!))) }))),
-            ("sha256", .string(rejectsSHA256)),
-        ])))
-        if let keywordTable {
-            manifest.set("kpr", .object(JSONObject([
-                ("file", .string("kpr.tsv")),
-                ("pairs", .number(Double(keywordTable.pairs))),
-                ("sha256", .string(keywordTable.sha256)),
-            ])))
-        }
-        manifest.set("run", .object(JSONObject([
-            ("threads", .number(Double(threads))),
-            ("seconds", .object(JSONObject(stats.map { (($0.input.map { "ingest:" + $0 } ?? $0.stage), .number(($0.seconds * 1000).rounded() / 1000)) }))),
-        ])))
-        return .object(manifest)
+            ("sha256", .string(sha256)),
+        ]))
     }
 
     /// `path` relative to `root` when it lies inside it.

@@ -13,11 +13,14 @@ public struct RunOptions: Sendable {
     public var outputBase: String
     /// Print a progress line on stderr.
     public var progress: Bool
+    /// Which slice of the output this run writes (`RunSlice.whole` for all of it).
+    public var slice: RunSlice
 
-    public init(threads: Int, outputBase: String, progress: Bool) {
+    public init(threads: Int, outputBase: String, progress: Bool, slice: RunSlice = .whole) {
         self.threads = max(1, threads)
         self.outputBase = outputBase
         self.progress = progress
+        self.slice = slice
     }
 }
 
@@ -79,6 +82,15 @@ public struct StreamStats: Sendable {
         maxLength = max(maxLength, length)
         totalLength += length
     }
+
+    /// Adds the records and shards of another part of the same stream, written after this one.
+    mutating func merge(_ other: StreamStats) {
+        records += other.records
+        minLength = min(minLength, other.minLength)
+        maxLength = max(maxLength, other.maxLength)
+        totalLength += other.totalLength
+        shards += other.shards
+    }
 }
 
 /// What a finished run produced.
@@ -121,12 +133,26 @@ public struct Runner {
 
     public var outputDirectory: String { options.outputBase + "/" + spec.name }
 
+    /// Where this run writes: the output folder, or its slice's folder under `slices/`.
+    public var workDirectory: String {
+        options.slice.isWhole ? outputDirectory : outputDirectory + "/" + RunSlice.folder + "/" + options.slice.name
+    }
+
     public func run() throws -> RunSummary {
-        let directory = outputDirectory
-        // The manifest goes first so that an interrupted rerun never looks finished.
-        try FileSystem.remove(directory + "/manifest.json")
+        let directory = workDirectory
+        // The manifest goes first so that an interrupted rerun never looks finished. A
+        // slice removes only its own folder: the other slices may be running.
+        try FileSystem.remove(outputDirectory + "/manifest.json")
         try FileSystem.remove(directory)
+        if !options.slice.isWhole {
+            // Slices of an earlier run with another count would stop the merge.
+            let slices = outputDirectory + "/" + RunSlice.folder
+            for name in (try? FileSystem.list(slices)) ?? [] where !name.hasSuffix("-of-\(options.slice.count)") {
+                try FileSystem.remove(slices + "/" + name)
+            }
+        }
         try FileSystem.createDirectories(directory)
+        var sliceUnits = SliceUnits(slice: options.slice, maxRecords: spec.output.limits.maxRecords)
 
         var rejects: [Reject] = []
         var stats: [StageStats] = []
@@ -240,14 +266,17 @@ public struct Runner {
             stage.recordsIn = pool.count
             let variants = assembly.variantsPerSample
             let (written, assemblyRejects) = try writeStreams(assembler.streams, ids: pool.map(\.id), variants: variants,
-                                                              stageName: stageSpec.name) { index, variant, stream, random, json in
+                                                              stageName: stageSpec.name, units: &sliceUnits) { index, variant, stream, random, json in
                 assembly.assemble(sample: index, variant: variant, stream: stream, random: &random, into: &json)
             }
             streamStats = written
             for (index, reason) in assemblyRejects {
-                rejects.append(Reject(sample: pool[index.sample], stage: stageSpec.name, reason: reason))
+                let reject = Reject(sample: pool[index.sample], stage: stageSpec.name, reason: reason)
+                rejects.append(reject)
+                sliceUnits.rejects.append((index, reject))
                 stage.rejected += 1
             }
+            sliceUnits.assemblingStage = stats.count
             stage.recordsOut = streamStats.reduce(0) { $0 + $1.records }
             stage.seconds = seconds(since: clock)
             stats.append(stage)
@@ -260,7 +289,7 @@ public struct Runner {
             }
             streamStats = []
             for (name, samples) in groups {
-                let (written, _) = try writeStreams([OutputStream(name: name, level: 0)], ids: samples.map(\.id), stageName: "write") { index, _, _, _, json in
+                let (written, _) = try writeStreams([OutputStream(name: name, level: 0)], ids: samples.map(\.id), stageName: "write", units: &sliceUnits) { index, _, _, _, json in
                     samples[index].write(to: &json)
                     return .written(length: 0)
                 }
@@ -271,7 +300,7 @@ public struct Runner {
                 .flatMap { id, documents in documents.map { (id, $0) } }
             if !documents.isEmpty {
                 let ids = documents.indices.map { "\(documents[$0].0):\($0)" }
-                let (writtenDocuments, _) = try writeStreams([OutputStream(name: "documents", level: 0)], ids: ids, stageName: "write") { index, _, _, _, json in
+                let (writtenDocuments, _) = try writeStreams([OutputStream(name: "documents", level: 0)], ids: ids, stageName: "write", units: &sliceUnits) { index, _, _, _, json in
                     let (input, document) = documents[index]
                     json.beginObject()
                     json.key("input"); json.string(input)
@@ -287,6 +316,12 @@ public struct Runner {
         try writeRejects(rejects, to: directory + "/rejects.jsonl")
         try writeStats(stats, streams: streamStats, to: directory + "/stats.jsonl")
         try writeManifest(stats: stats, streams: streamStats, rejects: rejects, keywordPairs: keywordPairs, to: directory + "/manifest.json")
+        if !options.slice.isWhole {
+            // What the merge needs, then the marker that says this slice is complete.
+            sliceUnits.rejectsBeforeOutput = rejects.count - sliceUnits.rejects.count
+            try FileSystem.writeAtomically(sliceUnits.record(spec: spec, streams: streamStats.map(\.name)).prettyPrinted(), to: directory + "/" + RunSlice.recordFile)
+            try FileSystem.writeAtomically(Array("done\n".utf8), to: directory + "/" + RunSlice.doneMarker)
+        }
         return RunSummary(outputDirectory: directory, streams: streamStats, stages: stats, rejects: rejects.count)
     }
 
@@ -346,49 +381,65 @@ public struct Runner {
     struct RecordIndex: Comparable {
         var stream: Int
         var sample: Int
-        static func < (a: RecordIndex, b: RecordIndex) -> Bool { (a.stream, a.sample) < (b.stream, b.sample) }
+        /// The record's position in its stream (sample × variants + variant).
+        var record: Int
+        static func < (a: RecordIndex, b: RecordIndex) -> Bool { (a.stream, a.record) < (b.stream, b.record) }
     }
 
     /// Writes every stream's shards; streams run in parallel (largest first), records within
     /// a stream in sample order (then variant order), so the bytes do not depend on the thread
-    /// count. `build` gets (sample, variant, stream).
+    /// count. `build` gets (sample, variant, stream). A slice writes only its units (blocks of
+    /// `max_records` records of a stream), each into a folder of its own, and notes them in `units`.
     private func writeStreams(
-        _ streams: [OutputStream], ids: [String], variants: Int = 1, stageName: String,
+        _ streams: [OutputStream], ids: [String], variants: Int = 1, stageName: String, units: inout SliceUnits,
         build: @escaping @Sendable (Int, Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
     ) throws -> ([StreamStats], [(RecordIndex, String)]) {
-        let directory = outputDirectory
+        let directory = workDirectory
         let count = ids.count * variants
         let order = streams.indices.sorted { (streams[$0].level, $1) > (streams[$1].level, $0) }
-        let results = UnsafeSlots<Result<(StreamStats, [(RecordIndex, String)]), Error>>(count: streams.count)
+        // Jobs: a whole stream, or a slice's units in the same order.
+        var jobs: [(stream: Int, block: Int, ordinal: Int, records: Range<Int>, folder: String, relative: String)] = []
+        for streamIndex in order {
+            let name = streams[streamIndex].name
+            if options.slice.isWhole {
+                jobs.append((streamIndex, 0, 0, 0..<count, directory + "/" + name, name))
+                continue
+            }
+            for (block, ordinal, records) in units.assign(stream: name, streamPosition: streamIndex, records: count) {
+                jobs.append((streamIndex, block, ordinal, records, directory + "/" + SliceUnits.folder(stream: name, block: block), ""))
+            }
+        }
+        let results = UnsafeSlots<Result<(StreamStats, [(RecordIndex, String)]), Error>>(count: jobs.count)
         let next = Atomic<Int>(0)
-        let progress = Progress(total: count * streams.count, enabled: options.progress)
+        let progress = Progress(total: jobs.reduce(0) { $0 + $1.records.count }, enabled: options.progress)
         let seed = spec.seed
         let output = spec.output
-        DispatchQueue.concurrentPerform(iterations: min(options.threads, streams.count)) { _ in
+        let sharedJobs = jobs
+        DispatchQueue.concurrentPerform(iterations: min(options.threads, max(1, jobs.count))) { _ in
             while true {
                 let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if slot >= order.count { return }
-                let streamIndex = order[slot]
-                let stream = streams[streamIndex]
-                results.set(streamIndex, Result {
+                if slot >= sharedJobs.count { return }
+                let job = sharedJobs[slot]
+                let stream = streams[job.stream]
+                results.set(slot, Result {
                     var stats = StreamStats(name: stream.name)
                     var rejected: [(RecordIndex, String)] = []
-                    let writer = try ShardWriter(directory: directory + "/" + stream.name, relativeDirectory: stream.name,
+                    let writer = try ShardWriter(directory: job.folder, relativeDirectory: job.relative,
                                                  limits: output.limits, zstdLevel: Int32(output.zstdLevel))
                     var json = JSONWriter(capacity: 1 << 20)
-                    for record in 0..<count {
+                    for record in job.records {
                         json.reset()
                         let (index, variant) = record.quotientAndRemainder(dividingBy: variants)
                         let key = ids[index] + "\u{1F}" + stream.name + (variants > 1 ? "\u{1F}" + String(variant) : "")
                         var random = SeededRandom(seed: seed, stage: stageName, key: key)
-                        switch build(index, variant, streamIndex, &random, &json) {
+                        switch build(index, variant, job.stream, &random, &json) {
                         case .written(let length):
                             json.newline()
                             try writer.write(record: json.bytes)
                             stats.add(length: length)
                             progress.add(records: 1, bytes: json.bytes.count)
                         case .rejected(let reason):
-                            rejected.append((RecordIndex(stream: streamIndex, sample: index), "\(stream.name): \(reason)"))
+                            rejected.append((RecordIndex(stream: job.stream, sample: index, record: record), "\(stream.name): \(reason)"))
                             progress.add(records: 1, bytes: 0)
                         }
                     }
@@ -398,14 +449,22 @@ public struct Runner {
             }
         }
         progress.finish()
-        var all: [StreamStats] = []
+        // Per stream, in stream order: its jobs' records and rejects, in record order.
+        var all = streams.map { StreamStats(name: $0.name) }
         var rejected: [(RecordIndex, String)] = []
-        for i in streams.indices {
-            let (stats, streamRejects) = try results.take(i).get()
-            all.append(stats)
-            rejected.append(contentsOf: streamRejects)
+        var jobResults: [(job: Int, stats: StreamStats)] = []
+        for slot in jobs.indices {
+            let (stats, jobRejects) = try results.take(slot).get()
+            all[jobs[slot].stream].merge(stats)
+            rejected.append(contentsOf: jobRejects)
+            jobResults.append((slot, stats))
         }
-        return (all, rejected)
+        if !options.slice.isWhole {
+            for (slot, stats) in jobResults {
+                units.done.append(SliceUnits.Unit(ordinal: jobs[slot].ordinal, stream: stats.name, block: jobs[slot].block, stats: stats))
+            }
+        }
+        return (all, rejected.sorted { $0.0 < $1.0 })
     }
 
     /// Every sample's keyword replacements (`meta.kpr`) as `_id<TAB>from<TAB>to`, when any
@@ -448,11 +507,11 @@ public struct Runner {
     }
 
     private func writeManifest(stats: [StageStats], streams: [StreamStats], rejects: [Reject], keywordPairs: Int, to path: String) throws {
-        let keywordTable = keywordPairs > 0 ? (pairs: keywordPairs, sha256: try Digest.sha256Hex(ofFile: outputDirectory + "/kpr.tsv").hex) : nil
+        let keywordTable = keywordPairs > 0 ? (pairs: keywordPairs, sha256: try Digest.sha256Hex(ofFile: workDirectory + "/kpr.tsv").hex) : nil
         let manifest = try Manifest.build(spec: spec, root: root, stats: stats, streams: streams, rejects: rejects,
-                                          rejectsSHA256: Digest.sha256Hex(ofFile: outputDirectory + "/rejects.jsonl").hex,
+                                          rejectsSHA256: Digest.sha256Hex(ofFile: workDirectory + "/rejects.jsonl").hex,
                                           keywordTable: keywordTable,
-                                          threads: options.threads)
+                                          threads: options.threads, slice: options.slice)
         try FileSystem.writeAtomically(manifest.prettyPrinted(), to: path)
     }
 }

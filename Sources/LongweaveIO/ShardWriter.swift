@@ -9,6 +9,14 @@ public struct ShardInfo: Sendable, Equatable {
     public var compressedBytes: Int
     /// Lowercase hex sha256 of the compressed file.
     public var sha256: String
+
+    public init(path: String, records: Int, uncompressedBytes: Int, compressedBytes: Int, sha256: String) {
+        self.path = path
+        self.records = records
+        self.uncompressedBytes = uncompressedBytes
+        self.compressedBytes = compressedBytes
+        self.sha256 = sha256
+    }
 }
 
 /// Limits that end a shard.
@@ -36,6 +44,9 @@ public final class ShardWriter {
     public let limits: ShardLimits
     private let compressor: ZstdCompressor
     public private(set) var finished: [ShardInfo] = []
+    /// The number of the first shard written: a merge that re-shards the tail of a folder
+    /// continues its numbering.
+    public let firstIndex: Int
 
     private var file: FileDescriptor?
     private var hasher = SHA256()
@@ -46,8 +57,9 @@ public final class ShardWriter {
     private var unflushed = 0
     private var outputBuffer: [UInt8] = []
 
-    public init(directory: String, relativeDirectory: String, limits: ShardLimits, zstdLevel: Int32) throws {
+    public init(directory: String, relativeDirectory: String, limits: ShardLimits, zstdLevel: Int32, firstIndex: Int = 0) throws {
         self.directory = directory
+        self.firstIndex = firstIndex
         self.relativeDirectory = relativeDirectory
         self.limits = limits
         self.compressor = try ZstdCompressor(level: zstdLevel)
@@ -61,7 +73,7 @@ public final class ShardWriter {
         return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".jsonl.zst"
     }
 
-    private var shardName: String { Self.shardName(finished.count) }
+    private var shardName: String { Self.shardName(firstIndex + finished.count) }
     private var temporaryPath: String { directory + "/." + shardName + ".tmp" }
 
     /// Appends one record; `record` must be one JSON value followed by `\n`.

@@ -11,7 +11,7 @@ struct Longweave: ParsableCommand {
         commandName: "longweave",
         abstract: "Build long-context evaluation datasets from short real ones, reproducibly.",
         version: Runner.toolVersion,
-        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self])
+        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self, Merge.self])
 }
 
 /// Exit codes: 0 done, 1 bad input or config, 2 internal error.
@@ -34,9 +34,19 @@ enum Exit {
             throw badInput(error.description)
         } catch let error as PipelineValidationError {
             throw badInput(error.description)
+        } catch let error as RunError {
+            throw error.isInputProblem ? badInput(error.message) : internalError(error.message)
         } catch {
             throw internalError("\(error)")
         }
+    }
+
+    /// `--shard-index`/`--shard-count`, else Slurm's array variables, else the whole job.
+    static func slice(index: Int?, count: Int?) throws -> RunSlice {
+        let environment = ProcessInfo.processInfo.environment
+        let count = count ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) } ?? 1
+        let index = index ?? environment["SLURM_ARRAY_TASK_ID"].flatMap { Int($0) } ?? 0
+        return try reporting { try RunSlice(index: index, count: count) }
     }
 
     static func printError(_ message: String) {
@@ -90,7 +100,14 @@ extension Longweave {
         @Flag(help: "No progress line on stderr.")
         var quiet = false
 
+        @Option(name: .customLong("shard-index"), help: "This slice of the output (default: SLURM_ARRAY_TASK_ID, else 0).")
+        var shardIndex: Int?
+
+        @Option(name: .customLong("shard-count"), help: "Slices (default: SLURM_ARRAY_TASK_COUNT, else 1). Above 1, a slice writes <name>/slices/I-of-N/ for `longweave merge`.")
+        var shardCount: Int?
+
         func run() throws {
+            let slice = try Exit.slice(index: shardIndex, count: shardCount)
             for path in pipelines {
                 let location = PipelineLocation(path, root: root)
                 let spec: PipelineSpec
@@ -101,7 +118,7 @@ extension Longweave {
                 }
                 let base = out.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 } ?? location.root + "/build"
                 let runner = Runner(spec: spec, registry: .standard,
-                                    options: RunOptions(threads: threads, outputBase: base, progress: !quiet), root: location.root)
+                                    options: RunOptions(threads: threads, outputBase: base, progress: !quiet, slice: slice), root: location.root)
                 let summary: RunSummary
                 do {
                     summary = try runner.run()
@@ -114,6 +131,9 @@ extension Longweave {
                 }
                 let records = summary.streams.map { "\($0.name): \($0.records)" }.joined(separator: ", ")
                 print("\(spec.name): \(records); \(summary.rejects) rejected -> \(summary.outputDirectory)")
+                if !slice.isWhole {
+                    print("slice \(slice.name) done; run `longweave merge \(runner.outputDirectory)` when every slice is done")
+                }
             }
             print("peak memory: \(ResourceUsage.peakResidentBytes() >> 20) MiB")
         }
@@ -454,6 +474,22 @@ extension Longweave {
 }
 
 extension Longweave {
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Join the slices of a pipeline run (DIR/slices/) into the output of a single run.")
+
+        @Argument(help: "The pipeline's output folder, e.g. build/lveval/hotpotqa_fill.")
+        var directory: String
+
+        func run() throws {
+            let folder = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+            let clock = ContinuousClock.now
+            let summary = try Exit.reporting { try SliceMerge.merge(directory: folder) }
+            let records = summary.streams.map { "\($0.name): \($0.records)" }.joined(separator: ", ")
+            print("\(summary.slices) slices merged: \(records); \(summary.rejects) rejected; \(summary.shardsMoved) shards moved, \(summary.shardsRewritten) rewritten in \(ContinuousClock.now - clock) -> \(directory)")
+        }
+    }
+
     struct AuditMerge: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "audit-merge",

@@ -1,0 +1,230 @@
+import LongweaveIO
+
+/// Joins the slices of a run (`DIR/slices/I-of-N/`) into the output that one machine writes:
+/// the same shards, rejects, keyword table and manifest (apart from its `run` section).
+///
+/// A slice's unit starts where the whole run starts a shard, so its shards are the whole
+/// run's as they are, and are renamed into place. Only where a unit ended before a shard
+/// would have (its records were rejected, or its last shard was not full) is the rest of
+/// that folder read back and written again, continuing the numbering.
+public enum SliceMerge {
+    /// What a merge wrote.
+    public struct Summary: Sendable {
+        public var slices: Int
+        public var streams: [StreamStats]
+        public var rejects: Int
+        /// Shards renamed as they were, and shards written again.
+        public var shardsMoved: Int
+        public var shardsRewritten: Int
+    }
+
+    private struct SliceRecord {
+        var folder: String
+        var json: JSONValue
+        var units: [(ordinal: Int, stream: String, block: Int, stats: StreamStats)]
+    }
+
+    /// Merges the slices under `directory` (a pipeline's output folder).
+    public static func merge(directory: String) throws -> Summary {
+        let slicesFolder = directory + "/" + RunSlice.folder
+        guard FileSystem.isDirectory(slicesFolder) else {
+            throw RunError("\(directory): no \(RunSlice.folder)/ folder; expected the output of `longweave run --shard-count N`", isInputProblem: true)
+        }
+        let names = try FileSystem.list(slicesFolder)
+        guard let first = names.first, let count = Int(first.split(separator: "-").last ?? "") else {
+            throw RunError("\(slicesFolder): no slice folders (expected I-of-N)", isInputProblem: true)
+        }
+        var slices: [SliceRecord] = []
+        var incomplete: [String] = []
+        for index in 0..<count {
+            let folder = slicesFolder + "/\(index)-of-\(count)"
+            guard FileSystem.exists(folder + "/" + RunSlice.doneMarker) else {
+                incomplete.append("\(index)")
+                continue
+            }
+            let json = try JSONValue.parse(file: folder + "/" + RunSlice.recordFile)
+            let units = (json["units"]?.arrayValue ?? []).map { unit in
+                var stats = StreamStats(name: unit["stream"]?.stringValue ?? "")
+                stats.records = int(unit["records"])
+                stats.minLength = stats.records > 0 ? int(unit["min_length"]) : Int.max
+                stats.maxLength = int(unit["max_length"])
+                stats.totalLength = int(unit["total_length"])
+                stats.shards = (unit["shards"]?.arrayValue ?? []).map { shard in
+                    ShardInfo(path: shard["path"]?.stringValue ?? "", records: int(shard["records"]),
+                              uncompressedBytes: int(shard["uncompressed_bytes"]), compressedBytes: int(shard["compressed_bytes"]),
+                              sha256: shard["sha256"]?.stringValue ?? "")
+                }
+                return (int(unit["ordinal"]), stats.name, int(unit["block"]), stats)
+            }
+            slices.append(SliceRecord(folder: folder, json: json, units: units))
+        }
+        guard incomplete.isEmpty else {
+            throw RunError("\(directory): slices \(incomplete.joined(separator: ", ")) of \(count) are not complete (no \(RunSlice.doneMarker) marker); rerun those tasks, then merge", isInputProblem: true)
+        }
+        let reference = slices[0].json
+        for slice in slices.dropFirst() {
+            for key in ["pipeline", "seed", "max_records", "max_bytes", "zstd_level", "units_total", "streams", "blocks", "rejects_before_output"] where slice.json[key] != reference[key] {
+                throw RunError("\(slice.folder): its \(key) differs from slice 0's; the slices come from different runs, so rerun them all", isInputProblem: true)
+            }
+        }
+        let unitsTotal = int(reference["units_total"])
+        var seen = [Bool](repeating: false, count: unitsTotal)
+        for slice in slices {
+            for unit in slice.units where unit.ordinal < unitsTotal { seen[unit.ordinal] = true }
+        }
+        if let missing = seen.firstIndex(of: false) {
+            throw RunError("\(directory): unit \(missing) of \(unitsTotal) was written by no slice", isInputProblem: true)
+        }
+
+        // The whole run's files go; the slices stay until the merge is complete.
+        try FileSystem.remove(directory + "/manifest.json")
+        for name in try FileSystem.list(directory) where name != RunSlice.folder {
+            try FileSystem.remove(directory + "/" + name)
+        }
+
+        let maxRecords = int(reference["max_records"])
+        let manifest = try JSONValue.parse(file: slices[0].folder + "/manifest.json")
+        let limits = ShardLimits(maxRecords: maxRecords, maxBytes: int(reference["max_bytes"]))
+        let zstdLevel = Int32(int(reference["zstd_level"]))
+        var streams: [StreamStats] = []
+        var moved = 0, rewritten = 0
+        for name in (reference["streams"]?.arrayValue ?? []).compactMap(\.stringValue) {
+            var units: [(folder: String, block: Int, stats: StreamStats)] = []
+            for slice in slices {
+                for unit in slice.units where unit.stream == name {
+                    units.append((slice.folder + "/" + SliceUnits.folder(stream: name, block: unit.block), unit.block, unit.stats))
+                }
+            }
+            units.sort { $0.block < $1.block }
+            let (stream, counts) = try join(units, stream: name, into: directory, limits: limits, zstdLevel: zstdLevel)
+            streams.append(stream)
+            moved += counts.moved
+            rewritten += counts.rewritten
+        }
+
+        // Rejects: those before the output (the same in every slice), then the output's, in record order.
+        let before = int(reference["rejects_before_output"])
+        var lines: [String] = []
+        var kinds: [String] = []
+        let firstRejects = try FileSystem.readAll(slices[0].folder + "/rejects.jsonl")
+        for line in firstRejects.split(separator: 0x0A).prefix(before) {
+            lines.append(String(decoding: line, as: UTF8.self))
+            let parsed = try parseLine(line)
+            kinds.append(Reject(file: "", line: 0, record: 0, stage: "", reason: parsed["reason"]?.stringValue ?? "").reasonKind)
+        }
+        var outputRejects: [(stream: Int, record: Int, line: String, kind: String)] = []
+        for slice in slices {
+            for reject in slice.json["rejects"]?.arrayValue ?? [] {
+                outputRejects.append((int(reject["stream"]), int(reject["record"]), reject["line"]?.stringValue ?? "", reject["kind"]?.stringValue ?? ""))
+            }
+        }
+        outputRejects.sort { ($0.stream, $0.record) < ($1.stream, $1.record) }
+        lines += outputRejects.map(\.line)
+        kinds += outputRejects.map(\.kind)
+        try FileSystem.writeAtomically(Array(lines.map { $0 + "\n" }.joined().utf8), to: directory + "/rejects.jsonl")
+
+        if FileSystem.exists(slices[0].folder + "/kpr.tsv") {
+            try FileSystem.writeAtomically(try FileSystem.readAll(slices[0].folder + "/kpr.tsv"), to: directory + "/kpr.tsv")
+        }
+
+        // Statistics: the assembling stage's output and rejects are the slices' together.
+        let written = streams.reduce(0) { $0 + $1.records }
+        var stageLines = try FileSystem.readAll(slices[0].folder + "/stats.jsonl").split(separator: 0x0A).map { try parseLine($0) }
+        var stages = manifest["stages"]?.arrayValue ?? []
+        if let assembling = reference["assembling_stage"]?.numberValue.map({ Int($0) }) {
+            if assembling < stages.count && assembling < stageLines.count {
+                stages[assembling] = patched(stages[assembling], out: written, rejected: outputRejects.count)
+                stageLines[assembling] = patched(stageLines[assembling], out: written, rejected: outputRejects.count)
+            }
+        }
+        var stats = JSONWriter()
+        for line in stageLines {
+            stats.value(line)
+            stats.newline()
+        }
+        try FileSystem.writeAtomically(stats.bytes, to: directory + "/stats.jsonl")
+
+        guard case .object(var merged) = manifest else { throw RunError("\(slices[0].folder)/manifest.json: not an object", isInputProblem: true) }
+        merged.set("levels", Manifest.levels(streams))
+        merged.set("shards", Manifest.shards(streams))
+        merged.set("stages", .array(stages))
+        merged.set("rejects", Manifest.rejectsSection(kinds: kinds, sha256: try Digest.sha256Hex(ofFile: directory + "/rejects.jsonl").hex))
+        if var run = manifest["run"]?.objectValue {
+            run.set("slice", .string("merged from \(count)"))
+            merged.set("run", .object(run))
+        }
+        try FileSystem.writeAtomically(JSONValue.object(merged).prettyPrinted(), to: directory + "/manifest.json")
+        try FileSystem.remove(slicesFolder)
+        return Summary(slices: count, streams: streams, rejects: lines.count, shardsMoved: moved, shardsRewritten: rewritten)
+    }
+
+    /// One output folder from its units in block order: shards renamed while every unit
+    /// starts a shard of the whole run; from the first unit that does not end one, its last
+    /// shard and everything after it read back and written again.
+    private static func join(
+        _ units: [(folder: String, block: Int, stats: StreamStats)], stream name: String, into directory: String,
+        limits: ShardLimits, zstdLevel: Int32
+    ) throws -> (StreamStats, (moved: Int, rewritten: Int)) {
+        var stream = StreamStats(name: name)
+        let folder = directory + "/" + name
+        try FileSystem.createDirectories(folder)
+        var rewriter: ShardWriter?
+        var moved = 0
+        var record: [UInt8] = []
+        func rewrite(_ path: String) throws {
+            try LineReader.forEachLine(in: path) { line, _ in
+                record.removeAll(keepingCapacity: true)
+                record.append(contentsOf: line)
+                record.append(0x0A)
+                try rewriter!.write(record: record)
+            }
+        }
+        for (position, unit) in units.enumerated() {
+            var lengths = unit.stats
+            lengths.shards = []
+            stream.merge(lengths)
+            let isLastUnit = position == units.count - 1
+            for (k, shard) in unit.stats.shards.enumerated() {
+                let path = unit.folder + "/" + shard.path
+                if rewriter == nil {
+                    let isLastShard = k == unit.stats.shards.count - 1
+                    if !isLastShard || isLastUnit || shard.records >= limits.maxRecords {
+                        let name = ShardWriter.shardName(stream.shards.count)
+                        try FileSystem.rename(path, to: folder + "/" + name)
+                        var info = shard
+                        info.path = stream.name + "/" + name
+                        stream.shards.append(info)
+                        moved += 1
+                        continue
+                    }
+                    rewriter = try ShardWriter(directory: folder, relativeDirectory: name, limits: limits, zstdLevel: zstdLevel,
+                                               firstIndex: stream.shards.count)
+                }
+                try rewrite(path)
+            }
+        }
+        var rewritten = 0
+        if let rewriter {
+            let shards = try rewriter.finish()
+            stream.shards += shards
+            rewritten = shards.count
+        }
+        return (stream, (moved, rewritten))
+    }
+
+    private static func patched(_ value: JSONValue, out: Int, rejected: Int) -> JSONValue {
+        guard case .object(var object) = value else { return value }
+        object.set("out", .number(Double(out)))
+        object.set("rejected", .number(Double(rejected)))
+        return .object(object)
+    }
+
+    private static func int(_ value: JSONValue?) -> Int { Int(value?.numberValue ?? 0) }
+
+    private static func parseLine(_ line: ArraySlice<UInt8>) throws -> JSONValue {
+        try line.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            return try parser.parseDocument()
+        }
+    }
+}
