@@ -61,6 +61,18 @@ public enum InputFile {
         }
     }
 
+    /// Reads an open plain file from its current position in chunks until `body` returns
+    /// false or the file ends.
+    public static func forEachChunk(of file: FileDescriptor, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try file.read(into: buffer)
+            if n == 0 { return }
+            guard try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) else { return }
+        }
+    }
+
     /// The whole decompressed content of `path`; throws past `limit` bytes rather than
     /// growing without bound.
     public static func readAll(_ path: String, limit: Int = Int.max) throws -> [UInt8] {

@@ -46,6 +46,11 @@ public final class FileDescriptor {
         }
     }
 
+    /// Moves the read position to byte `offset` from the start.
+    public func seek(to offset: Int) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw IOError.errno(path: path, "cannot seek to byte \(offset)") }
+    }
+
     /// Writes every byte of `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0

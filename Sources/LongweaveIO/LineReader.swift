@@ -95,4 +95,56 @@ public enum LineReader {
         }
         try splitter.finish(body)
     }
+
+    /// Calls `body(line, offset)` for every line of the uncompressed file `path` that starts
+    /// in `range` (`offset`: where the line starts in the file). Slices of a large file
+    /// given adjacent ranges read each line exactly once between them.
+    public static func forEachLine(
+        in path: String, startingIn range: Range<Int>, maxLineBytes: Int = 1 << 30,
+        _ body: (UnsafeRawBufferPointer, Int) throws -> Void
+    ) throws {
+        guard InputFile.compression(of: path) == .none else {
+            throw IOError(path: path, "a compressed file cannot be read from a byte offset")
+        }
+        let file = try FileDescriptor(readingFrom: path)
+        var start = range.lowerBound
+        if start > 0 {
+            // The line that holds byte start - 1 belongs to the range before, unless it ends there.
+            try file.seek(to: start - 1)
+            var byte: UInt8 = 0
+            let n = try withUnsafeMutableBytes(of: &byte) { try file.read(into: $0) }
+            if n == 1 && byte != 0x0A {
+                var found = false
+                try InputFile.forEachChunk(of: file) { chunk in
+                    guard !found else { return false }
+                    if let hit = memchr(chunk.baseAddress!, 0x0A, chunk.count) {
+                        start += UnsafeRawPointer(hit) - chunk.baseAddress! + 1
+                        found = true
+                        return false
+                    }
+                    start += chunk.count
+                    return true
+                }
+                if !found { return }
+            }
+        }
+        guard start < range.upperBound else { return }
+        try file.seek(to: start)
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+        var offset = start
+        struct Done: Error {}
+        do {
+            try InputFile.forEachChunk(of: file) { chunk in
+                try splitter.feed(chunk, path: path) { line, _ in
+                    guard offset < range.upperBound else { throw Done() }
+                    try body(line, offset)
+                    offset += line.count + 1
+                }
+                return true
+            }
+            try splitter.finish { line, _ in
+                if offset < range.upperBound { try body(line, offset) }
+            }
+        } catch is Done {}
+    }
 }

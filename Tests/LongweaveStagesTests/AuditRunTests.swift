@@ -124,7 +124,8 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         // Raw tokens match exactly: "the"/"The" and "Eiffel?"/"Eiffel" differ, so the span is
         // what lies between, found after "Intro. The " (11 characters) in the second document.
         #expect(span.text == "Eiffel Tower was designed by the engineering firm of Gustave")
-        #expect(report.label(span.referenceDocument) == reference + "#1")
+        // JSON Lines documents are known by the byte where their line starts.
+        #expect(report.label(span.referenceDocument) == reference + "@" + String(#"{"text": "nothing to see here at all"}"#.utf8.count + 1))
         #expect(span.referenceOffset == 11)
         #expect(report.result.scores[0].tokenMatch > report.result.scores[0].tokenExtend)
     }
@@ -183,6 +184,52 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         // Slices of an earlier audit with another count are named, not mixed in.
         try FileSystem.writeAtomically([0x7B, 0x7D, 0x0A], to: slice.outputDirectory + "/partials/audit-0-of-3.bin")
         #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("partials of different slice counts (2, 3)") }
+    }
+
+    /// One large JSON Lines reference shared by slices through byte ranges (and a compressed
+    /// one read whole by one slice): the merge gives the bytes of a single run.
+    @Test func slicesShareOneFileByByteRanges() throws {
+        let dir = TestPaths.temporaryDirectory()
+        guard case .array(let paragraphs) = try JSONValue.parse(file: TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json")) else {
+            Issue.record("the paragraph corpus is not an array")
+            return
+        }
+        var json = JSONWriter()
+        for paragraph in paragraphs {
+            json.beginObject(); json.key("text"); json.string(paragraph["text"]?.stringValue ?? ""); json.endObject(); json.newline()
+        }
+        let big = dir + "/paragraphs.jsonl"
+        try FileSystem.writeAtomically(json.bytes, to: big)
+        let compressed = dir + "/first.jsonl.zst"
+        let compressor = try ZstdCompressor(level: 3)
+        var bytes: [UInt8] = []
+        let head = Array(json.bytes.prefix(through: json.bytes.prefix(200_000).lastIndex(of: 0x0A)!))
+        try head.withUnsafeBytes { try compressor.compress($0) { bytes += $0 } }
+        try compressor.finish { bytes += $0 }
+        try FileSystem.writeAtomically(bytes, to: compressed)
+
+        var single = options(benchmark: "longbench/2wikimqa.jsonl", format: "longbench", fields: [.documents], reference: [big, compressed])
+        single.referenceFormat = nil
+        single.outputDirectory = dir + "/single"
+        let whole = try #require(try AuditRunner.run(single, registry: .standard))
+        #expect(whole.result.scores.contains { $0.longestSpan.map { whole.label($0.referenceDocument).hasPrefix(big + "@") } ?? false })
+        var slice = single
+        slice.outputDirectory = dir + "/sliced"
+        slice.shardCount = 3
+        for index in 0..<3 {
+            slice.shardIndex = index
+            #expect(try AuditRunner.run(slice, registry: .standard) == nil)
+            // Every slice reads a third of the large file; the compressed one goes to slice 1 alone.
+            let header = try AuditPartial.header(slice.outputDirectory + "/" + AuditPartial.fileName(index: index, count: 3))
+            let files = header["files"]?.arrayValue ?? []
+            #expect(files.contains { $0["index"]?.numberValue == 0 && ($0["documents"]?.numberValue ?? 0) > 1000 })
+            #expect(files.contains { $0["index"]?.numberValue == 1 } == (index == 1))
+        }
+        let merged = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard)
+        #expect(merged.result.referenceDocuments == whole.result.referenceDocuments)
+        for name in ["scores.jsonl", "report.json", "report.html"] {
+            #expect(try FileSystem.readAll(slice.outputDirectory + "/" + name) == FileSystem.readAll(single.outputDirectory + "/" + name), "\(name)")
+        }
     }
 
     @Test func modelScoresMustCoverExactlyTheBenchmark() throws {

@@ -89,6 +89,10 @@ public struct ReferenceFile: Sendable {
         self.format = format
     }
 
+    /// Whether slices may share the file by byte ranges: JSON Lines, uncompressed. Its
+    /// documents are then known by the byte offset where their line starts.
+    public var isSplittable: Bool { format == "jsonl" && InputFile.compression(of: resolvedPath) == .none }
+
     /// The format a file's name suggests, or nil.
     public static func inferredFormat(_ path: String) -> String? {
         let name = InputFile.uncompressedName(path)
@@ -102,21 +106,55 @@ public struct ReferenceFile: Sendable {
 }
 
 extension ReferenceDocument {
-    /// `path#index`: the document's file (among the reference files' `paths`), and its
-    /// position in that file.
-    public func label(paths: [String]) -> String {
-        (file < paths.count ? paths[file] : "file \(file)") + "#\(index)"
+    /// The document's file (among the reference `files`) and where it is in it:
+    /// `path@offset` for JSON Lines (the byte where its line starts), else `path#k` (the
+    /// k-th document, from 0).
+    public func label(files: [(path: String, format: String)]) -> String {
+        guard file < files.count else { return "file \(file)#\(index)" }
+        return files[file].path + (files[file].format == "jsonl" ? "@" : "#") + "\(index)"
+    }
+}
+
+/// A part of the reference that one slice reads: a whole file, or the lines of a
+/// splittable file that start in `range`.
+public struct ReferencePiece: Sendable, Equatable {
+    public var file: Int
+    public var range: Range<Int>?
+
+    public init(file: Int, range: Range<Int>? = nil) {
+        self.file = file
+        self.range = range
+    }
+
+    /// Slice `index` of `count`: its byte range of every splittable file (cut evenly; each
+    /// line goes to the range it starts in), and every other file whose position is
+    /// `index` modulo `count`. `sizes`: each file's size in bytes.
+    public static func slice(index: Int, count: Int, of files: [ReferenceFile], sizes: [Int]) -> [ReferencePiece] {
+        files.indices.compactMap { i in
+            if files[i].isSplittable {
+                if count == 1 { return ReferencePiece(file: i) }
+                let size = sizes[i]
+                return ReferencePiece(file: i, range: size * index / count..<size * (index + 1) / count)
+            }
+            return i % count == index ? ReferencePiece(file: i) : nil
+        }
     }
 }
 
 /// What the reference reader saw in one file.
 public struct ReferenceFileStats: Sendable {
     public var path: String
+    public var format: String
     public var bytes = 0
     public var sha256 = ""
     public var documents = 0
     /// Documents left out with `--skip-bad-reference`, by reason.
     public var skipped: [String: Int] = [:]
+
+    public init(_ file: ReferenceFile) {
+        path = file.path
+        format = file.format
+    }
 }
 
 /// Streams the documents of reference files.
@@ -126,24 +164,27 @@ public enum ReferenceReader {
     /// no text field) is an error naming the file and line, or with `skipBad` is counted and
     /// left out.
     public static func forEachDocument(
-        _ file: ReferenceFile, index fileIndex: Int, textField: String, skipBad: Bool, registry: Registry, root: String,
+        _ file: ReferenceFile, index fileIndex: Int, range: Range<Int>? = nil, textField: String, skipBad: Bool, registry: Registry, root: String,
         stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Bool
     ) throws {
         struct Stop: Error {}
         do {
-            try read(file, index: fileIndex, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats) {
+            try read(file, index: fileIndex, range: range, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats) {
                 if !emit($0, $1) { throw Stop() }
             }
         } catch is Stop {}
     }
 
-    /// Every document of the `selected` files, in that order: the reference stream one audit scans.
+    /// Every document of the `selected` pieces of files (a whole file, or the lines that
+    /// start in a byte range of a splittable one), in that order: the reference stream one
+    /// audit, or one slice of it, scans.
     public static func forEachDocument(
-        of files: [ReferenceFile], selected: [Int], textField: String, skipBad: Bool, registry: Registry, root: String,
+        of files: [ReferenceFile], selected: [ReferencePiece], textField: String, skipBad: Bool, registry: Registry, root: String,
         stats: inout [ReferenceFileStats], _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void
     ) throws {
-        for i in selected {
-            try forEachDocument(files[i], index: i, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats[i]) {
+        for piece in selected {
+            let i = piece.file
+            try forEachDocument(files[i], index: i, range: piece.range, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats[i]) {
                 emit($0, $1)
                 return true
             }
@@ -151,31 +192,44 @@ public enum ReferenceReader {
     }
 
     private static func read(
-        _ file: ReferenceFile, index fileIndex: Int, textField: String, skipBad: Bool, registry: Registry, root: String,
+        _ file: ReferenceFile, index fileIndex: Int, range: Range<Int>?, textField: String, skipBad: Bool, registry: Registry, root: String,
         stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) throws -> Void
     ) throws {
         var next = 0
-        func send(_ bytes: UnsafeRawBufferPointer) throws {
-            try emit(bytes, ReferenceDocument(file: fileIndex, index: next))
+        func send(_ bytes: UnsafeRawBufferPointer, at position: Int? = nil) throws {
+            try emit(bytes, ReferenceDocument(file: fileIndex, index: position ?? next))
             next += 1
             stats.documents += 1
         }
-        func bad(_ reason: String, line: Int) throws {
-            guard skipBad else { throw IOError(path: file.path, (line > 0 ? "line \(line): " : "") + reason + " (--skip-bad-reference leaves such documents out)") }
+        func bad(_ reason: String, where place: String) throws {
+            guard skipBad else { throw IOError(path: file.path, (place.isEmpty ? "" : place + ": ") + reason + " (--skip-bad-reference leaves such documents out)") }
             stats.skipped[reason, default: 0] += 1
         }
         switch file.format {
         case "jsonl":
-            try LineReader.forEachLine(in: file.resolvedPath) { line, number in
+            // A document is known by the byte offset of its line, which a slice reading a
+            // byte range of the file knows without reading what comes before.
+            func document(_ line: UnsafeRawBufferPointer, offset: Int, label: String) throws {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
                 var parser = JSONParser(bytes: line)
-                guard let record = try? parser.parseDocument() else { return try bad("not a JSON object, or invalid UTF-8", line: number) }
-                guard var text = record[textField]?.stringValue else { return try bad("no string field '\(textField)'", line: number) }
-                try text.withUTF8 { try send(UnsafeRawBufferPointer($0)) }
+                guard let record = try? parser.parseDocument() else { return try bad("not a JSON object, or invalid UTF-8", where: label) }
+                guard var text = record[textField]?.stringValue else { return try bad("no string field '\(textField)'", where: label) }
+                try text.withUTF8 { try send(UnsafeRawBufferPointer($0), at: offset) }
+            }
+            if let range {
+                try LineReader.forEachLine(in: file.resolvedPath, startingIn: range) { line, offset in
+                    try document(line, offset: offset, label: "byte \(offset)")
+                }
+            } else {
+                var offset = 0
+                try LineReader.forEachLine(in: file.resolvedPath) { line, number in
+                    try document(line, offset: offset, label: "line \(number)")
+                    offset += line.count + 1
+                }
             }
         case "text":
             let bytes = try InputFile.readAll(file.resolvedPath)
-            guard String(validating: bytes, as: UTF8.self) != nil else { return try bad("not valid UTF-8", line: 0) }
+            guard String(validating: bytes, as: UTF8.self) != nil else { return try bad("not valid UTF-8", where: "") }
             try bytes.withUnsafeBytes { try send($0) }
         default:
             guard let format = registry.formats[file.format] else {
@@ -192,7 +246,7 @@ public enum ReferenceReader {
             let spec = try PipelineLoader.load(text: yaml, file: "(reference \(file.path))", root: root, registry: registry)
             let result = try format.read(spec.inputs[0], pipeline: spec)
             if let first = result.rejects.first {
-                try bad("\(first.reason) (record \(first.record + 1))", line: first.line)
+                try bad("\(first.reason) (record \(first.record + 1))", where: first.line > 0 ? "line \(first.line)" : "")
                 stats.skipped[first.reason, default: 0] += result.rejects.count - 1
             }
             var seen: Set<String> = []

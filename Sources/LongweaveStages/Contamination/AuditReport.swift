@@ -23,9 +23,9 @@ public struct AuditReport {
         self.minClean = minClean
     }
 
-    /// `path#index` of a reference document.
+    /// `path@offset` or `path#index` of a reference document.
     public func label(_ document: ReferenceDocument) -> String {
-        document.label(paths: referenceFiles.map(\.path))
+        document.label(files: referenceFiles.map { ($0.path, $0.format) })
     }
 
     /// Scores rounded to six decimals, as written.

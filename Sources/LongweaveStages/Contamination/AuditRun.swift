@@ -87,8 +87,11 @@ public enum AuditRunner {
         let samples = try readBenchmark(options, registry: registry)
         let files = try referenceFiles(options)
         let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
-        let mine = files.indices.filter { $0 % options.shardCount == options.shardIndex }
-        let (found, stats) = try scan(audit, files: files, selected: mine, options: options, registry: registry)
+        let sizes = try files.map { try FileSystem.size($0.resolvedPath) }
+        let mine = ReferencePiece.slice(index: options.shardIndex, count: options.shardCount, of: files, sizes: sizes)
+        // Each file is hashed whole by one slice: the one its position falls to.
+        let hashed = files.indices.filter { $0 % options.shardCount == options.shardIndex }
+        let (found, stats) = try scan(audit, files: files, selected: mine, hashed: hashed, options: options, registry: registry)
         let out = options.resolve(options.outputDirectory)
         if options.shardCount > 1 {
             var header = JSONObject([
@@ -97,8 +100,9 @@ public enum AuditRunner {
                 ("fingerprint", .string(AuditPartial.fingerprint(audit.benchmark))), ("options", options.json),
                 ("documents", .number(Double(found.documents))), ("tokens", .number(Double(found.tokens))),
             ])
-            header.set("files", .array(mine.map { i in
-                .object(JSONObject([("index", .number(Double(i))), ("bytes", .number(Double(stats[i].bytes))), ("sha256", .string(stats[i].sha256)),
+            header.set("files", .array(Set(mine.map(\.file) + hashed).sorted().map { i in
+                .object(JSONObject([("index", .number(Double(i))), ("bytes", .number(Double(stats[i].bytes))),
+                                    ("sha256", hashed.contains(i) ? .string(stats[i].sha256) : .null),
                                     ("documents", .number(Double(stats[i].documents))),
                                     ("skipped", .object(JSONObject(stats[i].skipped.map { ($0.key, .number(Double($0.value))) }.sorted { $0.0 < $1.0 })))]))
             }))
@@ -130,16 +134,17 @@ public enum AuditRunner {
         let files = try referenceFiles(options)
         let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
         var found = audit.emptyScan()
-        var stats = files.map { ReferenceFileStats(path: $0.path) }
+        var stats = files.map(ReferenceFileStats.init)
         for index in 0..<count {
             let partial = try AuditPartial.read(directory + "/" + AuditPartial.fileName(index: index, count: count), benchmark: audit.benchmark)
             found.merge(partial.scanner)
             for file in partial.header["files"]?.arrayValue ?? [] {
                 guard let i = file["index"]?.numberValue.map({ Int($0) }), stats.indices.contains(i) else { continue }
+                // A file split by byte ranges is counted by every slice and hashed by one.
                 stats[i].bytes = file["bytes"]?.numberValue.map { Int($0) } ?? 0
-                stats[i].sha256 = file["sha256"]?.stringValue ?? ""
-                stats[i].documents = file["documents"]?.numberValue.map { Int($0) } ?? 0
-                for (reason, value) in file["skipped"]?.objectValue?.members ?? [] { stats[i].skipped[reason] = value.numberValue.map { Int($0) } ?? 0 }
+                if let sha256 = file["sha256"]?.stringValue { stats[i].sha256 = sha256 }
+                stats[i].documents += file["documents"]?.numberValue.map { Int($0) } ?? 0
+                for (reason, value) in file["skipped"]?.objectValue?.members ?? [] { stats[i].skipped[reason, default: 0] += value.numberValue.map { Int($0) } ?? 0 }
             }
         }
         var merged = options
@@ -160,16 +165,18 @@ public enum AuditRunner {
         return files
     }
 
-    /// Streams the `selected` reference files once (hashing them beside the scan).
-    static func scan(_ audit: ContaminationAudit, files: [ReferenceFile], selected: [Int], options: AuditOptions,
+    /// Streams the `selected` pieces of the reference once, hashing the `hashed` files whole
+    /// beside the scan.
+    static func scan(_ audit: ContaminationAudit, files: [ReferenceFile], selected: [ReferencePiece], hashed: [Int], options: AuditOptions,
                      registry: Registry) throws -> (ReferenceScanner, [ReferenceFileStats]) {
         let hashes = UnsafeSlots<Result<(hex: String, bytes: Int), Error>>(count: files.count)
         let hashing = DispatchGroup()
-        for i in selected {
+        for i in hashed {
             let file = files[i]
             DispatchQueue.global().async(group: hashing) { hashes.set(i, Result { try Digest.sha256Hex(ofFile: file.resolvedPath) }) }
         }
-        var stats = files.map { ReferenceFileStats(path: $0.path) }
+        var stats = files.map(ReferenceFileStats.init)
+        for piece in selected { stats[piece.file].bytes = (try? FileSystem.size(files[piece.file].resolvedPath)) ?? 0 }
         let found: ReferenceScanner
         do {
             found = try audit.scan(threads: options.threads) { emit in
@@ -181,7 +188,7 @@ public enum AuditRunner {
             throw error
         }
         hashing.wait()
-        for i in selected {
+        for i in hashed {
             let (hex, bytes) = try hashes.take(i).get()
             stats[i].sha256 = hex
             stats[i].bytes = bytes
@@ -220,7 +227,7 @@ public enum AuditRunner {
         for (i, file) in files.enumerated() {
             let inFile = wanted.filter { $0.file == i }
             guard let last = inFile.map(\.index).max() else { continue }
-            var stats = ReferenceFileStats(path: file.path)
+            var stats = ReferenceFileStats(file)
             try ReferenceReader.forEachDocument(file, index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
                                                 registry: registry, root: options.workingDirectory, stats: &stats) { bytes, document in
                 if inFile.contains(document) { texts[document] = String(decoding: bytes, as: UTF8.self) }

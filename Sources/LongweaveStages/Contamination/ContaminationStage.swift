@@ -90,9 +90,9 @@ struct ContaminationFilter: PooledStage {
     func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
         let audit = ContaminationAudit(samples: pool.map { ($0.id, AuditSamples.text(of: $0, fields: fields)) }, parameters: parameters)
         let registry = Registry.standard
-        var stats = files.map { ReferenceFileStats(path: $0.path) }
+        var stats = files.map(ReferenceFileStats.init)
         let result = try audit.run(threads: ProcessInfo.processInfo.activeProcessorCount) { emit in
-            try ReferenceReader.forEachDocument(of: files, selected: Array(files.indices), textField: textField, skipBad: false,
+            try ReferenceReader.forEachDocument(of: files, selected: files.indices.map { ReferencePiece(file: $0) }, textField: textField, skipBad: false,
                                                 registry: registry, root: root, stats: &stats, emit)
         }
         counts["reference documents"] = result.referenceDocuments
@@ -105,7 +105,7 @@ struct ContaminationFilter: PooledStage {
             if let span = scores.longestSpan {
                 entry.set("longest_span", .object(JSONObject([
                     ("text", .string(span.text)),
-                    ("reference_doc", .string(span.referenceDocument.label(paths: files.map(\.path)))),
+                    ("reference_doc", .string(span.referenceDocument.label(files: files.map { ($0.path, $0.format) }))),
                     ("reference_offset", .number(Double(span.referenceOffset))),
                 ])))
             }
