@@ -5,7 +5,7 @@ THREADS ?= $(shell nproc)
 LONGWEAVE := .build/release/longweave
 PIPELINES := $(shell find pipelines -name '*.yaml' | sort)
 
-.PHONY: datasets test bench raw release clean
+.PHONY: datasets test test-slurm bench raw release clean
 
 datasets: release raw
 	$(LONGWEAVE) run --threads $(THREADS) $(PIPELINES)
@@ -21,6 +21,11 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/tokenizer-exactness.sh .build/debug/longweave
+
+# A real one-node Slurm (installed when missing): a pipeline and an audit as job arrays,
+# merged outputs compared with single-machine runs, a killed task resubmitted.
+test-slurm: release raw
+	scripts/test-slurm.sh
 
 bench: release raw
 	$(SWIFT) build -c release --product LongweaveBench

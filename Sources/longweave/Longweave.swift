@@ -11,7 +11,7 @@ struct Longweave: ParsableCommand {
         commandName: "longweave",
         abstract: "Build long-context evaluation datasets from short real ones, reproducibly.",
         version: Runner.toolVersion,
-        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self, Merge.self])
+        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self, Merge.self, Slurm.self])
 }
 
 /// Exit codes: 0 done, 1 bad input or config, 2 internal error.
