@@ -422,6 +422,22 @@ func timed(_ executable: String, _ arguments: [String]) throws -> (seconds: Doub
     return (seconds, output)
 }
 
+/// Runs several commands at once and waits for all; throws if one fails.
+func timedTogether(_ executable: String, _ argumentLists: [[String]]) throws {
+    let processes = try argumentLists.map { arguments in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+    for process in processes {
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw IOError(path: executable, "exited with \(process.terminationStatus)") }
+    }
+}
+
 // 8. Contamination audit: HotpotQA dev (questions, answers, paragraphs) against a reference of
 // at least 1 GB made by shuffling real corpora (Wikipedia paragraphs, the HotpotQA train corpus,
 // WikiText-2), words, n = 8; then against datatrove's n-gram decontamination filter on a slice.
@@ -453,13 +469,32 @@ func runAuditBench() throws {
     }
     try handle.close()
 
-    let benchmarkArguments = ["audit", "--benchmark", root + "/raw/hotpotqa/hotpot_dev_distractor_v1_100.json", "--format", "hotpotqa",
-                              "--fields", "question,answers,documents", "--n", "8", "--threads", String(cores), "--out", scratch + "/audit"]
+    let auditArguments = ["audit", "--benchmark", root + "/raw/hotpotqa/hotpot_dev_distractor_v1_100.json", "--format", "hotpotqa",
+                          "--fields", "question,answers,documents", "--n", "8"]
+    let benchmarkArguments = auditArguments + ["--threads", String(cores), "--out", scratch + "/audit"]
     let whole = try timed(binDirectory + "/longweave", benchmarkArguments + ["--reference", reference])
     let peak = peakMemory(whole.output)
     let mb = Double(written) / 1e6
     print("audit, \(Int(mb)) MB reference, \(cores) threads".padding(toLength: 38, withPad: " ", startingAt: 0)
           + String(format: "%8.1f MB/s = %.1f MB/s per core   peak memory %@   (target >= 100 MB/s per core)", mb / whole.seconds, mb / whole.seconds / Double(cores), peak))
+
+    // The same audit as an array of slices on this machine (all running at once, sharing the
+    // cores), then audit-merge: throughput with 1, 2 and 4 slices, and the merge's share.
+    var sliceRates: [String] = []
+    var mergeShare = 0.0
+    for count in [1, 2, 4] {
+        let out = scratch + "/audit-slices-\(count)"
+        let threads = String(max(1, cores / count))
+        let arguments = auditArguments + ["--reference", reference, "--threads", threads, "--out", out]
+        let start = DispatchTime.now().uptimeNanoseconds
+        try timedTogether(binDirectory + "/longweave", (0..<count).map { arguments + ["--shard-index", String($0), "--shard-count", String(count)] })
+        let slices = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let merge = count > 1 ? try timed(binDirectory + "/longweave", ["audit-merge", out]).seconds : 0
+        sliceRates.append(String(format: "%d: %.1f", count, mb / (slices + merge)))
+        if count == 4 { mergeShare = merge / (slices + merge) }
+    }
+    print("audit in slices (MB/s, one machine)".padding(toLength: 38, withPad: " ", startingAt: 0)
+          + sliceRates.joined(separator: "   ") + String(format: "   merge %.2f%% of the 4-slice run   (goal < 2%%)", mergeShare * 100))
 
     // datatrove on a slice (its spaCy tokenizer makes the whole file take too long), the same
     // benchmark texts, the same n; longweave on the same slice.

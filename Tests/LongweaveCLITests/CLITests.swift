@@ -99,6 +99,37 @@ func shardFiles(_ dataset: String) throws -> [String] {
         #expect(digests[0] == digests[2])
     }
 
+    /// Three slices of a run and `merge` give the shards of one run; an incomplete set is
+    /// refused with exit 1; `slurm --dry-run` prints the array and merge scripts.
+    @Test func slicesMergeAndSlurmScripts() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let pipeline = try writePipeline(in: dir, maxRecords: 30)
+        #expect(try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/whole", pipeline]).status == 0)
+        for index in [0, 2] {
+            let result = try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/sliced", "--shard-index", "\(index)", "--shard-count", "3", pipeline])
+            #expect(result.status == 0)
+            #expect(String(decoding: result.stdout, as: UTF8.self).contains("slice \(index)-of-3 done"))
+        }
+        let dataset = dir + "/sliced/lveval/cli_fill"
+        let incomplete = try runProcess(longweave, ["merge", dataset])
+        #expect(incomplete.status == 1 && incomplete.stderr.contains("slices 1 of 3 are not complete"))
+        #expect(try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/sliced", "--shard-index", "1", "--shard-count", "3", pipeline]).status == 0)
+        let merged = try runProcess(longweave, ["merge", dataset])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let whole = try shardFiles(dir + "/whole/lveval/cli_fill").map { try Digest.sha256Hex(ofFile: $0).hex }
+        #expect(try shardFiles(dataset).map { try Digest.sha256Hex(ofFile: $0).hex } == whole)
+        #expect(try runProcess(longweave, ["verify", dataset]).status == 0)
+        #expect(try runProcess(longweave, ["run", "--quiet", "--root", dir, "--shard-index", "3", "--shard-count", "3", pipeline]).status == 1)
+
+        let scripts = try runProcess(longweave, ["slurm", "--tasks", "3", "--time", "1:00:00", "--dry-run", pipeline])
+        let text = String(decoding: scripts.stdout, as: UTF8.self)
+        #expect(scripts.status == 0)
+        #expect(text.contains("#SBATCH --array=0-2") && text.contains("#SBATCH --time=1:00:00"))
+        #expect(text.contains(" run ") && text.contains("--shard-count 3") && text.contains(" merge ") && text.hasSuffix("/build/lveval/cli_fill\n"))
+        let audit = try runProcess(longweave, ["slurm", "--tasks", "2", "--dry-run", "audit", "--benchmark", "b.jsonl", "--reference", "r.jsonl"])
+        #expect(audit.status == 1 && audit.stderr.contains("needs --out"))
+    }
+
     @Test func verifyNamesEveryDamagedShard() throws {
         let dir = TestPaths.temporaryDirectory()
         let pipeline = try writePipeline(in: dir)

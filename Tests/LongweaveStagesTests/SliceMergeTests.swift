@@ -15,10 +15,7 @@ import LongweaveStages
         name: \(name)
         seed: 7
         language: en
-        inputs:
-          - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
-          - {id: 2wikimqa, path: "\(TestPaths.data("longbench/2wikimqa.jsonl"))", format: longbench}
-          - {id: wiki, path: "\(TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json"))", format: paragraphs}
+        \(hotpotWikiInputs)
         stages:
           - clean: {}
           - keyword_replacement: {auto: {from: [answers, question], max_per_sample: 3}}

@@ -10,6 +10,15 @@ func loadPipeline(_ yaml: String, in dir: String = TestPaths.temporaryDirectory(
     return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
 }
 
+/// The inputs of the HotpotQA-and-2WikiMultihopQA pipelines the tests run: HotpotQA dev
+/// (`dev`), LongBench 2wikimqa (`2wikimqa`) and the Wikipedia paragraphs (`wiki`), as YAML.
+let hotpotWikiInputs = """
+    inputs:
+      - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+      - {id: 2wikimqa, path: "\(TestPaths.data("longbench/2wikimqa.jsonl"))", format: longbench}
+      - {id: wiki, path: "\(TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json"))", format: paragraphs}
+    """
+
 /// Runs `spec` with its outputs under `dir/build`.
 func runPipeline(_ spec: PipelineSpec, in dir: String, threads: Int = 2) throws -> RunSummary {
     try Runner(spec: spec, registry: .standard, options: RunOptions(threads: threads, outputBase: dir + "/build", progress: false), root: dir).run()

@@ -219,8 +219,8 @@ public enum AuditRunner {
         return report
     }
 
-    /// The text of the `wanted` reference documents: their files read again, each only up to
-    /// the last document wanted from it.
+    /// The text of the `wanted` reference documents: read at their offsets in uncompressed
+    /// JSON Lines, else their files read again, each only up to the last document wanted from it.
     static func referenceTexts(_ wanted: Set<ReferenceDocument>, files: [ReferenceFile], options: AuditOptions,
                                registry: Registry) throws -> [ReferenceDocument: String] {
         var texts: [ReferenceDocument: String] = [:]
@@ -228,6 +228,17 @@ public enum AuditRunner {
             let inFile = wanted.filter { $0.file == i }
             guard let last = inFile.map(\.index).max() else { continue }
             var stats = ReferenceFileStats(file)
+            if file.isSplittable {
+                // Known by the byte where its line starts: read just that line.
+                for document in inFile {
+                    try ReferenceReader.forEachDocument(file, index: i, range: document.index..<document.index + 1, textField: options.referenceTextField,
+                                                        skipBad: options.skipBadReference, registry: registry, root: options.workingDirectory, stats: &stats) { bytes, _ in
+                        texts[document] = String(decoding: bytes, as: UTF8.self)
+                        return false
+                    }
+                }
+                continue
+            }
             try ReferenceReader.forEachDocument(file, index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
                                                 registry: registry, root: options.workingDirectory, stats: &stats) { bytes, document in
                 if inFile.contains(document) { texts[document] = String(decoding: bytes, as: UTF8.self) }
