@@ -78,22 +78,20 @@ struct AuditPartial {
         guard bytes.count - newline - 1 == expected else {
             throw IOError(path: path, "\(bytes.count - newline - 1) bytes of counts, expected \(expected): truncated or from another version")
         }
-        var offset = newline + 1
-        func next<T: FixedWidthInteger>(_: T.Type) -> T {
-            var value: T = 0
-            withUnsafeMutableBytes(of: &value) { target in
-                for i in 0..<MemoryLayout<T>.size { target[i] = bytes[offset + i] }
+        bytes.withUnsafeBytes { raw in
+            var offset = newline + 1
+            func next<T: FixedWidthInteger>(_: T.Type) -> T {
+                defer { offset += MemoryLayout<T>.size }
+                return T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
             }
-            offset += MemoryLayout<T>.size
-            return T(littleEndian: value)
-        }
-        for g in scanner.rawCounts.indices { scanner.rawCounts[g] = next(Int32.self) }
-        for g in scanner.normalizedCounts.indices { scanner.normalizedCounts[g] = next(Int32.self) }
-        for i in scanner.spans.indices {
-            let length = next(Int32.self)
-            let document = Int(next(Int64.self))
-            let offset = Int(next(Int64.self))
-            scanner.spans[i] = SpanCandidate(length: length, document: document, offset: offset)
+            for g in scanner.rawCounts.indices { scanner.rawCounts[g] = next(Int32.self) }
+            for g in scanner.normalizedCounts.indices { scanner.normalizedCounts[g] = next(Int32.self) }
+            for i in scanner.spans.indices {
+                let length = next(Int32.self)
+                let document = Int(next(Int64.self))
+                let offset = Int(next(Int64.self))
+                scanner.spans[i] = SpanCandidate(length: length, document: document, offset: offset)
+            }
         }
         scanner.documents = header["documents"]?.numberValue.map { Int($0) } ?? 0
         scanner.tokens = header["tokens"]?.numberValue.map { Int($0) } ?? 0
