@@ -4,7 +4,7 @@ import LongweaveIO
 /// the same shards, rejects, keyword table and manifest (apart from its `run` section).
 ///
 /// A slice's unit starts where the whole run starts a shard, so its shards are the whole
-/// run's as they are, and are renamed into place. Only where a unit ended before a shard
+/// run's as they are, and are linked into place. Only where a unit ended before a shard
 /// would have (its records were rejected, or its last shard was not full) is the rest of
 /// that folder read back and written again, continuing the numbering.
 public enum SliceMerge {
@@ -13,7 +13,7 @@ public enum SliceMerge {
         public var slices: Int
         public var streams: [StreamStats]
         public var rejects: Int
-        /// Shards renamed as they were, and shards written again.
+        /// Shards linked into place as they were, and shards written again.
         public var shardsMoved: Int
         public var shardsRewritten: Int
     }
@@ -190,7 +190,8 @@ public enum SliceMerge {
                     let isLastShard = k == unit.stats.shards.count - 1
                     if !isLastShard || isLastUnit || shard.records >= limits.maxRecords {
                         let name = ShardWriter.shardName(stream.shards.count)
-                        try FileSystem.rename(path, to: folder + "/" + name)
+                        // Linked, not moved: a merge that is stopped half way can run again.
+                        try FileSystem.link(path, to: folder + "/" + name)
                         var info = shard
                         info.path = stream.name + "/" + name
                         stream.shards.append(info)

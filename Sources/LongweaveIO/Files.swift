@@ -108,6 +108,11 @@ public enum FileSystem {
         guard Glibc.rename(from, to) == 0 else { throw IOError.errno(path: from, "cannot rename to \(to)") }
     }
 
+    /// Gives the file at `from` a second name, `to` (same file system).
+    public static func link(_ from: String, to: String) throws {
+        guard Glibc.link(from, to) == 0 else { throw IOError.errno(path: from, "cannot link to \(to)") }
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -97,6 +97,14 @@ import LongweaveStages
         } throws: { ($0 as? RunError)?.message.contains("slices 2 of 4 are not complete") == true }
         // Redone alone, it completes the job.
         _ = try run(pipeline, in: dir, base: dir + "/sliced", slice: try RunSlice(index: 2, count: 4))
+        let slices = dir + "/sliced/test/samples/slices"
+        try FileManager.default.copyItem(atPath: slices, toPath: dir + "/slices-copy")
+        _ = try SliceMerge.merge(directory: dir + "/sliced/test/samples")
+        try expectSameOutput(dir + "/whole/test/samples", dir + "/sliced/test/samples")
+        // A merge stopped before its manifest (slices still there, outputs half written) runs again.
+        try FileSystem.remove(dir + "/sliced/test/samples/manifest.json")
+        try FileSystem.remove(dir + "/sliced/test/samples/all/part-00003.jsonl.zst")
+        try FileManager.default.copyItem(atPath: dir + "/slices-copy", toPath: slices)
         _ = try SliceMerge.merge(directory: dir + "/sliced/test/samples")
         try expectSameOutput(dir + "/whole/test/samples", dir + "/sliced/test/samples")
     }
