@@ -147,11 +147,43 @@ public enum Words {
         if start >= 0 { body(start, n) }
     }
 
-    /// Writes the start and end byte offsets of each word into `starts` and `ends` (each
-    /// with room for `text.count` entries) and returns the number of words; the same words
-    /// as `forEach`. Eight ASCII bytes are classified at once, so a hot loop pays per word,
-    /// not per byte.
-    public static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>) -> Int {
+    /// Writes the start and end byte offsets of each word of `text` into `starts` and `ends`
+    /// from index 0, growing them when needed (never shrinking, so their storage is reused),
+    /// and returns the number of words: the same words as `forEach`. Long texts are cut into
+    /// pieces after an ASCII space, so the arrays grow with the words found, not the bytes.
+    public static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: inout [Int], ends: inout [Int]) -> Int {
+        let piece = 1 << 20
+        var count = 0
+        var pieceStart = 0
+        while pieceStart < text.count {
+            var pieceEnd = min(text.count, pieceStart + piece)
+            if pieceEnd < text.count {
+                var cut = pieceEnd
+                while cut > pieceStart && !WordCount.isASCIISpace(text[cut - 1]) { cut -= 1 }
+                pieceEnd = cut > pieceStart ? cut : text.count
+            }
+            // A word and the space after it take at least two bytes.
+            let room = count + (pieceEnd - pieceStart) / 2 + 1
+            if starts.count < room {
+                starts += repeatElement(0, count: max(room, 2 * starts.count) - starts.count)
+                ends += repeatElement(0, count: starts.count - ends.count)
+            }
+            let found = starts.withUnsafeMutableBufferPointer { starts in
+                ends.withUnsafeMutableBufferPointer { ends in
+                    boundaries(utf8: UnsafeRawBufferPointer(rebasing: text[pieceStart..<pieceEnd]),
+                               starts: starts.baseAddress! + count, ends: ends.baseAddress! + count, offset: pieceStart)
+                }
+            }
+            count += found
+            pieceStart = pieceEnd
+        }
+        return count
+    }
+
+    /// Writes the start and end byte offsets (plus `offset`) of each word into `starts` and
+    /// `ends`, which have room for `text.count / 2 + 1` entries, and returns the number of
+    /// words. Eight ASCII bytes are classified at once, so a hot loop pays per word, not per byte.
+    static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, offset: Int) -> Int {
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let n = text.count
         var opened = 0, closed = 0
@@ -169,12 +201,12 @@ public enum Words {
                     var wordStarts = nonSpaces & ~previous
                     var wordEnds = ~nonSpaces & highBits & previous
                     while wordStarts != 0 {
-                        starts[opened] = i + wordStarts.trailingZeroBitCount >> 3
+                        starts[opened] = offset + i + wordStarts.trailingZeroBitCount >> 3
                         opened += 1
                         wordStarts &= wordStarts &- 1
                     }
                     while wordEnds != 0 {
-                        ends[closed] = i + wordEnds.trailingZeroBitCount >> 3
+                        ends[closed] = offset + i + wordEnds.trailingZeroBitCount >> 3
                         closed += 1
                         wordEnds &= wordEnds &- 1
                     }
@@ -188,14 +220,14 @@ public enum Words {
             let spaceLength = b < 0x80 ? (WordCount.isASCIISpace(b) ? 1 : 0) : WordCount.unicodeSpaceLength(text, at: i)
             if spaceLength > 0 {
                 if inWord {
-                    ends[closed] = i
+                    ends[closed] = offset + i
                     closed += 1
                     inWord = false
                 }
                 i += spaceLength
             } else {
                 if !inWord {
-                    starts[opened] = i
+                    starts[opened] = offset + i
                     opened += 1
                     inWord = true
                 }
@@ -203,7 +235,7 @@ public enum Words {
             }
         }
         if inWord {
-            ends[closed] = n
+            ends[closed] = offset + n
             closed += 1
         }
         return opened

@@ -38,15 +38,14 @@ import LongweaveTestSupport
     }
 
     /// The word-at-a-time boundaries equal the byte-at-a-time words, on real English and
-    /// Chinese text and on random mixes of every kind of space, ASCII and multi-byte scalars.
+    /// Chinese text (cut into 1 MiB pieces), on text with no space to cut at, and on random
+    /// mixes of every kind of space, ASCII and multi-byte scalars.
     @Test func boundariesMatchForEach() throws {
         func check(_ bytes: [UInt8], _ label: String) {
             var expected: [Range<Int>] = []
             bytes.withUnsafeBytes { Words.forEach(utf8: $0) { expected.append($0..<$1) } }
-            var starts = [Int](repeating: -1, count: bytes.count), ends = starts
-            let count = bytes.withUnsafeBytes { text in
-                starts.withUnsafeMutableBufferPointer { s in ends.withUnsafeMutableBufferPointer { e in Words.boundaries(utf8: text, starts: s.baseAddress!, ends: e.baseAddress!) } }
-            }
+            var starts: [Int] = [], ends: [Int] = []
+            let count = bytes.withUnsafeBytes { Words.boundaries(utf8: $0, starts: &starts, ends: &ends) }
             let found = (0..<count).map { starts[$0]..<ends[$0] }
             #expect(found == expected, "\(label)")
         }
@@ -54,6 +53,7 @@ import LongweaveTestSupport
         check(Array(english), "WikiText-2 test")
         let chinese = try #require(FileManager.default.contents(atPath: TestPaths.data("cmrc2018/cmrc2018_dev.json")))
         check(Array(chinese), "CMRC 2018 dev")
+        check(Array(english) + Array(repeating: UInt8(ascii: "x"), count: 3 << 20) + Array(english), "a 3 MiB word between two texts")
         let pieces: [[UInt8]] = [" ", "\t", "\n", "\r\n", "\u{1C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{3000}", "\u{200B}",
                                  "a", "Word", "longerword.", "é", "中", "😀", "\u{0}"].map { Array($0.utf8) }
         var random = SystemRandomNumberGenerator()

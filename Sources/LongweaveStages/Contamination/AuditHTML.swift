@@ -86,26 +86,54 @@ struct AuditHTML {
     }
 
     /// The reference document around a match at character `offset` spanning `tokens` tokens,
-    /// the match marked, with up to 400 characters of context on each side.
+    /// the match marked, with up to 400 characters of context on each side. Works on the
+    /// UTF-8 bytes and tokenizes only past the match, so a document of many megabytes costs
+    /// a walk to the offset, not a copy per excerpt.
     func referenceExcerpt(_ text: String, offset: Int, tokens: Int) -> String {
-        let scalars = Array(text.unicodeScalars)
-        let start = min(offset, scalars.count)
-        // The match ends after `tokens` tokens from the offset.
-        let rest = String(String.UnicodeScalarView(scalars[start...]))
-        var end = start
-        var counted = 0
-        var restText = rest
-        restText.withUTF8 { bytes in
-            var lastEnd = 0
-            report.parameters.tokenizer.forEachToken(utf8: UnsafeRawBufferPointer(bytes)) { _, tokenEnd in
-                if counted < tokens { lastEnd = tokenEnd; counted += 1 }
+        var text = text
+        return text.withUTF8 { buffer in
+            let bytes = UnsafeRawBufferPointer(buffer)
+            func isContinuation(_ i: Int) -> Bool { bytes[i] & 0xC0 == 0x80 }
+            /// The byte where the character `characters` after the one at `from` starts.
+            func forward(_ from: Int, _ characters: Int) -> Int {
+                var i = from, moved = 0
+                while i < bytes.count && moved < characters {
+                    i += 1
+                    while i < bytes.count && isContinuation(i) { i += 1 }
+                    moved += 1
+                }
+                return i
             }
-            end = start + String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<lastEnd]), as: UTF8.self).unicodeScalars.count
+            func backward(_ from: Int, _ characters: Int) -> Int {
+                var i = from, moved = 0
+                while i > 0 && moved < characters {
+                    i -= 1
+                    while i > 0 && isContinuation(i) { i -= 1 }
+                    moved += 1
+                }
+                return i
+            }
+            let start = forward(0, offset)
+            // The match ends with its `tokens`-th token: tokenize a window past the start,
+            // doubled until a token follows that one (so it is whole) or the text ends.
+            var end = start
+            var window = 4096
+            while true {
+                let limit = min(bytes.count, start + window)
+                var ends: [Int] = []
+                report.parameters.tokenizer.forEachToken(utf8: UnsafeRawBufferPointer(rebasing: bytes[start..<limit])) { _, tokenEnd in
+                    if ends.count <= tokens { ends.append(start + tokenEnd) }
+                }
+                if ends.count > tokens || limit == bytes.count {
+                    end = ends.isEmpty ? start : ends[min(tokens, ends.count) - 1]
+                    break
+                }
+                window *= 2
+            }
+            let from = backward(start, 400), to = forward(end, 400)
+            func slice(_ a: Int, _ b: Int) -> String { Self.escape(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self)) }
+            return (from > 0 ? "… " : "") + slice(from, start) + "<mark>" + slice(start, end) + "</mark>" + slice(end, to) + (to < bytes.count ? " …" : "")
         }
-        let from = max(0, start - 400), to = min(scalars.count, end + 400)
-        func slice(_ a: Int, _ b: Int) -> String { String(String.UnicodeScalarView(scalars[a..<b])) }
-        return (from > 0 ? "… " : "") + Self.escape(slice(from, start)) + "<mark>" + Self.escape(slice(start, end)) + "</mark>"
-            + Self.escape(slice(end, to)) + (to < scalars.count ? " …" : "")
     }
 
     func render() -> String {

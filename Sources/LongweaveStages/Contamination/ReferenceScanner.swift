@@ -52,14 +52,6 @@ struct ReferenceScanner {
     /// `starts` (byte offsets) and `normalizedIDs[..<normalizedCount]` (the normalised
     /// tokens, each from its raw token; a token that normalises to nothing leaves none).
     private mutating func tokenize(_ text: UnsafeRawBufferPointer) {
-        if ids.count < text.count {
-            // A document has at most one token per byte.
-            let capacity = max(text.count, 2 * ids.count)
-            ids = Array(repeating: 0, count: capacity)
-            starts = Array(repeating: 0, count: capacity)
-            ends = Array(repeating: 0, count: capacity)
-            normalizedIDs = Array(repeating: 0, count: capacity)
-        }
         // Swapped out, so that filling them does not overlap the lookups' access to self.
         var ids: [Int32] = [], starts: [Int] = [], ends: [Int] = [], normalizedIDs: [Int32] = []
         swap(&ids, &self.ids)
@@ -72,13 +64,19 @@ struct ReferenceScanner {
             swap(&ends, &self.ends)
             swap(&normalizedIDs, &self.normalizedIDs)
         }
+        // The buffers grow with the tokens of the longest document so far, never shrink.
         var count = 0
-        starts.withUnsafeMutableBufferPointer { starts in
-            ends.withUnsafeMutableBufferPointer { ends in
-                switch benchmark.parameters.tokenizer {
-                case .words:
-                    count = Words.boundaries(utf8: text, starts: starts.baseAddress!, ends: ends.baseAddress!)
-                case .chars:
+        switch benchmark.parameters.tokenizer {
+        case .words:
+            count = Words.boundaries(utf8: text, starts: &starts, ends: &ends)
+        case .chars:
+            let scalars = CharCount.count(utf8: text)
+            if starts.count < scalars {
+                starts = Array(repeating: 0, count: max(scalars, 2 * starts.count))
+                ends = starts
+            }
+            starts.withUnsafeMutableBufferPointer { starts in
+                ends.withUnsafeMutableBufferPointer { ends in
                     benchmark.parameters.tokenizer.forEachToken(utf8: text) { start, end in
                         starts[count] = start
                         ends[count] = end
@@ -86,6 +84,10 @@ struct ReferenceScanner {
                     }
                 }
             }
+        }
+        if ids.count < count {
+            ids = Array(repeating: 0, count: max(count, 2 * ids.count))
+            normalizedIDs = ids
         }
         // Then the recent tokens are probed in a loop of their own, without a branch on the
         // outcome, so that consecutive probes wait for memory together; the misses are
