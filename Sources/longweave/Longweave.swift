@@ -459,9 +459,9 @@ extension Longweave {
                 guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw Exit.badInput("--scores: expected MODEL=FILE, found '\(pair)'") }
                 options.models.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
             }
-            let environment = ProcessInfo.processInfo.environment
-            options.shardIndex = shardIndex ?? environment["SLURM_ARRAY_TASK_ID"].flatMap { Int($0) } ?? 0
-            options.shardCount = shardCount ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) } ?? 1
+            let slice = try Exit.slice(index: shardIndex, count: shardCount)
+            options.shardIndex = slice.index
+            options.shardCount = slice.count
             guard let report = try Exit.reporting({ try AuditRunner.run(options, registry: .standard) }) else {
                 print("slice \(options.shardIndex) of \(options.shardCount) written to \(out)/partials; run `longweave audit-merge \(out)` when every slice is done")
                 return
