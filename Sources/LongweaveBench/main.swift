@@ -15,6 +15,13 @@ let scratch = NSTemporaryDirectory() + "longweave-bench-\(getpid())"
 try FileSystem.createDirectories(scratch)
 defer { try? FileSystem.remove(scratch) }
 
+/// Ends a one-section run: `exit` skips the `defer` above, and the audit section leaves a
+/// 1 GB reference in the scratch folder.
+func finishSection() -> Never {
+    try? FileSystem.remove(scratch)
+    exit(0)
+}
+
 /// Best wall time of `runs` calls, in seconds.
 func best(_ runs: Int = 3, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
@@ -49,15 +56,15 @@ func report(_ name: String, ours: Double, reference: Double, referenceName: Stri
 // `LongweaveBench audit` only the contamination audit (section 8).
 if let section = CommandLine.arguments.dropFirst().first, section == "ingest" || section == "json" {
     try runIngestBench(onlyJSON: section == "json")
-    exit(0)
+    finishSection()
 }
 if CommandLine.arguments.dropFirst().first == "lveval" {
     try runLVEvalBench()
-    exit(0)
+    finishSection()
 }
 if CommandLine.arguments.dropFirst().first == "audit" {
     try runAuditBench()
-    exit(0)
+    finishSection()
 }
 
 // Real records: the LV-Eval-style HotpotQA split at 16k and 32k words, built in-process.
