@@ -45,7 +45,10 @@ public struct Reject: Sendable, Equatable {
     }
 
     /// The reason without record-specific detail, for counting: text before the first `:`.
-    public var reasonKind: String {
+    public var reasonKind: String { Self.kind(of: reason) }
+
+    /// `reason` without record-specific detail: its text before the first `:`.
+    public static func kind(of reason: String) -> String {
         if let colon = reason.firstIndex(of: ":") { return String(reason[..<colon]) }
         return reason
     }

@@ -110,7 +110,7 @@ public enum SliceMerge {
         for line in firstRejects.split(separator: 0x0A).prefix(before) {
             lines.append(String(decoding: line, as: UTF8.self))
             let parsed = try parseLine(line)
-            kinds.append(Reject(file: "", line: 0, record: 0, stage: "", reason: parsed["reason"]?.stringValue ?? "").reasonKind)
+            kinds.append(Reject.kind(of: parsed["reason"]?.stringValue ?? ""))
         }
         var outputRejects: [(stream: Int, record: Int, line: String, kind: String)] = []
         for slice in slices {

@@ -459,11 +459,9 @@ extension Longweave {
                 guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw Exit.badInput("--scores: expected MODEL=FILE, found '\(pair)'") }
                 options.models.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
             }
-            let slice = try Exit.slice(index: shardIndex, count: shardCount)
-            options.shardIndex = slice.index
-            options.shardCount = slice.count
+            options.slice = try Exit.slice(index: shardIndex, count: shardCount)
             guard let report = try Exit.reporting({ try AuditRunner.run(options, registry: .standard) }) else {
-                print("slice \(options.shardIndex) of \(options.shardCount) written to \(out)/partials; run `longweave audit-merge \(out)` when every slice is done")
+                print("slice \(options.slice.index) of \(options.slice.count) written to \(out)/partials; run `longweave audit-merge \(out)` when every slice is done")
                 return
             }
             let flagged = report.result.scores.filter { $0.longestMatch > 0 }.count

@@ -164,12 +164,11 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         _ = try AuditRunner.run(single, registry: .standard)
         var slice = single
         slice.outputDirectory = TestPaths.temporaryDirectory()
-        slice.shardCount = 2
         slice.threads = 1
-        slice.shardIndex = 1
+        slice.slice = try RunSlice(index: 1, count: 2)
         #expect(try AuditRunner.run(slice, registry: .standard) == nil)
         #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("slices not finished: 0 of 2") }
-        slice.shardIndex = 0
+        slice.slice = try RunSlice(index: 0, count: 2)
         _ = try AuditRunner.run(slice, registry: .standard)
         _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard)
         for name in ["scores.jsonl", "report.json", "report.html"] {
@@ -178,7 +177,7 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         // A slice of another audit does not merge.
         var other = slice
         other.parameters.n = 6
-        other.shardIndex = 1
+        other.slice = try RunSlice(index: 1, count: 2)
         _ = try AuditRunner.run(other, registry: .standard)
         #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("another benchmark or other parameters") }
         // Slices of an earlier audit with another count are named, not mixed in.
@@ -215,9 +214,8 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         #expect(whole.result.scores.contains { $0.longestSpan.map { whole.label($0.referenceDocument).hasPrefix(big + "@") } ?? false })
         var slice = single
         slice.outputDirectory = dir + "/sliced"
-        slice.shardCount = 3
         for index in 0..<3 {
-            slice.shardIndex = index
+            slice.slice = try RunSlice(index: index, count: 3)
             #expect(try AuditRunner.run(slice, registry: .standard) == nil)
             // Every slice reads a third of the large file; the compressed one goes to slice 1 alone.
             let header = try AuditPartial.header(slice.outputDirectory + "/" + AuditPartial.fileName(index: index, count: 3))

@@ -21,10 +21,9 @@ public struct AuditOptions: Sendable {
     public var skipBadReference = false
     /// Relative paths are resolved against it.
     public var workingDirectory: String
-    /// This run's slice of the reference files (file i goes to slice i mod count); with a
-    /// count above 1 the run writes a partial result for `longweave audit-merge`.
-    public var shardIndex = 0
-    public var shardCount = 1
+    /// This run's slice of the reference (see `ReferencePiece.slice`); with a count above 1
+    /// the run writes a partial result for `longweave audit-merge`.
+    public var slice = RunSlice.whole
 
     public init(benchmarks: [String], references: [String], outputDirectory: String, workingDirectory: String) {
         self.benchmarks = benchmarks
@@ -78,25 +77,23 @@ public struct AuditOptions: Sendable {
 /// Runs an audit end to end: reads the benchmark, streams the reference once, writes
 /// `scores.jsonl`, `report.json` and `report.html` under the output folder.
 public enum AuditRunner {
-    /// Runs the audit, or with `shardCount` above 1 its slice, which writes
+    /// Runs the audit, or with a slice count above 1 its slice, which writes
     /// `partials/audit-I-of-N.bin` under the output folder and returns nil.
     public static func run(_ options: AuditOptions, registry: Registry) throws -> AuditReport? {
-        guard options.shardCount >= 1, (0..<options.shardCount).contains(options.shardIndex) else {
-            throw IOError(path: options.outputDirectory, "--shard-index \(options.shardIndex) is not below --shard-count \(options.shardCount)")
-        }
+        let slice = options.slice
         let samples = try readBenchmark(options, registry: registry)
         let files = try referenceFiles(options)
         let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
         let sizes = try files.map { try FileSystem.size($0.resolvedPath) }
-        let mine = ReferencePiece.slice(index: options.shardIndex, count: options.shardCount, of: files, sizes: sizes)
+        let mine = ReferencePiece.slice(index: slice.index, count: slice.count, of: files, sizes: sizes)
         // Each file is hashed whole by one slice: the one its position falls to.
-        let hashed = files.indices.filter { $0 % options.shardCount == options.shardIndex }
-        let (found, stats) = try scan(audit, files: files, selected: mine, hashed: hashed, options: options, registry: registry)
+        let hashed = files.indices.filter { $0 % slice.count == slice.index }
+        let (found, stats) = try scan(audit, files: files, sizes: sizes, selected: mine, hashed: hashed, options: options, registry: registry)
         let out = options.resolve(options.outputDirectory)
-        if options.shardCount > 1 {
+        if !slice.isWhole {
             var header = JSONObject([
                 ("format", .string("longweave-audit-partial")), ("version", .number(1)),
-                ("shard_index", .number(Double(options.shardIndex))), ("shard_count", .number(Double(options.shardCount))),
+                ("shard_index", .number(Double(slice.index))), ("shard_count", .number(Double(slice.count))),
                 ("fingerprint", .string(AuditPartial.fingerprint(audit.benchmark))), ("options", options.json),
                 ("documents", .number(Double(found.documents))), ("tokens", .number(Double(found.tokens))),
             ])
@@ -107,7 +104,7 @@ public enum AuditRunner {
                                     ("skipped", .object(JSONObject(stats[i].skipped.map { ($0.key, .number(Double($0.value))) }.sorted { $0.0 < $1.0 })))]))
             }))
             try FileSystem.createDirectories(out + "/partials")
-            try AuditPartial(header: header, scanner: found).write(to: out + "/" + AuditPartial.fileName(index: options.shardIndex, count: options.shardCount))
+            try AuditPartial(header: header, scanner: found).write(to: out + "/" + AuditPartial.fileName(index: slice.index, count: slice.count))
             return nil
         }
         return try finish(audit, samples: samples, files: files, stats: stats, found: found, options: options, registry: registry)
@@ -166,8 +163,8 @@ public enum AuditRunner {
     }
 
     /// Streams the `selected` pieces of the reference once, hashing the `hashed` files whole
-    /// beside the scan.
-    static func scan(_ audit: ContaminationAudit, files: [ReferenceFile], selected: [ReferencePiece], hashed: [Int], options: AuditOptions,
+    /// beside the scan. `sizes`: each file's size in bytes.
+    static func scan(_ audit: ContaminationAudit, files: [ReferenceFile], sizes: [Int], selected: [ReferencePiece], hashed: [Int], options: AuditOptions,
                      registry: Registry) throws -> (ReferenceScanner, [ReferenceFileStats]) {
         let hashes = UnsafeSlots<Result<(hex: String, bytes: Int), Error>>(count: files.count)
         let hashing = DispatchGroup()
@@ -176,7 +173,7 @@ public enum AuditRunner {
             DispatchQueue.global().async(group: hashing) { hashes.set(i, Result { try Digest.sha256Hex(ofFile: file.resolvedPath) }) }
         }
         var stats = files.map(ReferenceFileStats.init)
-        for piece in selected { stats[piece.file].bytes = (try? FileSystem.size(files[piece.file].resolvedPath)) ?? 0 }
+        for piece in selected { stats[piece.file].bytes = sizes[piece.file] }
         let found: ReferenceScanner
         do {
             found = try audit.scan(threads: options.threads) { emit in
