@@ -264,8 +264,15 @@ public struct Runner {
             }
             var stage = StageStats(stage: stageSpec.name)
             stage.recordsIn = pool.count
+            for planned in assembly.plannedRejects {
+                let stream = planned.stream.map { assembler.streams[$0].name + ": " } ?? ""
+                rejects.append(Reject(sample: pool[planned.sample], stage: stageSpec.name, reason: stream + planned.reason))
+                stage.rejected += 1
+            }
+            stage.counts.merge(assembly.plannedCounts) { $0 + $1 }
             let variants = assembly.variantsPerSample
-            let (written, assemblyRejects) = try writeStreams(assembler.streams, ids: pool.map(\.id), variants: variants,
+            let planned = assembler.streams.indices.map { assembly.plannedSamples(stream: $0) }
+            let (written, assemblyRejects) = try writeStreams(assembler.streams, ids: pool.map(\.id), variants: variants, planned: planned,
                                                               stageName: stageSpec.name, units: &sliceUnits) { index, variant, stream, random, json in
                 assembly.assemble(sample: index, variant: variant, stream: stream, random: &random, into: &json)
             }
@@ -390,22 +397,25 @@ public struct Runner {
     /// a stream in sample order (then variant order), so the bytes do not depend on the thread
     /// count. `build` gets (sample, variant, stream). A slice writes only its units (blocks of
     /// `max_records` records of a stream), each into a folder of its own, and notes them in `units`.
+    /// A stream with `planned` samples writes one record per entry instead (record k of
+    /// sample `planned[k]`, built as variant k).
     private func writeStreams(
-        _ streams: [OutputStream], ids: [String], variants: Int = 1, stageName: String, units: inout SliceUnits,
+        _ streams: [OutputStream], ids: [String], variants: Int = 1, planned: [[Int]?] = [], stageName: String, units: inout SliceUnits,
         build: @escaping @Sendable (Int, Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
     ) throws -> ([StreamStats], [(RecordIndex, String)]) {
         let directory = workDirectory
-        let count = ids.count * variants
+        let planned = planned.isEmpty ? Array(repeating: nil, count: streams.count) : planned
+        func recordCount(_ stream: Int) -> Int { planned[stream]?.count ?? ids.count * variants }
         let order = streams.indices.sorted { (streams[$0].level, $1) > (streams[$1].level, $0) }
         // Jobs: a whole stream, or a slice's units in the same order.
         var jobs: [(stream: Int, block: Int, ordinal: Int, records: Range<Int>, folder: String, relative: String)] = []
         for streamIndex in order {
             let name = streams[streamIndex].name
             if options.slice.isWhole {
-                jobs.append((streamIndex, 0, 0, 0..<count, directory + "/" + name, name))
+                jobs.append((streamIndex, 0, 0, 0..<recordCount(streamIndex), directory + "/" + name, name))
                 continue
             }
-            for (block, ordinal, records) in units.assign(stream: name, streamPosition: streamIndex, records: count) {
+            for (block, ordinal, records) in units.assign(stream: name, streamPosition: streamIndex, records: recordCount(streamIndex)) {
                 jobs.append((streamIndex, block, ordinal, records, directory + "/" + SliceUnits.folder(stream: name, block: block), ""))
             }
         }
@@ -429,8 +439,10 @@ public struct Runner {
                     var json = JSONWriter(capacity: 1 << 20)
                     for record in job.records {
                         json.reset()
-                        let (index, variant) = record.quotientAndRemainder(dividingBy: variants)
-                        let key = ids[index] + "\u{1F}" + stream.name + (variants > 1 ? "\u{1F}" + String(variant) : "")
+                        let (index, variant) = planned[job.stream].map { ($0[record], record) }
+                            ?? record.quotientAndRemainder(dividingBy: variants)
+                        let numbered = variants > 1 || planned[job.stream] != nil
+                        let key = ids[index] + "\u{1F}" + stream.name + (numbered ? "\u{1F}" + String(variant) : "")
                         var random = SeededRandom(seed: seed, stage: stageName, key: key)
                         switch build(index, variant, job.stream, &random, &json) {
                         case .written(let length):

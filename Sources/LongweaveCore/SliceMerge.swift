@@ -133,8 +133,10 @@ public enum SliceMerge {
         var stages = manifest["stages"]?.arrayValue ?? []
         if let assembling = reference["assembling_stage"]?.numberValue.map({ Int($0) }) {
             if assembling < stages.count && assembling < stageLines.count {
-                stages[assembling] = patched(stages[assembling], out: written, rejected: outputRejects.count)
-                stageLines[assembling] = patched(stageLines[assembling], out: written, rejected: outputRejects.count)
+                // Rejects the stage made while preparing (before any record) are in every slice's count.
+                let prepared = int(stages[assembling]["rejected"]) - (slices[0].json["rejects"]?.arrayValue ?? []).count
+                stages[assembling] = patched(stages[assembling], out: written, rejected: prepared + outputRejects.count)
+                stageLines[assembling] = patched(stageLines[assembling], out: written, rejected: prepared + outputRejects.count)
             }
         }
         var stats = JSONWriter()

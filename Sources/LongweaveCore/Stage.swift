@@ -130,10 +130,35 @@ public protocol Assembly: Sendable {
     func assemble(sample index: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult
     /// Builds record `variant` of the sample; the default builds the only one.
     func assemble(sample index: Int, variant: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult
+    /// For an assembly that chose its records while preparing (a sampled bucket): the pool
+    /// index of each record's sample in `stream`, in output order; record k is then built
+    /// with `variant: k`. Nil (the default): every sample makes `variantsPerSample` records.
+    func plannedSamples(stream: Int) -> [Int]?
+    /// Samples that preparing found unusable, with the stream (if one) and the reason (rejects.jsonl).
+    var plannedRejects: [PlannedReject] { get }
+    /// What preparing counted (samples not drawn, buckets the data cannot fill), by name.
+    var plannedCounts: [String: Int] { get }
+}
+
+/// A sample that an assembly's preparation could not use for one stream.
+public struct PlannedReject: Sendable, Equatable {
+    public var sample: Int
+    /// The stream the sample could not make a record for; nil when it can make none.
+    public var stream: Int?
+    public var reason: String
+
+    public init(sample: Int, stream: Int?, reason: String) {
+        self.sample = sample
+        self.stream = stream
+        self.reason = reason
+    }
 }
 
 extension Assembly {
     public var variantsPerSample: Int { 1 }
+    public func plannedSamples(stream: Int) -> [Int]? { nil }
+    public var plannedRejects: [PlannedReject] { [] }
+    public var plannedCounts: [String: Int] { [:] }
 
     public func assemble(sample index: Int, variant: Int, stream: Int, random: inout SeededRandom, into json: inout JSONWriter) -> AssemblyResult {
         assemble(sample: index, stream: stream, random: &random, into: &json)

@@ -23,6 +23,7 @@ extension Registry {
             MediaWikiFormat.self,
             HTMLFormat.self,
             TextFormat.self,
+            ContinuationFormat.self,
             JSONLinesFormat.self,
         ])
 }

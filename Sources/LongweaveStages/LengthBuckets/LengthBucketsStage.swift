@@ -20,13 +20,14 @@ public enum LengthBucketsStage: StageFactory {
         summary: "fill each sample's context with distractor passages up to every length level (LV-Eval-style records)",
         kind: .assembling,
         parameters: [
-            ParameterSpec("mode", .choice(["fill", "needle"]), default: .string("fill"),
-                          doc: "fill: evidence + distractors up to each level; needle: the evidence hidden in a haystack at several depths"),
+            ParameterSpec("mode", .choice(["fill", "needle", "m4le"]), default: .string("fill"),
+                          doc: "fill: evidence + distractors up to each level; needle: the evidence hidden in a haystack at several depths; m4le: M4LE records, per_bucket per length bucket"),
             ParameterSpec("unit", .string, default: .string("words"),
                           doc: "length unit: words (Python str.split), chars (Unicode scalars), tiktoken:PATH or hf:PATH (tokens)"),
             ParameterSpec("encoding", .string, default: .string(""),
                           doc: "tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen)"),
-            ParameterSpec("levels", .list(.length, nonEmpty: true), doc: "length levels, e.g. [16k, 32k, 64k, 128k, 256k]"),
+            ParameterSpec("levels", .list(.length, nonEmpty: true), default: .list([]),
+                          doc: "fill and needle: length levels, e.g. [16k, 32k, 64k, 128k, 256k]"),
             ParameterSpec("distractors", .list(.inputReference, nonEmpty: false), default: .list([]),
                           doc: "ids of documents inputs added to the distractor pool"),
             ParameterSpec("tolerance", .string, default: .string("0.02"),
@@ -39,7 +40,30 @@ public enum LengthBucketsStage: StageFactory {
                           doc: "needle: depths from 0 (start) to 1 (end), e.g. [0, 0.25, 0.5]"),
             ParameterSpec("count", .integer(min: 1, max: 100_000), default: .int(200),
                           doc: "needle, without depths: this many depths evenly spaced from 0 to 1"),
+            ParameterSpec("buckets", .list(.length, nonEmpty: true), default: .list(defaultBuckets.map { .int($0) }),
+                          doc: "m4le: bucket upper bounds; a record is in bucket B when previous < total_length <= B"),
+            ParameterSpec("per_bucket", .integer(min: 1, max: 1_000_000), default: .int(200),
+                          doc: "m4le: records per bucket (all the data when there is less)"),
+            ParameterSpec("ability", .choice(M4LEAbility.allCases.map(\.rawValue)), default: .string(""),
+                          doc: "m4le: explicit-single, semantic-single, explicit-multiple, semantic-multiple or global"),
+            ParameterSpec("instruction", .string, default: .string(""), doc: "m4le: the instruction (default: the ability's, in the pipeline's language)"),
+            ParameterSpec("label", .string, default: .string(""),
+                          doc: "m4le: each passage's label, e.g. 'Passage {id}:' or '段落{index}:' ({index}, {id}, {title})"),
+            ParameterSpec("question", .string, default: .string(""),
+                          doc: "m4le: the question line(s) after the passages ({question}, {question_lc}, the gold's {index}, {id}, {title}, all golds' {ids}, {indexes})"),
+            ParameterSpec("answer", .string, default: .string(""),
+                          doc: "m4le: the answer: {answers} (the sample's) or a template such as {id} or {ids}"),
+            ParameterSpec("example", .string, default: .string(""), doc: "m4le: the one-shot example (default: the ability's)"),
+            ParameterSpec("one_shot", .boolean, default: .bool(false), doc: "m4le: put the example and a blank line before the input"),
+            ParameterSpec("max_tries", .integer(min: 1, max: 100_000), default: .int(100),
+                          doc: "m4le: steps to land a record in its bucket before the sample is rejected"),
+            ParameterSpec("answers_in_gold", .boolean, default: .bool(false),
+                          doc: "m4le: reject a sample unless every answer occurs in its gold passage (extractive QA)"),
         ])
+
+    /// M4LE's buckets.
+    static let defaultBuckets = [1_000, 2_000, 4_000, 6_000, 8_000, 12_000, 16_000, 24_000, 32_000, 64_000, 128_000]
+    static let m4leKeys = ["buckets", "per_bucket", "ability", "instruction", "label", "question", "answer", "example", "one_shot", "max_tries", "answers_in_gold"]
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
         let config = setup.config
@@ -58,7 +82,17 @@ public enum LengthBucketsStage: StageFactory {
             if case .string(let text) = value { return text }
             return nil
         }
-        if config.string("mode") == "fill" {
+        let mode = config.string("mode")
+        if mode == "m4le" {
+            return try m4le(setup, unit: unit, distractors: distractors, haystack: haystack, depths: depthTexts)
+        }
+        if levels.isEmpty { throw StageSetupError("mode \(mode) needs levels: the length levels to build, e.g. [16k, 32k]") }
+        // Defaults are filled in before `make`: a key that differs from its default was written.
+        let written = m4leKeys.first { key in config[key] != descriptor.parameters.first { $0.name == key }?.defaultValue }
+        if let key = written {
+            throw StageSetupError("\(key) belongs to mode m4le, not \(mode)")
+        }
+        if mode == "fill" {
             if !haystack.isEmpty || !depthTexts.isEmpty { throw StageSetupError("haystack and depths belong to mode needle, not fill") }
             return .assembling(FillAssembler(levels: levels.sorted(), unit: unit, distractorInputs: distractors, tolerance: tolerance,
                                              nested: config.bool("nested"), seed: setup.pipeline.seed))
@@ -78,6 +112,32 @@ public enum LengthBucketsStage: StageFactory {
         }
         return .assembling(NeedleAssembler(levels: levels.sorted(), unit: unit, haystackInputs: haystack, depths: depths,
                                            tolerance: tolerance, seed: setup.pipeline.seed))
+    }
+
+    static func m4le(_ setup: StageSetup, unit: LengthUnit, distractors: [String], haystack: [String], depths: [String]) throws(StageSetupError) -> StageInstance {
+        let config = setup.config
+        if !config.list("levels").isEmpty { throw StageSetupError("mode m4le takes buckets, not levels") }
+        if !haystack.isEmpty || !depths.isEmpty || config.bool("nested") {
+            throw StageSetupError("haystack, depths and nested belong to modes needle and fill, not m4le")
+        }
+        guard let ability = M4LEAbility(rawValue: config.string("ability")) else {
+            throw StageSetupError("mode m4le needs ability: one of \(M4LEAbility.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if ability == .global && !distractors.isEmpty { throw StageSetupError("ability global reads each document alone: it takes no distractors") }
+        var buckets: [Int] = []
+        for case .int(let bucket) in config.list("buckets") {
+            if let last = buckets.last, bucket <= last {
+                throw StageSetupError("buckets: expected increasing upper bounds, found \(ValueSyntax.levelName(bucket)) after \(ValueSyntax.levelName(last))")
+            }
+            buckets.append(bucket)
+        }
+        let templates = M4LETemplates.resolve(
+            ability: ability, language: setup.pipeline.language, instruction: config.string("instruction"), label: config.string("label"),
+            question: config.string("question"), answer: config.string("answer"), example: config.string("example"), oneShot: config.bool("one_shot"))
+        try templates.validate()
+        return .assembling(M4LEAssembler(buckets: buckets, perBucket: config.int("per_bucket"), ability: ability, templates: templates, unit: unit,
+                                         distractorInputs: distractors, maxTries: config.int("max_tries"), answersInGold: config.bool("answers_in_gold"),
+                                         seed: setup.pipeline.seed))
     }
 
     /// The ids listed under `key`, each a documents input.
@@ -174,6 +234,10 @@ struct CandidatePool: Sendable {
     var texts: [String] = []
     var lengths: [Int] = []
     var titleIDs: [Int32] = []
+    /// Title by title id.
+    var titles: [String] = []
+    /// Where each distinct text was first seen: a sample id or `input:k`.
+    var sources: [String] = []
     private var indexByText: [String: Int32] = [:]
     private var titleIDByTitle: [String: Int32] = [:]
 
@@ -182,18 +246,20 @@ struct CandidatePool: Sendable {
     }
 
     /// Adds a document unless its text is already there; returns its index and title id.
-    mutating func add(_ document: Document) -> (index: Int32, title: Int32) {
+    mutating func add(_ document: Document, source: String = "") -> (index: Int32, title: Int32) {
         let title: Int32
         if let existing = titleIDByTitle[document.title] {
             title = existing
         } else {
             title = Int32(titleIDByTitle.count)
             titleIDByTitle[document.title] = title
+            titles.append(document.title)
         }
         if let existing = indexByText[document.text] { return (existing, title) }
         let index = Int32(texts.count)
         indexByText[document.text] = index
         texts.append(document.text)
+        sources.append(source)
         lengths.append(tokenizer.count(document.text))
         titleIDs.append(title)
         return (index, title)
