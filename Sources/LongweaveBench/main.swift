@@ -62,6 +62,10 @@ if CommandLine.arguments.dropFirst().first == "lveval" {
     try runLVEvalBench()
     finishSection()
 }
+if CommandLine.arguments.dropFirst().first == "m4le" {
+    try runM4LEBench()
+    finishSection()
+}
 if CommandLine.arguments.dropFirst().first == "audit" {
     try runAuditBench()
     finishSection()
@@ -376,6 +380,7 @@ func runIngestBench(onlyJSON: Bool = false) throws {
 }
 try runIngestBench()
 try runLVEvalBench()
+try runM4LEBench()
 try runAuditBench()
 
 // 7. Building hotpotwikiqa_mixup (all five levels: ingest, clean, KPR, confusing facts,
@@ -406,6 +411,40 @@ func runLVEvalBench() throws {
     let pipelines = try FileManager.default.subpathsOfDirectory(atPath: root + "/pipelines").filter { $0.hasSuffix(".yaml") }.sorted()
     let all = try timed(binDirectory + "/longweave", ["run", "--quiet", "--threads", String(cores), "--out", scratch + "/all"] + pipelines.map { "pipelines/" + $0 })
     print("make datasets (\(pipelines.count) pipelines, one process): peak memory: \(peakMemory(all.output))   (target < 1024 MiB)")
+}
+
+// 7b. Building every M4LE pipeline (pipelines/m4le/, one process: ingest, planning, rendering,
+// compression) against compressing their output bytes with the zstd CLI at the same level.
+func runM4LEBench() throws {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let out = scratch + "/m4le"
+    let pipelines = try FileManager.default.contentsOfDirectory(atPath: root + "/pipelines/m4le").filter { $0.hasSuffix(".yaml") }.sorted()
+    var levels = Set<Int>()
+    for pipeline in pipelines {
+        levels.insert(try PipelineLoader.load(file: root + "/pipelines/m4le/" + pipeline, root: root, registry: .standard).output.zstdLevel)
+    }
+    guard levels.count == 1, let level = levels.first else { throw IOError(path: "pipelines/m4le", "the pipelines use several zstd levels: \(levels.sorted())") }
+    let arguments = pipelines.map { "pipelines/m4le/" + $0 }.joined(separator: " ")
+    let build = try best(2) { try shell("\(binDirectory)/longweave run --quiet --threads \(cores) --out \(out) \(arguments) > /dev/null") }
+    let joined = scratch + "/m4le.jsonl"
+    FileManager.default.createFile(atPath: joined, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: joined))
+    var bytes = 0
+    var records = 0
+    for pipeline in pipelines {
+        let directory = out + "/m4le/" + String(pipeline.dropLast(5))
+        for shard in try DatasetReader.shards(at: directory) {
+            try LineReader.forEachLine(in: shard) { line, _ in
+                handle.write(Data(line) + Data([0x0A]))
+                bytes += line.count + 1
+                records += 1
+            }
+        }
+    }
+    try handle.close()
+    let cli = try best(2) { try shell("zstd -q -f -T\(cores) -\(level) \(joined) -o \(joined).zst") }
+    print("m4le: \(pipelines.count) pipelines, \(records) records, \(bytes / 1_000_000) MB of JSON Lines")
+    report("m4le pipelines build (\(cores) threads)", ours: build, reference: cli, referenceName: "zstd -T\(cores) -\(level)", bytes: bytes, target: ">= 0.7x")
 }
 
 /// The `peak memory: N MiB` that `longweave run` and `audit` print last, as `N MiB`.

@@ -27,7 +27,7 @@ public enum LengthBucketsStage: StageFactory {
             ParameterSpec("encoding", .string, default: .string(""),
                           doc: "tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen)"),
             ParameterSpec("levels", .list(.length, nonEmpty: true), default: .list([]),
-                          doc: "fill and needle: length levels, e.g. [16k, 32k, 64k, 128k, 256k]"),
+                          doc: "fill and needle (required there): length levels, e.g. [16k, 32k, 64k, 128k, 256k]"),
             ParameterSpec("distractors", .list(.inputReference, nonEmpty: false), default: .list([]),
                           doc: "ids of documents inputs added to the distractor pool"),
             ParameterSpec("tolerance", .string, default: .string("0.02"),
