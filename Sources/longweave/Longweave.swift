@@ -108,6 +108,8 @@ extension Longweave {
 
         func run() throws {
             let slice = try Exit.slice(index: shardIndex, count: shardCount)
+            // Every file is checked before any runs: nothing is written when one is invalid.
+            var runners: [Runner] = []
             for path in pipelines {
                 let location = PipelineLocation(path, root: root)
                 let spec: PipelineSpec
@@ -117,8 +119,10 @@ extension Longweave {
                     throw Exit.badInput(error.description)
                 }
                 let base = out.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 } ?? location.root + "/build"
-                let runner = Runner(spec: spec, registry: .standard,
-                                    options: RunOptions(threads: threads, outputBase: base, progress: !quiet, slice: slice), root: location.root)
+                runners.append(Runner(spec: spec, registry: .standard,
+                                      options: RunOptions(threads: threads, outputBase: base, progress: !quiet, slice: slice), root: location.root))
+            }
+            for runner in runners {
                 let summary: RunSummary
                 do {
                     summary = try runner.run()
@@ -129,13 +133,17 @@ extension Longweave {
                 } catch {
                     throw Exit.internalError("\(error)")
                 }
-                let records = summary.streams.map { "\($0.name): \($0.records)" }.joined(separator: ", ")
-                print("\(spec.name): \(records); \(summary.rejects) rejected -> \(summary.outputDirectory)")
-                if !slice.isWhole {
-                    print("slice \(slice.name) done; run `longweave merge \(runner.outputDirectory)` when every slice is done")
-                }
+                Self.report(summary, runner: runner, slice: slice)
             }
             print("peak memory: \(ResourceUsage.peakResidentBytes() >> 20) MiB")
+        }
+
+        static func report(_ summary: RunSummary, runner: Runner, slice: RunSlice) {
+            let records = summary.streams.map { "\($0.name): \($0.records)" }.joined(separator: ", ")
+            print("\(runner.spec.name): \(records); \(summary.rejects) rejected -> \(summary.outputDirectory)")
+            if !slice.isWhole {
+                print("slice \(slice.name) done; run `longweave merge \(runner.outputDirectory)` when every slice is done")
+            }
         }
     }
 

@@ -40,7 +40,7 @@ import LongweaveIO
         let list = "[" + buckets.map(ValueSyntax.levelName).joined(separator: ", ") + "]"
         text = text.replacing(/(?m)^(\s+)per_bucket: 200$/) { "\($0.1)per_bucket: \(perBucket)\n\($0.1)buckets: \(list)" }
             .replacingOccurrences(of: ", per_bucket: 200", with: ", per_bucket: \(perBucket), buckets: \(list)")
-            .replacingOccurrences(of: "zstd_level: 3", with: "zstd_level: 1")
+            .replacingOccurrences(of: "zstd_level: 10", with: "zstd_level: 1")
         if samplesOnly {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             var kept: [Substring] = []

@@ -86,6 +86,11 @@ struct M4LELayout: Sendable {
     let labelDependsOnTitle: Bool
     /// The median passage length, for the first estimate of a record's passage count.
     let medianLength: Int
+    let label: CompiledLabel
+    /// UTF-8 of every candidate's text, of every title (by title id) and of the example.
+    let textBytes: [[UInt8]]
+    let titleBytes: [[UInt8]]
+    let exampleBytes: [UInt8]
 
     init(pool: [Sample], candidates: CandidatePool, templates: M4LETemplates, unit: LengthUnit, tokenizer: Tokenizer) {
         self.pool = pool
@@ -97,14 +102,17 @@ struct M4LELayout: Sendable {
         spaceLength = tokenizer.count(" ")
         fixedLength = tokenizer.count(templates.instruction) + (templates.oneShot ? tokenizer.count(templates.example) + 2 * newlineLength : 0)
         labelDependsOnTitle = templates.label.contains("{title}")
+        label = CompiledLabel(templates.label)
+        textBytes = candidates.texts.map { Array($0.utf8) }
+        titleBytes = candidates.titles.map { Array($0.utf8) }
+        exampleBytes = Array(templates.example.utf8)
         let sorted = candidates.lengths.sorted()
         medianLength = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     static func hex(_ id: UInt32) -> String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var bytes = [UInt8](repeating: 0, count: 6)
-        for k in 0..<6 { bytes[5 - k] = digits[Int((id >> (4 * UInt32(k))) & 15)] }
+        var bytes: [UInt8] = []
+        CompiledLabel.appendHex(id, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -112,15 +120,16 @@ struct M4LELayout: Sendable {
         candidates.titles[Int(candidates.titleIDs[Int(candidate)])]
     }
 
+    /// The label's bytes of the passage at `position`.
+    func appendLabel(_ record: M4LERecord, at position: Int, to bytes: inout [UInt8]) {
+        let title = labelDependsOnTitle ? titleBytes[Int(candidates.titleIDs[Int(record.passages[position])])] : []
+        label.append(position: position, id: record.ids.isEmpty ? nil : record.ids[position], title: title, to: &bytes)
+    }
+
     func label(_ record: M4LERecord, at position: Int) -> String {
-        M4LETemplates.render(templates.label) { name in
-            switch name {
-            case "index": String(position + 1)
-            case "id": record.ids.isEmpty ? nil : Self.hex(record.ids[position])
-            case "title": title(record.passages[position])
-            default: nil
-            }
-        }
+        var bytes: [UInt8] = []
+        appendLabel(record, at: position, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Fills a template's gold placeholders (`{index}`, `{id}`, `{title}` of the first gold;
@@ -158,15 +167,22 @@ struct M4LELayout: Sendable {
         return best
     }
 
-    func input(_ record: M4LERecord) -> String {
-        var text = templates.oneShot ? templates.example + "\n\n" : ""
-        for (position, candidate) in record.passages.enumerated() {
-            if position > 0 { text += "\n" }
-            let label = label(record, at: position)
-            if !label.isEmpty { text += label + " " }
-            text += candidates.texts[Int(candidate)]
+    /// The input's UTF-8 bytes: the one-shot example, the labelled passages, the question.
+    func input(_ record: M4LERecord) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(record.passages.reduce(exampleBytes.count + 256) { $0 + textBytes[Int($1)].count + 24 })
+        if templates.oneShot { bytes += exampleBytes + [0x0A, 0x0A] }
+        for position in record.passages.indices {
+            if position > 0 { bytes.append(0x0A) }
+            if !label.isEmpty {
+                appendLabel(record, at: position, to: &bytes)
+                bytes.append(0x20)
+            }
+            bytes += textBytes[Int(record.passages[position])]
         }
-        return text + "\n" + renderGold(templates.question, record)
+        bytes.append(0x0A)
+        bytes += Array(renderGold(templates.question, record).utf8)
+        return bytes
     }
 
     /// Input and total length (M4LE: instruction + input; plus the longest answer). Words and
@@ -175,12 +191,12 @@ struct M4LELayout: Sendable {
     func measure(_ record: M4LERecord, labelLengths: inout [Int]) -> (input: Int, total: Int) {
         let answer = tokenizer.count(longestAnswer(answers(record)))
         guard unit.isAdditive else {
-            let input = tokenizer.count(templates.instruction) + tokenizer.count(input(record))
+            let input = tokenizer.count(templates.instruction) + tokenizer.count(String(decoding: input(record), as: UTF8.self))
             return (input, input + answer)
         }
         var length = fixedLength + newlineLength + tokenizer.count(renderGold(templates.question, record))
         length += max(0, record.passages.count - 1) * newlineLength
-        let hasLabel = !templates.label.isEmpty
+        let hasLabel = !label.isEmpty
         for (position, candidate) in record.passages.enumerated() {
             length += candidates.lengths[Int(candidate)]
             guard hasLabel else { continue }
@@ -205,7 +221,8 @@ struct M4LELayout: Sendable {
         let bucketName = ValueSyntax.levelName(bucket)
         json.beginObject()
         json.key("instruction"); json.string(templates.instruction)
-        json.key("input"); json.string(input(record))
+        json.key("input")
+        input(record).withUnsafeBytes { json.string(utf8: $0) }
         json.key("answers"); json.beginArray()
         for answer in answers(record) { json.string(answer) }
         json.endArray()

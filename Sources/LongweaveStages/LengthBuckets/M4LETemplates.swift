@@ -169,3 +169,76 @@ struct M4LETemplates: Sendable {
         }
     }
 }
+
+/// A passage label template cut once into literal bytes and placeholders, so that the
+/// thousands of labels of a long record are written straight into the input's bytes.
+struct CompiledLabel: Sendable {
+    enum Piece: Sendable {
+        case literal([UInt8])
+        case index
+        case id
+        case title
+    }
+
+    let pieces: [Piece]
+    var isEmpty: Bool { pieces.isEmpty }
+
+    /// `text` holds only `{index}`, `{id}` and `{title}` (checked by `M4LETemplates.validate`).
+    init(_ text: String) {
+        var pieces: [Piece] = []
+        var literal: [UInt8] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "}") else { break }
+            let piece: Piece? = switch after[..<close] {
+            case "index": .index
+            case "id": .id
+            case "title": .title
+            default: nil
+            }
+            literal += Array(rest[..<open].utf8)
+            if let piece {
+                if !literal.isEmpty { pieces.append(.literal(literal)) }
+                literal = []
+                pieces.append(piece)
+            } else {
+                literal += Array(rest[open...close].utf8)
+            }
+            rest = after[after.index(after: close)...]
+        }
+        literal += Array(rest.utf8)
+        if !literal.isEmpty { pieces.append(.literal(literal)) }
+        self.pieces = pieces
+    }
+
+    /// Appends the label of the passage at `position` (0-based; `{index}` is 1-based).
+    func append(position: Int, id: UInt32?, title: [UInt8], to bytes: inout [UInt8]) {
+        for piece in pieces {
+            switch piece {
+            case .literal(let literal): bytes += literal
+            case .index: Self.appendDecimal(position + 1, to: &bytes)
+            case .id: if let id { Self.appendHex(id, to: &bytes) }
+            case .title: bytes += title
+            }
+        }
+    }
+
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(UInt8(truncatingIfNeeded: 0x30 + rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes += digits.reversed()
+    }
+
+    /// Six uppercase hex digits of the low 24 bits.
+    static func appendHex(_ id: UInt32, to bytes: inout [UInt8]) {
+        let digits: StaticString = "0123456789ABCDEF"
+        for k in stride(from: 5, through: 0, by: -1) {
+            bytes.append(digits.utf8Start[Int((id >> (4 * UInt32(k))) & 15)])
+        }
+    }
+}
