@@ -3,6 +3,7 @@ import Testing
 import LongweaveTestSupport
 @testable import LongweaveCore
 import LongweaveIO
+import LongweaveText
 @testable import LongweaveStages
 
 /// The pipeline files of `pipelines/m4le/` themselves, run on the real data with smaller
@@ -152,6 +153,25 @@ import LongweaveIO
         // Nothing lost: every sample is written, rejected, or was not drawn for a bucket.
         #expect(written == summary.streams.reduce(0) { $0 + $1.records })
         #expect(stats.rejected == (try FileSystem.readAll(out + "/rejects.jsonl")).filter { $0 == 0x0A }.count)
+    }
+
+    /// In tokens the parts do not add up: every record is measured on its rendered text.
+    @Test func tokenBucketsMeasureTheRenderedText() throws {
+        let root = try LVEvalPipelinesTests.root()
+        let yaml = try Self.yaml("squad_explicit_single", buckets: [1_000, 2_000], perBucket: 8)
+            .replacingOccurrences(of: "unit: words", with: "unit: \"tiktoken:raw/tokenizers/cl100k_base/cl100k_base.tiktoken\"")
+        let summary = try LVEvalPipelinesTests.run(yaml, in: root)
+        #expect(summary.streams.map(\.records) == [8, 8])
+        let tokenizer = try Tokenizer.load("tiktoken:" + TestPaths.data("tokenizers/cl100k_base/cl100k_base.tiktoken"))
+        for (lower, bucket) in [(0, "1k"), (1_000, "2k")] {
+            for record in try records(root + "/build/m4le/squad_explicit_single/" + bucket) {
+                let input = tokenizer.count(record["instruction"] as! String) + tokenizer.count(record["input"] as! String)
+                let longest = (record["answers"] as! [String]).max { $0.unicodeScalars.count < $1.unicodeScalars.count }!
+                #expect(record["input_length"] as! Int == input)
+                #expect(record["total_length"] as! Int == input + tokenizer.count(longest))
+                #expect(lower < input && input + tokenizer.count(longest) <= (bucket == "1k" ? 1_000 : 2_000))
+            }
+        }
     }
 
     @Test func sameBytesWhateverTheThreadsAndOnRerun() throws {
