@@ -277,8 +277,11 @@ import LongweaveText
     }
 
     @Test func templatePlaceholders() {
-        #expect(M4LETemplates.render("Passage {id}: {x}") { $0 == "id" ? "0A1B2C" : nil } == "Passage 0A1B2C: {x}")
-        #expect(M4LETemplates.names(in: "{a} and {b}") == ["a", "b"])
+        #expect(Template("Passage {id}: {x}").render { $0 == "id" ? "0A1B2C" : nil } == "Passage 0A1B2C: {x}")
+        #expect(Template("{a} and {b}").placeholders == ["a", "b"])
+        var label: [UInt8] = []
+        Template("段落{index} ({title}):").appendLabel(position: 11, id: nil, title: Array("西湖".utf8), to: &label)
+        #expect(String(decoding: label, as: UTF8.self) == "段落12 (西湖):")
         #expect(M4LETemplates.lowercasedFirst("What is it?") == "what is it?")
         #expect(M4LETemplates.lowercasedFirst("NFL teams?") == "NFL teams?")
         #expect(M4LEPlanner.goldPositions(count: 20) == [0, 4, 9, 14, 19])

@@ -86,7 +86,9 @@ struct M4LELayout: Sendable {
     let labelDependsOnTitle: Bool
     /// The median passage length, for the first estimate of a record's passage count.
     let medianLength: Int
-    let label: CompiledLabel
+    let label: Template
+    let question: Template
+    let answer: Template
     /// UTF-8 of every candidate's text, of every title (by title id) and of the example.
     let textBytes: [[UInt8]]
     let titleBytes: [[UInt8]]
@@ -102,7 +104,9 @@ struct M4LELayout: Sendable {
         spaceLength = tokenizer.count(" ")
         fixedLength = tokenizer.count(templates.instruction) + (templates.oneShot ? tokenizer.count(templates.example) + 2 * newlineLength : 0)
         labelDependsOnTitle = templates.label.contains("{title}")
-        label = CompiledLabel(templates.label)
+        label = Template(templates.label)
+        question = Template(templates.question)
+        answer = Template(templates.answer)
         textBytes = candidates.texts.map { Array($0.utf8) }
         titleBytes = candidates.titles.map { Array($0.utf8) }
         exampleBytes = Array(templates.example.utf8)
@@ -112,7 +116,7 @@ struct M4LELayout: Sendable {
 
     static func hex(_ id: UInt32) -> String {
         var bytes: [UInt8] = []
-        CompiledLabel.appendHex(id, to: &bytes)
+        Template.appendHex(id, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -123,7 +127,7 @@ struct M4LELayout: Sendable {
     /// The label's bytes of the passage at `position`.
     func appendLabel(_ record: M4LERecord, at position: Int, to bytes: inout [UInt8]) {
         let title = labelDependsOnTitle ? titleBytes[Int(candidates.titleIDs[Int(record.passages[position])])] : []
-        label.append(position: position, id: record.ids.isEmpty ? nil : record.ids[position], title: title, to: &bytes)
+        label.appendLabel(position: position, id: record.ids.isEmpty ? nil : record.ids[position], title: title, to: &bytes)
     }
 
     func label(_ record: M4LERecord, at position: Int) -> String {
@@ -134,11 +138,11 @@ struct M4LELayout: Sendable {
 
     /// Fills a template's gold placeholders (`{index}`, `{id}`, `{title}` of the first gold;
     /// `{ids}`, `{indexes}` of all, in input order).
-    func renderGold(_ template: String, _ record: M4LERecord) -> String {
+    func renderGold(_ template: Template, _ record: M4LERecord) -> String {
         let sample = pool[Int(record.sample)]
         let first = record.golds[0]
         let ordered = record.golds.sorted()
-        return M4LETemplates.render(template) { name in
+        return template.render { name in
             switch name {
             case "index": String(first + 1)
             case "id": record.ids.isEmpty ? nil : Self.hex(record.ids[first])
@@ -153,7 +157,7 @@ struct M4LELayout: Sendable {
     }
 
     func answers(_ record: M4LERecord) -> [String] {
-        templates.answer == "{answers}" ? pool[Int(record.sample)].answers : [renderGold(templates.answer, record)]
+        templates.answer == "{answers}" ? pool[Int(record.sample)].answers : [renderGold(answer, record)]
     }
 
     /// The longest answer by characters (the first of equals), as M4LE chose it.
@@ -181,7 +185,7 @@ struct M4LELayout: Sendable {
             bytes += textBytes[Int(record.passages[position])]
         }
         bytes.append(0x0A)
-        bytes += Array(renderGold(templates.question, record).utf8)
+        bytes += Array(renderGold(question, record).utf8)
         return bytes
     }
 
@@ -194,7 +198,7 @@ struct M4LELayout: Sendable {
             let input = tokenizer.count(templates.instruction) + tokenizer.count(String(decoding: input(record), as: UTF8.self))
             return (input, input + answer)
         }
-        var length = fixedLength + newlineLength + tokenizer.count(renderGold(templates.question, record))
+        var length = fixedLength + newlineLength + tokenizer.count(renderGold(question, record))
         length += max(0, record.passages.count - 1) * newlineLength
         let hasLabel = !label.isEmpty
         for (position, candidate) in record.passages.enumerated() {

@@ -32,7 +32,7 @@ struct M4LETemplates: Sendable {
     /// Checks the placeholders of every template; `{answers}` only as the whole `answer`.
     func validate() throws(StageSetupError) {
         for (key, text) in [("instruction", instruction), ("label", label), ("question", question), ("answer", answer), ("example", example)] {
-            for name in Self.names(in: text) {
+            for name in Template(text).placeholders {
                 guard Self.placeholders.contains(name) else {
                     let suggestion = Suggestion.closest(to: name, in: Self.placeholders).map { " (did you mean '{\($0)}'?)" } ?? ""
                     throw StageSetupError("\(key): unknown placeholder '{\(name)}'\(suggestion); expected one of \(Self.placeholders.map { "{\($0)}" }.joined(separator: ", "))")
@@ -47,38 +47,6 @@ struct M4LETemplates: Sendable {
     /// Whether any template draws passage IDs.
     var usesIDs: Bool {
         [label, question, answer].contains { $0.contains("{id}") || $0.contains("{ids}") }
-    }
-
-    /// The names between braces.
-    static func names(in text: String) -> [String] {
-        var names: [String] = []
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "{") {
-            let after = rest[rest.index(after: open)...]
-            guard let close = after.firstIndex(of: "}") else { break }
-            names.append(String(after[..<close]))
-            rest = after[after.index(after: close)...]
-        }
-        return names
-    }
-
-    /// `text` with each `{name}` replaced by `value(name)`; other braces stay.
-    static func render(_ text: String, _ value: (String) -> String?) -> String {
-        guard text.contains("{") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "{") {
-            let after = rest[rest.index(after: open)...]
-            guard let close = after.firstIndex(of: "}") else { break }
-            if let replacement = value(String(after[..<close])) {
-                result += rest[..<open]
-                result += replacement
-            } else {
-                result += rest[...close]
-            }
-            rest = after[after.index(after: close)...]
-        }
-        return result + rest
     }
 
     /// The question with its first letter lowercased unless it starts an acronym ("NFL").
@@ -170,20 +138,20 @@ struct M4LETemplates: Sendable {
     }
 }
 
-/// A passage label template cut once into literal bytes and placeholders, so that the
-/// thousands of labels of a long record are written straight into the input's bytes.
-struct CompiledLabel: Sendable {
-    enum Piece: Sendable {
+/// A template cut once into literal bytes and `{name}` placeholders, so that the thousands
+/// of labels of a long record are written straight into the input's bytes.
+struct Template: Sendable {
+    enum Piece: Sendable, Equatable {
         case literal([UInt8])
-        case index
-        case id
-        case title
+        case placeholder(String)
     }
 
     let pieces: [Piece]
     var isEmpty: Bool { pieces.isEmpty }
+    var placeholders: [String] {
+        pieces.compactMap { if case .placeholder(let name) = $0 { name } else { nil } }
+    }
 
-    /// `text` holds only `{index}`, `{id}` and `{title}` (checked by `M4LETemplates.validate`).
     init(_ text: String) {
         var pieces: [Piece] = []
         var literal: [UInt8] = []
@@ -191,20 +159,10 @@ struct CompiledLabel: Sendable {
         while let open = rest.firstIndex(of: "{") {
             let after = rest[rest.index(after: open)...]
             guard let close = after.firstIndex(of: "}") else { break }
-            let piece: Piece? = switch after[..<close] {
-            case "index": .index
-            case "id": .id
-            case "title": .title
-            default: nil
-            }
             literal += Array(rest[..<open].utf8)
-            if let piece {
-                if !literal.isEmpty { pieces.append(.literal(literal)) }
-                literal = []
-                pieces.append(piece)
-            } else {
-                literal += Array(rest[open...close].utf8)
-            }
+            if !literal.isEmpty { pieces.append(.literal(literal)) }
+            literal = []
+            pieces.append(.placeholder(String(after[..<close])))
             rest = after[after.index(after: close)...]
         }
         literal += Array(rest.utf8)
@@ -212,14 +170,27 @@ struct CompiledLabel: Sendable {
         self.pieces = pieces
     }
 
-    /// Appends the label of the passage at `position` (0-based; `{index}` is 1-based).
-    func append(position: Int, id: UInt32?, title: [UInt8], to bytes: inout [UInt8]) {
+    /// The text with each placeholder replaced by `value(name)`; a nil value leaves `{name}`.
+    func render(_ value: (String) -> String?) -> String {
+        var bytes: [UInt8] = []
         for piece in pieces {
             switch piece {
             case .literal(let literal): bytes += literal
-            case .index: Self.appendDecimal(position + 1, to: &bytes)
-            case .id: if let id { Self.appendHex(id, to: &bytes) }
-            case .title: bytes += title
+            case .placeholder(let name): bytes += Array((value(name) ?? "{" + name + "}").utf8)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends a passage label: `{index}` (1-based from `position`), `{id}`, `{title}`.
+    func appendLabel(position: Int, id: UInt32?, title: [UInt8], to bytes: inout [UInt8]) {
+        for piece in pieces {
+            switch piece {
+            case .literal(let literal): bytes += literal
+            case .placeholder("index"): Self.appendDecimal(position + 1, to: &bytes)
+            case .placeholder("id"): if let id { Self.appendHex(id, to: &bytes) }
+            case .placeholder("title"): bytes += title
+            case .placeholder(let name): bytes += Array(("{" + name + "}").utf8)
             }
         }
     }
