@@ -348,23 +348,31 @@ struct M4LEPlanner: Sendable {
     func maximalLengths(minimal: [Int], labelLength: Int) -> [Int] {
         let candidates = layout.candidates
         if ability == .global { return minimal }
-        var lengthByTitle = [Int](repeating: 0, count: candidates.titles.count)
-        var countByTitle = [Int](repeating: 0, count: candidates.titles.count)
-        for (candidate, title) in candidates.titleIDs.enumerated() {
-            lengthByTitle[Int(title)] += candidates.lengths[candidate]
-            countByTitle[Int(title)] += 1
+        // What a passage adds besides its text: its label (by its title when the label names
+        // it, counted at position 1, so a little under) and the line break.
+        let overheadByTitle = candidates.titles.map { title -> Int in
+            guard layout.labelDependsOnTitle else { return labelLength + layout.newlineLength }
+            var bytes: [UInt8] = []
+            layout.label.appendLabel(position: 0, id: 0, title: Array(title.utf8), to: &bytes)
+            return layout.tokenizer.count(String(decoding: bytes, as: UTF8.self)) + layout.spaceLength + layout.newlineLength
         }
-        let perPassage = labelLength + layout.newlineLength
-        let allLength = candidates.lengths.reduce(0, +) + candidates.lengths.count * perPassage
+        func added(_ candidate: Int32) -> Int {
+            candidates.lengths[Int(candidate)] + overheadByTitle[Int(candidates.titleIDs[Int(candidate)])]
+        }
+        var lengthByTitle = [Int](repeating: 0, count: candidates.titles.count)
+        for candidate in candidates.titleIDs.indices {
+            lengthByTitle[Int(candidates.titleIDs[candidate])] += added(Int32(candidate))
+        }
+        let allLength = lengthByTitle.reduce(0, +)
         return layout.pool.indices.map { sample in
             guard !golds[sample].isEmpty else { return 0 }
             let titles = Set(golds[sample].map { candidates.titleIDs[Int($0)] })
-            var excluded = titles.reduce(0) { $0 + lengthByTitle[Int($1)] + countByTitle[Int($1)] * perPassage }
+            var excluded = titles.reduce(0) { $0 + lengthByTitle[Int($1)] }
             for candidate in Set(own[sample]) where !titles.contains(candidates.titleIDs[Int(candidate)]) {
-                excluded += candidates.lengths[Int(candidate)] + perPassage
+                excluded += added(candidate)
             }
             // `minimal` holds the golds with their labels already.
-            let golds = golds[sample].reduce(0) { $0 + candidates.lengths[Int($1)] + perPassage }
+            let golds = golds[sample].reduce(0) { $0 + added($1) }
             return minimal[sample] + allLength - excluded - golds
         }
     }
