@@ -235,6 +235,7 @@ import LongweaveText
         ("{mode: fill, levels: [16k], ability: global}", "ability belongs to mode m4le, not fill"),
         ("{mode: fill}", "mode fill needs levels"),
         ("{mode: m4le, ability: global, distractors: [wiki]}", "ability global reads each document alone"),
+        ("{mode: m4le, ability: semantic-single, tolerance: '0.05'}", "belong to modes needle and fill, not m4le"),
     ])
     func badStageKeysAreRefused(stage: String, message: String) throws {
         let dir = TestPaths.temporaryDirectory()

@@ -14,10 +14,15 @@ import LongweaveText
 /// Mode `needle` (LV-Eval's factrecall): each sample's evidence is a needle hidden in a
 /// haystack at every depth of `depths:` (or `count:` depths from 0 to 1), one record per level
 /// and depth (see `NeedleAssembly`).
+///
+/// Mode `m4le` (M4LE's construction): per length bucket, `per_bucket` records drawn with the
+/// seed, each a sample's gold passage(s) among labelled passages of other samples, with a
+/// question that points at the gold by an ID, an index, a title or a topic, or one whole
+/// document (`global`), in M4LE's fields (see `M4LEAssembly`).
 public enum LengthBucketsStage: StageFactory {
     public static let descriptor = StageDescriptor(
         name: "length_buckets",
-        summary: "fill each sample's context with distractor passages up to every length level (LV-Eval-style records)",
+        summary: "fill each sample's context with distractor passages up to every length level (LV-Eval-style records), or build M4LE-style records per length bucket",
         kind: .assembling,
         parameters: [
             ParameterSpec("mode", .choice(["fill", "needle", "m4le"]), default: .string("fill"),
@@ -56,7 +61,7 @@ public enum LengthBucketsStage: StageFactory {
             ParameterSpec("example", .string, default: .string(""), doc: "m4le: the one-shot example (default: the ability's)"),
             ParameterSpec("one_shot", .boolean, default: .bool(false), doc: "m4le: put the example and a blank line before the input"),
             ParameterSpec("max_tries", .integer(min: 1, max: 100_000), default: .int(100),
-                          doc: "m4le: steps to land a record in its bucket before the sample is rejected"),
+                          doc: "m4le: steps to land a record in its bucket before the sample is rejected; a bucket stops after this many rejected samples in a row"),
             ParameterSpec("answers_in_gold", .boolean, default: .bool(false),
                           doc: "m4le: reject a sample unless every answer occurs in its gold passage (extractive QA)"),
         ])
@@ -117,8 +122,8 @@ public enum LengthBucketsStage: StageFactory {
     static func m4le(_ setup: StageSetup, unit: LengthUnit, distractors: [String], haystack: [String], depths: [String]) throws(StageSetupError) -> StageInstance {
         let config = setup.config
         if !config.list("levels").isEmpty { throw StageSetupError("mode m4le takes buckets, not levels") }
-        if !haystack.isEmpty || !depths.isEmpty || config.bool("nested") {
-            throw StageSetupError("haystack, depths and nested belong to modes needle and fill, not m4le")
+        if !haystack.isEmpty || !depths.isEmpty || config.bool("nested") || config.string("tolerance") != "0.02" || config.int("count") != 200 {
+            throw StageSetupError("haystack, depths, count, nested and tolerance belong to modes needle and fill, not m4le")
         }
         guard let ability = M4LEAbility(rawValue: config.string("ability")) else {
             throw StageSetupError("mode m4le needs ability: one of \(M4LEAbility.allCases.map(\.rawValue).joined(separator: ", "))")
