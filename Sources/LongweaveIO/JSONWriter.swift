@@ -104,6 +104,36 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Starts a string value written in parts straight into the buffer (`stringPart`), for
+    /// long strings assembled from pieces; `endString()` closes it.
+    public mutating func beginString() {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Text of the open string, escaped here.
+    public mutating func stringPart(utf8 value: UnsafeRawBufferPointer) {
+        appendEscapedContent(value)
+    }
+
+    /// Text of the open string already escaped (by `JSONWriter.escaped`), copied verbatim.
+    public mutating func stringPart(escaped value: [UInt8]) {
+        bytes.append(contentsOf: value)
+    }
+
+    public mutating func endString() {
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// The escaped content of a string value, without its quotes, for `stringPart(escaped:)`.
+    public static func escaped(_ value: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: value.utf8.count + 8)
+        var value = value
+        value.withUTF8 { writer.appendEscapedContent(UnsafeRawBufferPointer($0)) }
+        return writer.bytes
+    }
+
     /// A newline, for JSON Lines; the next value starts a new record.
     public mutating func newline() {
         bytes.append(UInt8(ascii: "\n"))
@@ -144,10 +174,13 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendEscaped(_ utf8: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        guard let base = utf8.baseAddress else {
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
+        appendEscapedContent(utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The escaped bytes of a string's content, without quotes.
+    private mutating func appendEscapedContent(_ utf8: UnsafeRawBufferPointer) {
+        guard let base = utf8.baseAddress else { return }
         let count = utf8.count
         var runStart = 0
         var index = 0
@@ -182,7 +215,6 @@ public struct JSONWriter: Sendable {
             runStart = index
         }
         appendRun(base + runStart, count - runStart)
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// Appends `count` bytes with one memcpy.

@@ -44,6 +44,35 @@ import LongweaveTestSupport
         }
     }
 
+    /// A string written in parts (escaped here, or escaped before) is the same bytes as the
+    /// whole string written at once.
+    @Test func aStringInPartsIsTheWholeString() throws {
+        var seeded = SplitMix(seed: 7)
+        for _ in 0..<1000 {
+            let parts = (0..<Int.random(in: 0...5, using: &seeded)).map { _ in Self.randomString(&seeded) }
+            var whole = JSONWriter()
+            whole.beginArray()
+            whole.string(parts.joined())
+            whole.int(1)
+            whole.endArray()
+            var pieces = JSONWriter()
+            pieces.beginArray()
+            pieces.beginString()
+            for (k, part) in parts.enumerated() {
+                if k % 2 == 0 {
+                    pieces.stringPart(escaped: JSONWriter.escaped(part))
+                } else {
+                    var part = part
+                    part.withUTF8 { pieces.stringPart(utf8: UnsafeRawBufferPointer($0)) }
+                }
+            }
+            pieces.endString()
+            pieces.int(1)
+            pieces.endArray()
+            #expect(pieces.bytes == whole.bytes)
+        }
+    }
+
     @Test func byteOrderMarksAndLineSeparatorsSurviveInPython() throws {
         let original = "\u{FEFF}a\u{FEFF}\u{2028}b\u{2029}😀\u{0}"
         var writer = JSONWriter()

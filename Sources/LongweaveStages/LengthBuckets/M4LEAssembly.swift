@@ -89,10 +89,14 @@ struct M4LELayout: Sendable {
     let label: Template
     let question: Template
     let answer: Template
-    /// UTF-8 of every candidate's text, of every title (by title id) and of the example.
+    /// UTF-8 of every candidate's text, of every title (by title id) and of the example;
+    /// the same escaped for a JSON string, written into every record that uses them.
     let textBytes: [[UInt8]]
     let titleBytes: [[UInt8]]
     let exampleBytes: [UInt8]
+    let escapedTexts: [[UInt8]]
+    let escapedTitles: [[UInt8]]
+    let escapedExample: [UInt8]
 
     init(pool: [Sample], candidates: CandidatePool, templates: M4LETemplates, unit: LengthUnit, tokenizer: Tokenizer) {
         self.pool = pool
@@ -110,6 +114,9 @@ struct M4LELayout: Sendable {
         textBytes = candidates.texts.map { Array($0.utf8) }
         titleBytes = candidates.titles.map { Array($0.utf8) }
         exampleBytes = Array(templates.example.utf8)
+        escapedTexts = candidates.texts.map(JSONWriter.escaped)
+        escapedTitles = candidates.titles.map(JSONWriter.escaped)
+        escapedExample = JSONWriter.escaped(templates.example)
         let sorted = candidates.lengths.sorted()
         medianLength = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
@@ -124,10 +131,11 @@ struct M4LELayout: Sendable {
         candidates.titles[Int(candidates.titleIDs[Int(candidate)])]
     }
 
-    /// The label's bytes of the passage at `position`.
-    func appendLabel(_ record: M4LERecord, at position: Int, to bytes: inout [UInt8]) {
-        let title = labelDependsOnTitle ? titleBytes[Int(candidates.titleIDs[Int(record.passages[position])])] : []
-        label.appendLabel(position: position, id: record.ids.isEmpty ? nil : record.ids[position], title: title, to: &bytes)
+    /// The label's bytes of the passage at `position` (escaped for JSON when `escaped`).
+    func appendLabel(_ record: M4LERecord, at position: Int, escaped: Bool = false, to bytes: inout [UInt8]) {
+        let titles = escaped ? escapedTitles : titleBytes
+        let title = labelDependsOnTitle ? titles[Int(candidates.titleIDs[Int(record.passages[position])])] : []
+        label.appendLabel(position: position, id: record.ids.isEmpty ? nil : record.ids[position], title: title, escaped: escaped, to: &bytes)
     }
 
     func label(_ record: M4LERecord, at position: Int) -> String {
@@ -189,6 +197,29 @@ struct M4LELayout: Sendable {
         return bytes
     }
 
+    /// The input as a JSON string, from the escaped passages, labels and example (the same
+    /// bytes as escaping `input(record)`, without building it first).
+    func writeInput(_ record: M4LERecord, into json: inout JSONWriter) {
+        let newline: [UInt8] = [0x5C, 0x6E]  // \n
+        json.beginString()
+        if templates.oneShot {
+            json.bytes += escapedExample
+            json.bytes += newline + newline
+        }
+        for position in record.passages.indices {
+            if position > 0 { json.bytes += newline }
+            if !label.isEmpty {
+                appendLabel(record, at: position, escaped: true, to: &json.bytes)
+                json.bytes.append(0x20)
+            }
+            json.bytes += escapedTexts[Int(record.passages[position])]
+        }
+        json.bytes += newline
+        var questionText = renderGold(question, record)
+        questionText.withUTF8 { json.stringPart(utf8: UnsafeRawBufferPointer($0)) }
+        json.endString()
+    }
+
     /// Input and total length (M4LE: instruction + input; plus the longest answer). Words and
     /// characters add up by parts (with `labelLengths` by position when labels name no title);
     /// tokens are counted on the rendered text.
@@ -226,7 +257,7 @@ struct M4LELayout: Sendable {
         json.beginObject()
         json.key("instruction"); json.string(templates.instruction)
         json.key("input")
-        input(record).withUnsafeBytes { json.string(utf8: $0) }
+        writeInput(record, into: &json)
         json.key("answers"); json.beginArray()
         for answer in answers(record) { json.string(answer) }
         json.endArray()

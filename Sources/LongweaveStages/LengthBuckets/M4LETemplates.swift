@@ -1,4 +1,5 @@
 import LongweaveCore
+import LongweaveIO
 
 /// M4LE's five abilities: whether one span or several must be found, by an explicit hint
 /// (a passage ID or index) or a semantic one (a title, a topic), or the whole input is one
@@ -147,6 +148,8 @@ struct Template: Sendable {
     }
 
     let pieces: [Piece]
+    /// The same with the literals escaped for a JSON string, for labels written into JSON.
+    let escapedPieces: [Piece]
     var isEmpty: Bool { pieces.isEmpty }
     var placeholders: [String] {
         pieces.compactMap { if case .placeholder(let name) = $0 { name } else { nil } }
@@ -168,6 +171,10 @@ struct Template: Sendable {
         literal += Array(rest.utf8)
         if !literal.isEmpty { pieces.append(.literal(literal)) }
         self.pieces = pieces
+        escapedPieces = pieces.map { piece in
+            guard case .literal(let literal) = piece else { return piece }
+            return .literal(JSONWriter.escaped(String(decoding: literal, as: UTF8.self)))
+        }
     }
 
     /// The text with each placeholder replaced by `value(name)`; a nil value leaves `{name}`.
@@ -182,9 +189,10 @@ struct Template: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends a passage label: `{index}` (1-based from `position`), `{id}`, `{title}`.
-    func appendLabel(position: Int, id: UInt32?, title: [UInt8], to bytes: inout [UInt8]) {
-        for piece in pieces {
+    /// Appends a passage label: `{index}` (1-based from `position`), `{id}`, `{title}`;
+    /// `escaped`: with the literals escaped for JSON (the title then given escaped too).
+    func appendLabel(position: Int, id: UInt32?, title: [UInt8], escaped: Bool = false, to bytes: inout [UInt8]) {
+        for piece in escaped ? escapedPieces : pieces {
             switch piece {
             case .literal(let literal): bytes += literal
             case .placeholder("index"): Self.appendDecimal(position + 1, to: &bytes)
