@@ -392,19 +392,9 @@ func runLVEvalBench() throws {
     let pipeline = "pipelines/lveval/hotpotwikiqa_mixup.yaml"
     let level = try PipelineLoader.load(file: root + "/" + pipeline, root: root, registry: .standard).output.zstdLevel
     let build = try best(2) { try shell("\(binDirectory)/longweave run --quiet --threads \(cores) --out \(out) \(pipeline) > /dev/null") }
-    var bytes = 0
     let joined = scratch + "/hotpotwikiqa_mixup.jsonl"
-    FileManager.default.createFile(atPath: joined, contents: nil)
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: joined))
-    for name in ["16k", "32k", "64k", "128k", "256k"] {
-        for shard in try DatasetReader.shards(at: out + "/lveval/hotpotwikiqa_mixup/" + name) {
-            try LineReader.forEachLine(in: shard) { line, _ in
-                handle.write(Data(line) + Data([0x0A]))
-                bytes += line.count + 1
-            }
-        }
-    }
-    try handle.close()
+    let shards = try ["16k", "32k", "64k", "128k", "256k"].flatMap { try DatasetReader.shards(at: out + "/lveval/hotpotwikiqa_mixup/" + $0) }
+    let (bytes, _) = try concatenate(shards, into: joined)
     let cli = try best(2) { try shell("zstd -q -f -T\(cores) -\(level) \(joined) -o \(joined).zst") }
     report("hotpotwikiqa_mixup build (\(cores) threads)", ours: build, reference: cli, referenceName: "zstd -T\(cores) -\(level)", bytes: bytes, target: ">= 0.7x")
 
@@ -427,24 +417,29 @@ func runM4LEBench() throws {
     let arguments = pipelines.map { "pipelines/m4le/" + $0 }.joined(separator: " ")
     let build = try best(2) { try shell("\(binDirectory)/longweave run --quiet --threads \(cores) --out \(out) \(arguments) > /dev/null") }
     let joined = scratch + "/m4le.jsonl"
-    FileManager.default.createFile(atPath: joined, contents: nil)
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: joined))
-    var bytes = 0
-    var records = 0
-    for pipeline in pipelines {
-        let directory = out + "/m4le/" + String(pipeline.dropLast(5))
-        for shard in try DatasetReader.shards(at: directory) {
-            try LineReader.forEachLine(in: shard) { line, _ in
-                handle.write(Data(line) + Data([0x0A]))
-                bytes += line.count + 1
-                records += 1
-            }
-        }
-    }
-    try handle.close()
+    let shards = try pipelines.flatMap { try DatasetReader.shards(at: out + "/m4le/" + String($0.dropLast(5))) }
+    let (bytes, records) = try concatenate(shards, into: joined)
     let cli = try best(2) { try shell("zstd -q -f -T\(cores) -\(level) \(joined) -o \(joined).zst") }
     print("m4le: \(pipelines.count) pipelines, \(records) records, \(bytes / 1_000_000) MB of JSON Lines")
     report("m4le pipelines build (\(cores) threads)", ours: build, reference: cli, referenceName: "zstd -T\(cores) -\(level)", bytes: bytes, target: ">= 0.7x")
+}
+
+/// Writes the JSON Lines of `shards`, in order, to one plain file (what the zstd CLI then
+/// compresses); returns its bytes and records.
+func concatenate(_ shards: [String], into path: String) throws -> (bytes: Int, records: Int) {
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    var bytes = 0
+    var records = 0
+    for shard in shards {
+        try LineReader.forEachLine(in: shard) { line, _ in
+            handle.write(Data(line) + Data([0x0A]))
+            bytes += line.count + 1
+            records += 1
+        }
+    }
+    try handle.close()
+    return (bytes, records)
 }
 
 /// The `peak memory: N MiB` that `longweave run` and `audit` print last, as `N MiB`.

@@ -104,21 +104,12 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// Starts a string value written in parts straight into the buffer (`stringPart`), for
-    /// long strings assembled from pieces; `endString()` closes it.
+    /// Starts a string value whose content the caller appends to `bytes`, already escaped
+    /// (pieces from `JSONWriter.escaped`), for long strings assembled from pieces;
+    /// `endString()` closes it.
     public mutating func beginString() {
         separate()
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// Text of the open string, escaped here.
-    public mutating func stringPart(utf8 value: UnsafeRawBufferPointer) {
-        appendEscapedContent(value)
-    }
-
-    /// Text of the open string already escaped (by `JSONWriter.escaped`), copied verbatim.
-    public mutating func stringPart(escaped value: [UInt8]) {
-        bytes.append(contentsOf: value)
     }
 
     public mutating func endString() {
@@ -126,7 +117,7 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// The escaped content of a string value, without its quotes, for `stringPart(escaped:)`.
+    /// The escaped content of a string value, without its quotes, for `beginString()`.
     public static func escaped(_ value: String) -> [UInt8] {
         var writer = JSONWriter(capacity: value.utf8.count + 8)
         var value = value

@@ -89,12 +89,10 @@ public enum LengthBucketsStage: StageFactory {
         }
         let mode = config.string("mode")
         if mode == "m4le" {
-            return try m4le(setup, unit: unit, distractors: distractors, haystack: haystack, depths: depthTexts)
+            return try m4le(setup, unit: unit, distractors: distractors)
         }
         if levels.isEmpty { throw StageSetupError("mode \(mode) needs levels: the length levels to build, e.g. [16k, 32k]") }
-        // Defaults are filled in before `make`: a key that differs from its default was written.
-        let written = m4leKeys.first { key in config[key] != descriptor.parameters.first { $0.name == key }?.defaultValue }
-        if let key = written {
+        if let key = firstWritten(m4leKeys, in: config) {
             throw StageSetupError("\(key) belongs to mode m4le, not \(mode)")
         }
         if mode == "fill" {
@@ -119,10 +117,10 @@ public enum LengthBucketsStage: StageFactory {
                                            tolerance: tolerance, seed: setup.pipeline.seed))
     }
 
-    static func m4le(_ setup: StageSetup, unit: LengthUnit, distractors: [String], haystack: [String], depths: [String]) throws(StageSetupError) -> StageInstance {
+    static func m4le(_ setup: StageSetup, unit: LengthUnit, distractors: [String]) throws(StageSetupError) -> StageInstance {
         let config = setup.config
         if !config.list("levels").isEmpty { throw StageSetupError("mode m4le takes buckets, not levels") }
-        if !haystack.isEmpty || !depths.isEmpty || config.bool("nested") || config.string("tolerance") != "0.02" || config.int("count") != 200 {
+        if firstWritten(["haystack", "depths", "count", "nested", "tolerance"], in: config) != nil {
             throw StageSetupError("haystack, depths, count, nested and tolerance belong to modes needle and fill, not m4le")
         }
         guard let ability = M4LEAbility(rawValue: config.string("ability")) else {
@@ -143,6 +141,12 @@ public enum LengthBucketsStage: StageFactory {
         return .assembling(M4LEAssembler(buckets: buckets, perBucket: config.int("per_bucket"), ability: ability, templates: templates, unit: unit,
                                          distractorInputs: distractors, maxTries: config.int("max_tries"), answersInGold: config.bool("answers_in_gold"),
                                          seed: setup.pipeline.seed))
+    }
+
+    /// The first of `keys` whose value differs from its default: defaults are filled in
+    /// before `make`, so that key was written in the pipeline file.
+    static func firstWritten(_ keys: [String], in config: ConfigMapping) -> String? {
+        keys.first { key in config[key] != descriptor.parameters.first { $0.name == key }?.defaultValue }
     }
 
     /// The ids listed under `key`, each a documents input.

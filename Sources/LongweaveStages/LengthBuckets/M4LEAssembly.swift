@@ -89,9 +89,8 @@ struct M4LELayout: Sendable {
     let label: Template
     let question: Template
     let answer: Template
-    /// UTF-8 of every candidate's text, of every title (by title id) and of the example;
-    /// the same escaped for a JSON string, written into every record that uses them.
-    let textBytes: [[UInt8]]
+    /// UTF-8 of every title (by title id) and of the example; those and every candidate's
+    /// text escaped for a JSON string, written into every record that uses them.
     let titleBytes: [[UInt8]]
     let exampleBytes: [UInt8]
     let escapedTexts: [[UInt8]]
@@ -107,11 +106,10 @@ struct M4LELayout: Sendable {
         newlineLength = tokenizer.count("\n")
         spaceLength = tokenizer.count(" ")
         fixedLength = tokenizer.count(templates.instruction) + (templates.oneShot ? tokenizer.count(templates.example) + 2 * newlineLength : 0)
-        labelDependsOnTitle = templates.label.contains("{title}")
         label = Template(templates.label)
+        labelDependsOnTitle = label.placeholders.contains("title")
         question = Template(templates.question)
         answer = Template(templates.answer)
-        textBytes = candidates.texts.map { Array($0.utf8) }
         titleBytes = candidates.titles.map { Array($0.utf8) }
         exampleBytes = Array(templates.example.utf8)
         escapedTexts = candidates.texts.map(JSONWriter.escaped)
@@ -179,45 +177,23 @@ struct M4LELayout: Sendable {
         return best
     }
 
-    /// The input's UTF-8 bytes: the one-shot example, the labelled passages, the question.
-    func input(_ record: M4LERecord) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(record.passages.reduce(exampleBytes.count + 256) { $0 + textBytes[Int($1)].count + 24 })
-        if templates.oneShot { bytes += exampleBytes + [0x0A, 0x0A] }
+    /// Appends the input: the one-shot example, the labelled passages, the question; as
+    /// UTF-8, or `escaped` for a JSON string (passages, titles and example escaped once).
+    func appendInput(_ record: M4LERecord, escaped: Bool, to bytes: inout [UInt8]) {
+        let newline: [UInt8] = escaped ? [0x5C, 0x6E] : [0x0A]  // \n inside a JSON string
+        if templates.oneShot { bytes += (escaped ? escapedExample : exampleBytes) + newline + newline }
         for position in record.passages.indices {
-            if position > 0 { bytes.append(0x0A) }
+            if position > 0 { bytes += newline }
             if !label.isEmpty {
-                appendLabel(record, at: position, to: &bytes)
+                appendLabel(record, at: position, escaped: escaped, to: &bytes)
                 bytes.append(0x20)
             }
-            bytes += textBytes[Int(record.passages[position])]
+            let candidate = Int(record.passages[position])
+            if escaped { bytes += escapedTexts[candidate] } else { bytes += candidates.texts[candidate].utf8 }
         }
-        bytes.append(0x0A)
-        bytes += Array(renderGold(question, record).utf8)
-        return bytes
-    }
-
-    /// The input as a JSON string, from the escaped passages, labels and example (the same
-    /// bytes as escaping `input(record)`, without building it first).
-    func writeInput(_ record: M4LERecord, into json: inout JSONWriter) {
-        let newline: [UInt8] = [0x5C, 0x6E]  // \n
-        json.beginString()
-        if templates.oneShot {
-            json.bytes += escapedExample
-            json.bytes += newline + newline
-        }
-        for position in record.passages.indices {
-            if position > 0 { json.bytes += newline }
-            if !label.isEmpty {
-                appendLabel(record, at: position, escaped: true, to: &json.bytes)
-                json.bytes.append(0x20)
-            }
-            json.bytes += escapedTexts[Int(record.passages[position])]
-        }
-        json.bytes += newline
-        var questionText = renderGold(question, record)
-        questionText.withUTF8 { json.stringPart(utf8: UnsafeRawBufferPointer($0)) }
-        json.endString()
+        bytes += newline
+        let question = renderGold(question, record)
+        if escaped { bytes += JSONWriter.escaped(question) } else { bytes += question.utf8 }
     }
 
     /// Input and total length (M4LE: instruction + input; plus the longest answer). Words and
@@ -226,7 +202,9 @@ struct M4LELayout: Sendable {
     func measure(_ record: M4LERecord, labelLengths: inout [Int]) -> (input: Int, total: Int) {
         let answer = tokenizer.count(longestAnswer(answers(record)))
         guard unit.isAdditive else {
-            let input = tokenizer.count(templates.instruction) + tokenizer.count(String(decoding: input(record), as: UTF8.self))
+            var text: [UInt8] = []
+            appendInput(record, escaped: false, to: &text)
+            let input = tokenizer.count(templates.instruction) + tokenizer.count(String(decoding: text, as: UTF8.self))
             return (input, input + answer)
         }
         var length = fixedLength + newlineLength + tokenizer.count(renderGold(question, record))
@@ -240,9 +218,9 @@ struct M4LELayout: Sendable {
             } else {
                 while labelLengths.count <= position {
                     // An ID is six hex digits: its length is the same for every ID.
-                    let probe = M4LERecord(sample: record.sample, passages: [], golds: [], ids: [UInt32](repeating: 0, count: labelLengths.count + 1),
-                                           inputLength: 0, totalLength: 0)
-                    labelLengths.append(tokenizer.count(label(probe, at: labelLengths.count)) + spaceLength)
+                    var bytes: [UInt8] = []
+                    label.appendLabel(position: labelLengths.count, id: 0, title: [], to: &bytes)
+                    labelLengths.append(tokenizer.count(String(decoding: bytes, as: UTF8.self)) + spaceLength)
                 }
                 length += labelLengths[position]
             }
@@ -257,7 +235,9 @@ struct M4LELayout: Sendable {
         json.beginObject()
         json.key("instruction"); json.string(templates.instruction)
         json.key("input")
-        writeInput(record, into: &json)
+        json.beginString()
+        appendInput(record, escaped: true, to: &json.bytes)
+        json.endString()
         json.key("answers"); json.beginArray()
         for answer in answers(record) { json.string(answer) }
         json.endArray()
@@ -329,8 +309,7 @@ struct M4LEPlanner: Sendable {
                 rejects.append(PlannedReject(sample: sample, stream: nil, reason: "answer '\(missing)' is not in the gold passage"))
                 continue
             }
-            minimal[sample] = layout.measure(record(sample: sample, distractors: [], goldPositions: Array(0..<golds[sample].count), ids: placeholderIDs(golds[sample].count)),
-                                             labelLengths: &labelLengths).total
+            minimal[sample] = minimalLength(sample, labelLengths: &labelLengths)
             if minimal[sample] > buckets.last! {
                 let what = ability == .global ? "the record" : "the gold passages alone"
                 rejects.append(PlannedReject(sample: sample, stream: nil,
@@ -426,7 +405,7 @@ struct M4LEPlanner: Sendable {
         for sample in eligible {
             if records.count == perBucket { break }
             tried += 1
-            switch fit(sample: sample, lower: lower, upper: upper, bucket: name, ordinal: records.count, labelLengths: &labelLengths) {
+            switch fit(sample: sample, minimal: minimal[sample], lower: lower, upper: upper, bucket: name, ordinal: records.count, labelLengths: &labelLengths) {
             case .success(let record):
                 records.append(record)
                 failuresInARow = 0
@@ -454,7 +433,7 @@ struct M4LEPlanner: Sendable {
     /// Builds one record for the sample in the bucket: estimate the number of other passages
     /// from the median passage, then add or remove one at a time (a fresh draw when a step
     /// jumps over the whole bucket), at most `maxTries` times.
-    func fit(sample: Int, lower: Int, upper: Int, bucket: String, ordinal: Int, labelLengths: inout [Int]) -> Result<M4LERecord, Failure> {
+    func fit(sample: Int, minimal: Int, lower: Int, upper: Int, bucket: String, ordinal: Int, labelLengths: inout [Int]) -> Result<M4LERecord, Failure> {
         let key = layout.pool[sample].id + "\u{1F}" + bucket
         let goldCount = golds[sample].count
         var ids: [UInt32] = []
@@ -490,7 +469,6 @@ struct M4LEPlanner: Sendable {
         // The estimate: the middle of the bucket over the median passage with its label.
         let perPassage = max(1, layout.medianLength + (labelLengths.first ?? 0) + layout.newlineLength)
         let target = lower + (upper - lower) / 2
-        let minimal = minimalLength(sample, labelLengths: &labelLengths)
         var count = max(0, (target - minimal) / perPassage)
         var direction = 0
         var tried: [Int] = []
@@ -544,6 +522,7 @@ struct M4LEPlanner: Sendable {
         drawn = 0
     }
 
+    /// The shortest record a sample can make: its golds alone.
     private func minimalLength(_ sample: Int, labelLengths: inout [Int]) -> Int {
         layout.measure(record(sample: sample, distractors: [], goldPositions: Array(0..<golds[sample].count), ids: placeholderIDs(golds[sample].count)),
                        labelLengths: &labelLengths).total
