@@ -4,8 +4,8 @@ public enum MatchNormalizer {
     /// Whether ASCII byte `b` is punctuation (P*): `!"#%&'()*,-./:;?@[\]_{}`; `$ + < = > ^ ` | ~`
     /// are symbols (S*) and stay. The set as bits of bytes 0-63 and 64-127: literals, so no
     /// lazy initialisation in the loops that ask.
-    @inline(__always)
-    static func isASCIIPunctuation(_ b: UInt8) -> Bool {
+    @inlinable @inline(__always)
+    public static func isASCIIPunctuation(_ b: UInt8) -> Bool {
         let low: UInt64 = 0x8C00_F7EE_0000_0000, high: UInt64 = 0x2800_0000_B800_0001
         return (b < 64 ? low >> UInt64(b) : high >> UInt64(b &- 64)) & 1 != 0
     }
@@ -44,40 +44,6 @@ public enum MatchNormalizer {
             }
             i = end
         }
-    }
-
-    /// Whether normalising can change `token`: it has an uppercase ASCII letter, ASCII
-    /// punctuation or a non-ASCII byte.
-    @inline(__always)
-    public static func mayChange(_ token: UnsafeRawBufferPointer) -> Bool {
-        for b in token where b >= 0x80 || b &- 0x41 < 26 || isASCIIPunctuation(b) { return true }
-        return false
-    }
-
-    /// A short ASCII token that normalising changes, normalised into one little-endian word
-    /// (lowercased, punctuation dropped) with its length; nil when the token is unchanged,
-    /// longer than 8 bytes or not ASCII. Lets a hot loop look it up without a buffer.
-    @inline(__always)
-    public static func normalizedShortASCII(_ token: UnsafeRawBufferPointer) -> (word: UInt64, count: Int)? {
-        guard token.count <= 8 else { return nil }
-        var word: UInt64 = 0
-        var count = 0
-        var changed = false
-        for b in token {
-            if b >= 0x80 { return nil }
-            if isASCIIPunctuation(b) {
-                changed = true
-                continue
-            }
-            var c = b
-            if c &- 0x41 < 26 {
-                c |= 0x20
-                changed = true
-            }
-            word |= UInt64(c) << UInt64(8 * count)
-            count += 1
-        }
-        return changed ? (word, count) : nil
     }
 
     public static func normalize(_ text: String) -> String {

@@ -86,10 +86,26 @@ struct BruteForceOracle {
     @Test func matchesTheBruteForceOracleOnSmallRandomCases() throws {
         // A small alphabet, with case and punctuation variants that normalise together
         // ("A" and "a", "b," and "b") and a token that normalises away (",").
-        let alphabet = ["a", "b", "c", "A", "b,", "c.", ","]
-        var random = SeededRandom(seed: 11, stage: "oracle", key: "cases")
+        let checked = try Self.compareWithOracle(alphabet: ["a", "b", "c", "A", "b,", "c.", ","], cases: 3000, key: "cases")
+        #expect(checked > 5000)
+    }
+
+    /// Tokens for every path of the reference side's hashing: words of up to 8 and up to 16
+    /// bytes, with a trailing mark, with marks around or inside, symbols that stay, non-ASCII
+    /// letters, tokens past 16 bytes, and a non-ASCII mark that normalises away.
+    @Test func matchesTheBruteForceOracleOnEveryTokenShape() throws {
+        let alphabet = ["word", "Word", "word,", "(word)", "WO-RD.", "longerword12", "LongerWord12;", "Longerword12",
+                        "élan", "Élan", "«élan»", "—", "$5", "$5.", "averyverylongtoken", "AVeryVeryLongToken!"]
+        let checked = try Self.compareWithOracle(alphabet: alphabet, cases: 800, key: "shapes")
+        #expect(checked > 1300)
+    }
+
+    /// Audits random samples and documents drawn from `alphabet` (its first three tokens
+    /// half the time) and compares every score with the oracle's; the number of samples checked.
+    static func compareWithOracle(alphabet: [String], cases: Int, key: String) throws -> Int {
+        var random = SeededRandom(seed: 11, stage: "oracle", key: key)
         var checked = 0
-        for _ in 0..<3000 {
+        for _ in 0..<cases {
             let n = 1 + random.below(5)
             let mincount = 1 + random.below(3)
             let skip = random.below(3)
@@ -97,18 +113,18 @@ struct BruteForceOracle {
             let samples = (0..<(1 + random.below(3))).map { _ in text(12) }
             let documents = (0..<(1 + random.below(4))).map { _ in text(16) }
             let parameters = AuditParameters(tokenizer: .words, n: n, mincount: mincount, skipBudget: skip)
-            let result = try Self.audit(samples.map { $0.joined(separator: " ") }, documents.map { $0.joined(separator: " ") },
-                                        parameters, threads: 1 + random.below(2))
+            let result = try audit(samples.map { $0.joined(separator: " ") }, documents.map { $0.joined(separator: " ") },
+                                   parameters, threads: 1 + random.below(2))
             let oracle = BruteForceOracle(n: n, mincount: mincount, skipBudget: skip)
             for (sample, scores) in zip(samples, result.scores) {
                 let expected = oracle.scores(sample, documents)
                 let got = [scores.tokenMatch, scores.ngramMatch, scores.tokenExtend, scores.longestMatch]
                 #expect(got == expected, "n \(n) mincount \(mincount) skip \(skip): \(sample) in \(documents)")
-                if got != expected { return }
+                if got != expected { return checked }
                 checked += 1
             }
         }
-        #expect(checked > 5000)
+        return checked
     }
 
     @Test func aMatchNeverCrossesADocumentBoundary() throws {

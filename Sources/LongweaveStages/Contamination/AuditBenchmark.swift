@@ -19,6 +19,8 @@ struct AuditBenchmark: Sendable {
     /// or splits tokens, so a reference's normalised tokens come from its raw ones.
     let normalizedID: [Int32]
     static let removed: Int32 = -2
+    /// Per vocabulary id: the `TokenHash` of its bytes, the value n-gram hashes roll.
+    let tokenHash: [UInt64]
 
     init(ids: [String], texts: [String], parameters: AuditParameters) {
         self.parameters = parameters
@@ -59,9 +61,12 @@ struct AuditBenchmark: Sendable {
         }
         self.normalizedID = normalizedID
         self.vocabulary = vocabulary
+        var tokenHash: [UInt64] = []
+        for id in 0..<vocabulary.count { vocabulary.bytes(of: Int32(id)) { tokenHash.append(TokenHash.of($0)) } }
+        self.tokenHash = tokenHash
         rawRanges = ranges
-        raw = GramIndex(n: parameters.n, samples: rawIDs)
-        normalized = GramIndex(n: parameters.n, samples: normalizedIDs)
+        raw = GramIndex(n: parameters.n, samples: rawIDs, values: tokenHash)
+        normalized = GramIndex(n: parameters.n, samples: normalizedIDs, values: tokenHash)
         var limit: [Int32] = []
         limit.reserveCapacity(raw.tokens.count)
         for s in 0..<raw.sampleCount {

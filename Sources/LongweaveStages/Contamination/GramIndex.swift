@@ -1,6 +1,7 @@
 /// The benchmark's token ids in one view (raw or normalised) and its distinct n-grams,
-/// each with the positions where it occurs; a reference n-gram is looked up by its hash
-/// and confirmed token by token.
+/// each with the positions where it occurs. An n-gram's hash rolls its tokens' `TokenHash`
+/// values, so a reference window is hashed from its bytes alone; ids are looked up and
+/// compared only where the hash is a benchmark n-gram's.
 struct GramIndex: Sendable {
     let n: Int
     /// Every sample's token ids, concatenated: sample s is `tokens[base[s]..<base[s + 1]]`.
@@ -16,15 +17,14 @@ struct GramIndex: Sendable {
     private var gramHash: [UInt64] = []
     private var slots: [Int32] = []
     private var mask = 0
-    /// One bit per value of a hash's top 21 bits: most reference windows are no benchmark
-    /// n-gram, and this 256 KiB set says so without a cache miss on `slots`.
+    /// A blocked Bloom filter: each n-gram sets three bits of one word, chosen by its hash.
+    /// Most reference windows are no benchmark n-gram, and this 256 KiB set says so for all
+    /// but a fraction of a percent of them (one bit per n-gram let 5% through to `slots`,
+    /// which misses the cache), while staying in the core's cache itself.
     private var present = [UInt64](repeating: 0, count: 1 << 15)
 
     /// Odd, so the rolling hash loses nothing; a literal, so reading it costs no lazy init.
     static let multiplier: UInt64 = 0x3779_BA0C_D843_D55B
-
-    @inline(__always)
-    static func value(_ id: Int32) -> UInt64 { UInt64(UInt32(bitPattern: id)) &+ 1 }
 
     @inline(__always)
     static func slotHash(_ h: UInt64) -> UInt64 {
@@ -36,7 +36,8 @@ struct GramIndex: Sendable {
     /// multiplier^n, to drop the oldest token from a rolling hash.
     let dropFactor: UInt64
 
-    init(n: Int, samples: [[Int32]]) {
+    /// Indexes the n-grams of `samples` (vocabulary ids), hashing id i as `values[i]`.
+    init(n: Int, samples: [[Int32]], values: [UInt64]) {
         self.n = n
         var factor: UInt64 = 1
         for _ in 0..<n { factor = factor &* Self.multiplier }
@@ -57,8 +58,8 @@ struct GramIndex: Sendable {
                 guard end - start >= n else { continue }
                 var h: UInt64 = 0
                 for p in start..<end {
-                    h = h &* Self.multiplier &+ Self.value(all[p])
-                    if p - start >= n { h = h &- Self.value(all[p - n]) &* dropFactor }
+                    h = h &* Self.multiplier &+ values[Int(all[p])]
+                    if p - start >= n { h = h &- values[Int(all[p - n])] &* dropFactor }
                     guard p - start >= n - 1 else { continue }
                     let first = p - n + 1
                     let found = lookup(hash: h, at: all.baseAddress! + first)
@@ -90,20 +91,45 @@ struct GramIndex: Sendable {
     var gramCount: Int { gramFirst.count }
     var sampleCount: Int { base.count - 1 }
 
+    /// The word of `present` and the three bits in it that stand for hash `h`.
+    @inline(__always)
+    private static func presence(_ h: UInt64) -> (word: Int, bits: UInt64) {
+        let mixed = slotHash(h)
+        let bits = (1 as UInt64) << (mixed & 63) | (1 as UInt64) << ((mixed >> 6) & 63) | (1 as UInt64) << ((mixed >> 12) & 63)
+        return (Int(truncatingIfNeeded: mixed >> 49), bits)
+    }
+
     private mutating func insert(_ g: Int32, hash h: UInt64) {
-        let bit = Int(truncatingIfNeeded: Self.slotHash(h) >> 43)
-        present[bit >> 6] |= 1 << UInt64(bit & 63)
+        let (word, bits) = Self.presence(h)
+        present[word] |= bits
         var slot = Int(truncatingIfNeeded: Self.slotHash(h)) & mask
         while slots[slot] >= 0 { slot = (slot + 1) & mask }
         slots[slot] = g
+    }
+
+    /// Whether `h` may be the hash of a benchmark n-gram: false for most reference windows,
+    /// from one bit of a set small enough to stay in the core's cache.
+    @inline(__always)
+    func mayHold(hash h: UInt64) -> Bool {
+        let (word, bits) = Self.presence(h)
+        return present[word] & bits == bits
+    }
+
+    /// Whether a benchmark n-gram has hash `h`; its ids are still to be compared.
+    @inline(__always)
+    func holds(hash h: UInt64) -> Bool {
+        var slot = Int(truncatingIfNeeded: Self.slotHash(h)) & mask
+        while slots[slot] >= 0 {
+            if gramHash[Int(slots[slot])] == h { return true }
+            slot = (slot + 1) & mask
+        }
+        return false
     }
 
     /// The distinct n-gram equal to the n ids at `ids` (whose rolling hash is `h`), or -1.
     @inline(__always)
     func lookup(hash h: UInt64, at ids: UnsafePointer<Int32>) -> Int32 {
         let mixed = Self.slotHash(h)
-        let bit = Int(truncatingIfNeeded: mixed >> 43)
-        if present[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return -1 }
         var slot = Int(truncatingIfNeeded: mixed) & mask
         while true {
             let g = slots[slot]

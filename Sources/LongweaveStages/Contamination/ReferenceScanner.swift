@@ -19,6 +19,10 @@ struct SpanCandidate: Sendable, Equatable {
 /// What one worker learns from the reference documents it scans: how often each benchmark
 /// n-gram occurs (raw and normalised), and per raw seed position its best span candidates.
 /// Workers' scanners merge into one; the result does not depend on how documents were split.
+///
+/// A document's tokens are hashed from their bytes, raw and normalised, and the hashes roll
+/// into n-gram hashes; ids are looked up in the benchmark's vocabulary only for the windows
+/// whose hash is a benchmark n-gram's, and compared there, so every count is exact.
 struct ReferenceScanner {
     let benchmark: AuditBenchmark
     var rawCounts: [Int32]
@@ -27,16 +31,25 @@ struct ReferenceScanner {
     var spans: [SpanCandidate]
     var documents = 0
     var tokens = 0
-    /// The document being scanned: its tokens' ids and byte offsets, and its normalised ids.
-    private var ids: [Int32] = []
+    /// The document being scanned: its tokens' byte ranges and hashes, and the hashes of the
+    /// tokens left after normalising, each with the index of the raw token it came from.
     private var starts: [Int] = []
     private var ends: [Int] = []
     private var tokenCount = 0
-    private var normalizedIDs: [Int32] = []
+    private var rawHashes: [UInt64] = []
+    private var normalizedHashes: [UInt64] = []
+    private var normalizedSources: [Int32] = []
     private var normalizedCount = 0
-    private var normalized: [UInt8] = []
-    private var recent = RecentTokens()
-    private var keys = [(low: UInt64, high: UInt64)](repeating: (0, 0), count: 256)
+    /// Per token of the document: its raw and normalised ids, `notLookedUp` until a window
+    /// needs them; `idsCleared` says whether this document's entries were reset yet.
+    private var ids: [Int32] = []
+    private var normalizedIDs: [Int32] = []
+    private var idsCleared = false
+    private static let notLookedUp: Int32 = .min
+    private var windows: [(position: Int, hash: UInt64)] = []
+    private var hits: [(position: Int, gram: Int32)] = []
+    private var gramIDs: [Int32]
+    private var scratch: [UInt8] = []
     /// Per raw position: the last match computed there (document, reference token, length).
     private var lastMatch: [(document: Int, position: Int, length: Int32)]
 
@@ -46,23 +59,29 @@ struct ReferenceScanner {
         normalizedCounts = Array(repeating: 0, count: benchmark.normalized.gramCount)
         spans = Array(repeating: SpanCandidate(), count: benchmark.raw.tokens.count * benchmark.parameters.candidatesPerSeed)
         lastMatch = Array(repeating: (-1, -1, 0), count: benchmark.raw.tokens.count)
+        gramIDs = Array(repeating: 0, count: benchmark.parameters.n)
     }
 
-    /// Tokenizes `text` into `ids[..<tokenCount]` (benchmark ids, unknown for the rest),
-    /// `starts` (byte offsets) and `normalizedIDs[..<normalizedCount]` (the normalised
-    /// tokens, each from its raw token; a token that normalises to nothing leaves none).
-    private mutating func tokenize(_ text: UnsafeRawBufferPointer) {
-        // Swapped out, so that filling them does not overlap the lookups' access to self.
-        var ids: [Int32] = [], starts: [Int] = [], ends: [Int] = [], normalizedIDs: [Int32] = []
-        swap(&ids, &self.ids)
+    /// Cuts `text` into tokens (`starts`, `ends`, `tokenCount`) and hashes them into
+    /// `rawHashes` and `normalizedHashes[..<normalizedCount]` (a token that normalises to
+    /// nothing leaves no hash there).
+    private mutating func hashTokens(_ text: UnsafeRawBufferPointer) {
+        // Swapped out, so that filling them does not overlap other accesses to self.
+        var starts: [Int] = [], ends: [Int] = [], rawHashes: [UInt64] = [], normalizedHashes: [UInt64] = []
+        var normalizedSources: [Int32] = [], scratch: [UInt8] = []
         swap(&starts, &self.starts)
         swap(&ends, &self.ends)
-        swap(&normalizedIDs, &self.normalizedIDs)
+        swap(&rawHashes, &self.rawHashes)
+        swap(&normalizedHashes, &self.normalizedHashes)
+        swap(&normalizedSources, &self.normalizedSources)
+        swap(&scratch, &self.scratch)
         defer {
-            swap(&ids, &self.ids)
             swap(&starts, &self.starts)
             swap(&ends, &self.ends)
-            swap(&normalizedIDs, &self.normalizedIDs)
+            swap(&rawHashes, &self.rawHashes)
+            swap(&normalizedHashes, &self.normalizedHashes)
+            swap(&normalizedSources, &self.normalizedSources)
+            swap(&scratch, &self.scratch)
         }
         // The buffers grow with the tokens of the longest document so far, never shrink.
         var count = 0
@@ -85,46 +104,25 @@ struct ReferenceScanner {
                 }
             }
         }
-        if ids.count < count {
-            ids = Array(repeating: 0, count: max(count, 2 * ids.count))
-            normalizedIDs = ids
-        }
-        // Then the recent tokens are probed in a loop of their own, without a branch on the
-        // outcome, so that consecutive probes wait for memory together; the misses are
-        // looked up after.
-        let miss = RecentTokens.miss
-        var keys: [(low: UInt64, high: UInt64)] = []
-        swap(&keys, &self.keys)
-        defer { swap(&keys, &self.keys) }
-        ids.withUnsafeMutableBufferPointer { ids in
-            normalizedIDs.withUnsafeMutableBufferPointer { normalizedIDs in
-                keys.withUnsafeMutableBufferPointer { keys in
-                    // By chunks, so that the entries whose loads were started are still in
-                    // the core's cache when compared.
-                    for chunk in stride(from: 0, to: count, by: keys.count) {
-                        let chunkCount = min(keys.count, count - chunk)
-                        for j in 0..<chunkCount { keys[j] = RecentTokens.key(text, start: starts[chunk + j], end: ends[chunk + j]) }
-                        recent.probe(UnsafeBufferPointer(rebasing: keys[..<chunkCount]), raw: ids.baseAddress! + chunk, normalized: normalizedIDs.baseAddress! + chunk)
-                    }
-                }
-            }
+        if rawHashes.count < count {
+            let capacity = max(count, 2 * rawHashes.count)
+            rawHashes = Array(repeating: 0, count: capacity)
+            normalizedHashes = rawHashes
+            normalizedSources = Array(repeating: 0, count: capacity)
+            ids = normalizedSources
+            normalizedIDs = normalizedSources
         }
         var normalizedCount = 0
-        ids.withUnsafeMutableBufferPointer { ids in
-            normalizedIDs.withUnsafeMutableBufferPointer { normalizedIDs in
-                for i in 0..<count {
-                    var normalized = normalizedIDs[i]
-                    if ids[i] == miss {
-                        let start = starts[i], end = ends[i]
-                        let found = lookUp(UnsafeRawBufferPointer(rebasing: text[start..<end]), readable: text.count - start)
-                        recent.keep(RecentTokens.key(text, start: start, end: end), raw: found.raw, normalized: found.normalized)
-                        ids[i] = found.raw
-                        normalized = found.normalized
-                    }
-                    // Compacted in place: a token that normalises to nothing leaves no id.
-                    if normalized != AuditBenchmark.removed {
-                        normalizedIDs[normalizedCount] = normalized
-                        normalizedCount += 1
+        rawHashes.withUnsafeMutableBufferPointer { rawHashes in
+            normalizedHashes.withUnsafeMutableBufferPointer { normalizedHashes in
+                normalizedSources.withUnsafeMutableBufferPointer { normalizedSources in
+                    for i in 0..<count {
+                        let hashes = TokenHash.rawAndNormalized(text, start: starts[i], end: ends[i], scratch: &scratch)
+                        rawHashes[i] = hashes.raw
+                        // Written always, kept by the count: no branch on the outcome.
+                        normalizedHashes[normalizedCount] = hashes.normalized ?? 0
+                        normalizedSources[normalizedCount] = Int32(truncatingIfNeeded: i)
+                        normalizedCount += hashes.normalized == nil ? 0 : 1
                     }
                 }
             }
@@ -133,97 +131,121 @@ struct ReferenceScanner {
         self.normalizedCount = normalizedCount
     }
 
-    /// The raw and normalised ids of one reference token, from the vocabulary.
-    private mutating func lookUp(_ token: UnsafeRawBufferPointer, readable: Int) -> (raw: Int32, normalized: Int32) {
-        let vocabulary = benchmark.vocabulary
-        let id = vocabulary.id(of: token, readable: readable)
-        if id >= 0 { return (id, benchmark.normalizedID[Int(id)]) }
-        if let ascii = MatchNormalizer.normalizedShortASCII(token) {
-            // Short ASCII words ("The", "said.") are normalised in a register.
-            var word = ascii.word
-            return (id, ascii.count == 0 ? AuditBenchmark.removed
-                : withUnsafeBytes(of: &word) { vocabulary.id(of: UnsafeRawBufferPointer(rebasing: $0[0..<ascii.count]), readable: 8) })
+    /// Makes `ids[i]` and `normalizedIDs[i]` the ids of token i of `text`.
+    @inline(__always)
+    private mutating func lookUpIDs(_ i: Int, in text: UnsafeRawBufferPointer) {
+        if !idsCleared {
+            for j in 0..<tokenCount { ids[j] = Self.notLookedUp }
+            idsCleared = true
         }
-        guard MatchNormalizer.mayChange(token) else { return (id, TokenVocabulary.unknown) }
-        MatchNormalizer.normalize(utf8: token, into: &normalized)
-        return (id, normalized.isEmpty ? AuditBenchmark.removed : normalized.withUnsafeBytes { vocabulary.id(of: $0) })
+        guard ids[i] == Self.notLookedUp else { return }
+        let found = lookUp(text, start: starts[i], end: ends[i])
+        ids[i] = found.raw
+        normalizedIDs[i] = found.normalized
     }
 
-    /// Calls `body(p, gram)` for each position p of `ids` where a benchmark n-gram of `index` starts.
-    @inline(__always)
-    private static func forEachHit(_ ids: ArraySlice<Int32>, _ index: GramIndex, _ body: (Int, Int32) -> Void) {
-        let n = index.n
-        ids.withUnsafeBufferPointer { ids in
-            var h: UInt64 = 0
-            var run = 0
-            for p in 0..<ids.count {
-                let id = ids[p]
-                if id < 0 {
-                    run = 0
-                    h = 0
-                    continue
-                }
-                h = h &* GramIndex.multiplier &+ GramIndex.value(id)
-                run += 1
-                if run > n { h = h &- GramIndex.value(ids[p - n]) &* index.dropFactor }
-                if run >= n {
-                    let g = index.lookup(hash: h, at: ids.baseAddress! + p - n + 1)
-                    if g >= 0 { body(p - n + 1, g) }
-                }
+    /// The raw and normalised ids of the reference token at `start..<end` of `text`.
+    private mutating func lookUp(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: Int32, normalized: Int32) {
+        let token = UnsafeRawBufferPointer(rebasing: text[start..<end])
+        let id = benchmark.vocabulary.id(of: token, readable: text.count - start)
+        if id >= 0 { return (id, benchmark.normalizedID[Int(id)]) }
+        if token.count <= 16 {
+            let raw = TokenHash.words(text, start: start, length: token.count, readable: text.count)
+            if let ascii = TokenHash.normalizedASCII(low: raw.low, high: raw.high, length: token.count) {
+                var words = (ascii.low, ascii.high)
+                return (id, ascii.count == 0 ? AuditBenchmark.removed
+                    : withUnsafeBytes(of: &words) { benchmark.vocabulary.id(of: UnsafeRawBufferPointer(rebasing: $0[0..<ascii.count]), readable: 16) })
             }
+        }
+        MatchNormalizer.normalize(utf8: token, into: &scratch)
+        return (id, scratch.isEmpty ? AuditBenchmark.removed : scratch.withUnsafeBytes { benchmark.vocabulary.id(of: $0) })
+    }
+
+    /// Appends to `windows` each start position in `hashes` whose n-gram hash `index` may hold.
+    @inline(__always)
+    private static func candidateWindows(_ hashes: UnsafeBufferPointer<UInt64>, _ index: GramIndex, into windows: inout [(position: Int, hash: UInt64)]) {
+        let n = index.n
+        guard hashes.count >= n else { return }
+        var h: UInt64 = 0
+        for p in 0..<n { h = h &* GramIndex.multiplier &+ hashes[p] }
+        if index.mayHold(hash: h) { windows.append((0, h)) }
+        for p in n..<hashes.count {
+            h = h &* GramIndex.multiplier &+ hashes[p] &- hashes[p - n] &* index.dropFactor
+            if index.mayHold(hash: h) { windows.append((p - n + 1, h)) }
         }
     }
 
     /// Scans one reference document (global index `document`).
     mutating func scan(_ text: UnsafeRawBufferPointer, document: Int) {
         documents += 1
-        tokenize(text)
+        hashTokens(text)
         tokens += tokenCount
+        idsCleared = false
         let parameters = benchmark.parameters
-        let raw = benchmark.raw
+        let n = parameters.n
         let k = parameters.candidatesPerSeed
-        var hits: [(Int, Int32)] = []
-        Self.forEachHit(ids[..<tokenCount], raw) { p, g in hits.append((p, g)) }
+        var windows: [(position: Int, hash: UInt64)] = [], hits: [(position: Int, gram: Int32)] = []
+        swap(&windows, &self.windows)
+        swap(&hits, &self.hits)
+        defer {
+            swap(&windows, &self.windows)
+            swap(&hits, &self.hits)
+        }
+        windows.removeAll(keepingCapacity: true)
+        hits.removeAll(keepingCapacity: true)
+        rawHashes.withUnsafeBufferPointer {
+            Self.candidateWindows(UnsafeBufferPointer(rebasing: $0[..<tokenCount]), benchmark.raw, into: &windows)
+        }
+        for window in windows where benchmark.raw.holds(hash: window.hash) {
+            for p in window.position..<window.position + n { lookUpIDs(p, in: text) }
+            let g = ids.withUnsafeBufferPointer { benchmark.raw.lookup(hash: window.hash, at: $0.baseAddress! + window.position) }
+            if g >= 0 { hits.append((window.position, g)) }
+        }
         if !hits.isEmpty {
             // Character offsets of this document's tokens, once, for the candidates it makes.
             let charOffsets = CharCount.offsets(of: starts[..<tokenCount], in: text)
             for (p, g) in hits {
                 rawCounts[Int(g)] += 1
-                for o in Int(raw.occurrenceStart[Int(g)])..<Int(raw.occurrenceStart[Int(g) + 1]) {
-                    let q = Int(raw.occurrences[o])
+                for o in Int(benchmark.raw.occurrenceStart[Int(g)])..<Int(benchmark.raw.occurrenceStart[Int(g) + 1]) {
+                    let q = Int(benchmark.raw.occurrences[o])
                     let length: Int
                     // Without skips, a match that went on past the seed one token back on the
                     // same diagonal gives this one's length; long copies stay linear.
                     if parameters.skipBudget == 0, q > 0, lastMatch[q - 1].document == document,
-                       lastMatch[q - 1].position == p - 1, Int(lastMatch[q - 1].length) > parameters.n, benchmark.limit[q - 1] == benchmark.limit[q] {
+                       lastMatch[q - 1].position == p - 1, Int(lastMatch[q - 1].length) > n, benchmark.limit[q - 1] == benchmark.limit[q] {
                         length = Int(lastMatch[q - 1].length) - 1
                     } else {
-                        length = extend(q, p, limit: benchmark.limit[q], budget: parameters.skipBudget)
+                        length = extend(q, p, limit: benchmark.limit[q], budget: parameters.skipBudget, in: text)
                     }
                     lastMatch[q] = (document, p, Int32(length))
                     offer(SpanCandidate(length: Int32(length), document: document, offset: charOffsets[p]), at: q * k, k: k)
                 }
             }
         }
-        if benchmark.normalized.gramCount > 0 {
-            // Swapped out, not copied, so the closure below does not copy the array.
-            var counts: [Int32] = []
-            swap(&counts, &normalizedCounts)
-            Self.forEachHit(normalizedIDs[..<normalizedCount], benchmark.normalized) { _, g in counts[Int(g)] += 1 }
-            swap(&counts, &normalizedCounts)
+        guard benchmark.normalized.gramCount > 0 else { return }
+        windows.removeAll(keepingCapacity: true)
+        normalizedHashes.withUnsafeBufferPointer {
+            Self.candidateWindows(UnsafeBufferPointer(rebasing: $0[..<normalizedCount]), benchmark.normalized, into: &windows)
+        }
+        for window in windows where benchmark.normalized.holds(hash: window.hash) {
+            for j in 0..<n {
+                let i = Int(normalizedSources[window.position + j])
+                lookUpIDs(i, in: text)
+                gramIDs[j] = normalizedIDs[i]
+            }
+            let g = gramIDs.withUnsafeBufferPointer { benchmark.normalized.lookup(hash: window.hash, at: $0.baseAddress!) }
+            if g >= 0 { normalizedCounts[Int(g)] += 1 }
         }
     }
 
     /// The span length from seed position q matched at reference token p: the last matching
     /// token within `budget` mismatches (none among the first n), never past the sample or document.
-    @inline(__always)
-    private func extend(_ q: Int, _ p: Int, limit: Int32, budget: Int) -> Int {
-        let tokens = benchmark.raw.tokens
+    private mutating func extend(_ q: Int, _ p: Int, limit: Int32, budget: Int, in text: UnsafeRawBufferPointer) -> Int {
         var j = benchmark.parameters.n
         var best = j
         var mismatches = 0
         while q + j < Int(limit) && p + j < tokenCount {
-            if tokens[q + j] == ids[p + j] {
+            if matches(q + j, p + j, in: text) {
                 j += 1
                 best = j
             } else {
@@ -233,6 +255,15 @@ struct ReferenceScanner {
             }
         }
         return best
+    }
+
+    /// Whether benchmark raw token q is reference token p: different hashes say no at once.
+    @inline(__always)
+    private mutating func matches(_ q: Int, _ p: Int, in text: UnsafeRawBufferPointer) -> Bool {
+        let id = benchmark.raw.tokens[q]
+        guard benchmark.tokenHash[Int(id)] == rawHashes[p] else { return false }
+        lookUpIDs(p, in: text)
+        return ids[p] == id
     }
 
     /// Keeps `candidate` among the best k at `spans[at..<at + k]`.

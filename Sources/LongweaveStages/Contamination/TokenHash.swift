@@ -1,0 +1,117 @@
+import LongweaveText
+
+/// 64-bit hashes of tokens, taken straight from their bytes: the scanner rolls them into
+/// n-gram hashes and looks up ids only where an n-gram hash is the benchmark's. Equal bytes
+/// give equal hashes however the token was read, so benchmark and reference agree.
+enum TokenHash {
+    /// The bytes of a token of at most 16 bytes as two little-endian words, zero past its end.
+    /// Bytes from `start` to `readable` may be read; when 16 of them can, both words are
+    /// loaded whole and masked, without a branch on the length.
+    @inline(__always)
+    static func words(_ text: UnsafeRawBufferPointer, start: Int, length: Int, readable: Int) -> (low: UInt64, high: UInt64) {
+        @inline(__always) func mask(_ bytes: Int) -> UInt64 {
+            bytes <= 0 ? 0 : bytes >= 8 ? .max : UInt64.max >> UInt64(64 - 8 * bytes)
+        }
+        if start + 16 <= readable {
+            return (text.loadUnaligned(fromByteOffset: start, as: UInt64.self) & mask(length),
+                    text.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self) & mask(length - 8))
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { words in
+            for j in 0..<min(length, 16) { words[j] = text[start + j] }
+        }
+        return words
+    }
+
+    /// The hash of a token of `length` <= 16 bytes given as `words`.
+    @inline(__always)
+    static func short(_ words: (low: UInt64, high: UInt64), length: Int) -> UInt64 {
+        // Two independent products and a fold: the n-gram hash that rolls these values is
+        // mixed again before it picks a slot.
+        let x = (words.low &* 0x9E37_79B9_7F4A_7C15) ^ (words.high &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(truncatingIfNeeded: length)
+        return x ^ (x >> 29)
+    }
+
+    /// The hash of any token.
+    static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        if bytes.count <= 16 {
+            return short(words(bytes, start: 0, length: bytes.count, readable: bytes.count), length: bytes.count)
+        }
+        return TokenVocabulary.hash(bytes, readable: bytes.count) ^ 0x5851_F42D_4C95_7F2D
+    }
+
+    /// A token of at most 16 ASCII bytes, given as two little-endian words that are zero past
+    /// its `length`, normalised in registers as `MatchNormalizer` does (lowercased,
+    /// punctuation dropped): the words of the result, zero past its `count`. Nil when a byte
+    /// is not ASCII. Lets a hot loop normalise the common token without a buffer.
+    @inline(__always)
+    static func normalizedASCII(low: UInt64, high: UInt64, length: Int) -> (low: UInt64, high: UInt64, count: Int)? {
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        guard (low | high) & highBits == 0, length <= 16 else { return nil }
+        // The 0x80 bit of each byte of `word` (all below 0x80) that lies in first...last:
+        // adding never carries into the next byte.
+        @inline(__always) func bytes(_ word: UInt64, _ first: UInt64, _ last: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            return (word &+ ones &* (0x80 - first)) & ~(word &+ ones &* (0x7F - last)) & highBits
+        }
+        @inline(__always) func valid(_ count: Int) -> UInt64 {
+            count <= 0 ? 0 : count >= 8 ? highBits : highBits & (UInt64.max >> UInt64(64 - 8 * count))
+        }
+        // With the 0x20 bit set, a capital is its small letter and no other byte becomes one;
+        // setting that bit (0x80 >> 2) on letters lowercases them.
+        let lowLetters = bytes(low | 0x2020_2020_2020_2020, 0x61, 0x7A), highLetters = bytes(high | 0x2020_2020_2020_2020, 0x61, 0x7A)
+        let lowered = (low: low | lowLetters >> 2, high: high | highLetters >> 2)
+        let lowOther = valid(length) & ~(lowLetters | bytes(low, 0x30, 0x39))
+        let highOther = valid(length - 8) & ~(highLetters | bytes(high, 0x30, 0x39))
+        if lowOther | highOther == 0 { return (lowered.low, lowered.high, length) }
+        // The common other token: a word and one punctuation mark after it ("said," "end.").
+        let shift = UInt64(8 * ((length - 1) & 7))
+        if length <= 8 ? (highOther == 0 && lowOther == (0x80 as UInt64) << shift) : (lowOther == 0 && highOther == (0x80 as UInt64) << shift) {
+            let mark = UInt8(truncatingIfNeeded: (length <= 8 ? low : high) >> shift)
+            if MatchNormalizer.isASCIIPunctuation(mark) {
+                let keep = ~((0xFF as UInt64) << shift)
+                return length <= 8 ? (lowered.low & keep, 0, length - 1) : (lowered.low, lowered.high & keep, length - 1)
+            }
+        }
+        return compacted(low: low, high: high, length: length)
+    }
+
+    /// `normalizedASCII` for a token with punctuation or symbols, byte by byte; out of line,
+    /// so that the common token's loop stays small.
+    @inline(never)
+    private static func compacted(low: UInt64, high: UInt64, length: Int) -> (low: UInt64, high: UInt64, count: Int) {
+        var out: (low: UInt64, high: UInt64) = (0, 0)
+        var count = 0
+        for j in 0..<length {
+            let b = UInt8(truncatingIfNeeded: (j < 8 ? low : high) >> UInt64(8 * (j & 7)))
+            if MatchNormalizer.isASCIIPunctuation(b) { continue }
+            let c = UInt64(b &- 0x41 < 26 ? b | 0x20 : b) << UInt64(8 * (count & 7))
+            if count < 8 { out.low |= c } else { out.high |= c }
+            count += 1
+        }
+        return (out.low, out.high, count)
+    }
+
+    /// The hash of the token at `start..<end` of `text`, and of the token normalised (nil
+    /// when normalising leaves nothing). `scratch` holds the rare token that is normalised
+    /// by the general path: longer than 16 bytes or not ASCII.
+    @inline(__always)
+    static func rawAndNormalized(_ text: UnsafeRawBufferPointer, start: Int, end: Int, scratch: inout [UInt8]) -> (raw: UInt64, normalized: UInt64?) {
+        let length = end - start
+        let token = UnsafeRawBufferPointer(rebasing: text[start..<end])
+        let rawHash: UInt64
+        if length <= 16 {
+            let raw = words(text, start: start, length: length, readable: text.count)
+            rawHash = short(raw, length: length)
+            if let normalized = normalizedASCII(low: raw.low, high: raw.high, length: length) {
+                if normalized.count == 0 { return (rawHash, nil) }
+                let unchanged = normalized.count == length && normalized.low == raw.low && normalized.high == raw.high
+                return (rawHash, unchanged ? rawHash : short((normalized.low, normalized.high), length: normalized.count))
+            }
+        } else {
+            rawHash = of(token)
+        }
+        MatchNormalizer.normalize(utf8: token, into: &scratch)
+        return (rawHash, scratch.isEmpty ? nil : scratch.withUnsafeBytes { of($0) })
+    }
+}

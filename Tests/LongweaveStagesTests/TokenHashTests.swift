@@ -1,0 +1,47 @@
+import LongweaveCore
+import LongweaveText
+import Testing
+@testable import LongweaveStages
+
+@Suite struct TokenHashTests {
+    /// The register normaliser gives `MatchNormalizer`'s bytes for every ASCII token it takes,
+    /// on random tokens of 1 to 16 bytes over all of ASCII, and declines non-ASCII ones.
+    @Test func registerNormalisingIsMatchNormalizers() {
+        var random = SeededRandom(seed: 5, stage: "test", key: "ascii")
+        // Half the tokens are letters with one mark, the shape that has its own path.
+        let letters = Array("abcXYZ09".utf8)
+        for _ in 0..<20_000 {
+            let length = 1 + random.below(16)
+            var token = (0..<length).map { _ in random.below(2) == 0 ? letters[random.below(letters.count)] : UInt8(random.below(128)) }
+            if random.below(2) == 0 { token[length - 1] = Array("!,.;)$".utf8)[random.below(6)] }
+            let expected = MatchNormalizer.normalize(String(decoding: token, as: UTF8.self))
+            let words = token.withUnsafeBytes { TokenHash.words($0, start: 0, length: length, readable: length) }
+            let normalized = TokenHash.normalizedASCII(low: words.low, high: words.high, length: length)
+            let result = withUnsafeBytes(of: (normalized?.low ?? 0, normalized?.high ?? 0)) { Array($0.prefix(normalized?.count ?? 0)) }
+            #expect(normalized != nil && result == Array(expected.utf8), "\(token)")
+            if normalized == nil || result != Array(expected.utf8) { return }
+        }
+        #expect(TokenHash.normalizedASCII(low: 0xA9C3, high: 0, length: 2) == nil)
+    }
+
+    /// The hashes the scanner takes from a document's bytes are those of the token and of the
+    /// token normalised, whatever the token's length, script or place in the document (its
+    /// last bytes are read one by one).
+    @Test func aTokensHashesAreThoseOfItsBytes() {
+        let tokens = ["a", "The", "said,", "(word)", "ABCDEFGHIJKLMNOP", "abcdefghijklmnopq", "Straße", "«Ἀθηνᾶς»", "—", "...", "x\u{0}", "x"]
+        for token in tokens {
+            for padding in [0, 3, 20] {
+                let text = Array(token.utf8) + Array(repeating: UInt8(ascii: " "), count: padding)
+                var scratch: [UInt8] = []
+                let hashes = text.withUnsafeBytes { TokenHash.rawAndNormalized($0, start: 0, end: token.utf8.count, scratch: &scratch) }
+                let raw = Array(token.utf8).withUnsafeBytes { TokenHash.of($0) }
+                let normalized = MatchNormalizer.normalize(token)
+                #expect(hashes.raw == raw, "\(token)")
+                #expect(hashes.normalized == (normalized.isEmpty ? nil : Array(normalized.utf8).withUnsafeBytes { TokenHash.of($0) }), "\(token)")
+            }
+        }
+        // A zero byte at the end is part of the token: "x\0" is not "x".
+        let withZero = Array("x\u{0}".utf8).withUnsafeBytes { TokenHash.of($0) }
+        #expect(withZero != Array("x".utf8).withUnsafeBytes { TokenHash.of($0) })
+    }
+}
