@@ -55,6 +55,25 @@ extension JSONParser {
         return try parseString()
     }
 
+    /// The next value when it is a string, decoded as UTF-8 into `buffer[..<count]` without
+    /// making a `String`: the count. Any other value is skipped and gives nil. `buffer` is
+    /// reused from call to call and grows to the longest string. Invalid UTF-8 and lone
+    /// surrogates are recorded as problems, as when a string is read.
+    public mutating func readString(into buffer: inout [UInt8]) throws -> Int? {
+        guard nextKind() == .string else {
+            try skipValue()
+            return nil
+        }
+        position += 1
+        let start = position
+        let count = try decodeStringBody(into: &buffer, stringStart: start)
+        // Escapes decode to whole characters, so the decoded bytes are valid exactly when the raw ones are.
+        if !buffer.withUnsafeBytes({ UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: $0[..<count])) }) {
+            noteProblem("invalid UTF-8 in a string", at: start)
+        }
+        return count
+    }
+
     /// Reads an object, calling `member` with each key; `member` consumes the value.
     /// Throws when the next value is not an object.
     public mutating func readObject(_ member: (inout JSONParser, String) throws -> Void) throws {
@@ -141,7 +160,7 @@ extension JSONParser {
             }
         }
         // Escapes are ASCII, so the raw bytes are valid UTF-8 exactly when the text is.
-        if !allASCII, String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self) == nil {
+        if !allASCII, !UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[start..<position])) {
             noteProblem("invalid UTF-8 in a string", at: start)
         }
         position += 1

@@ -298,12 +298,19 @@ public struct JSONParser {
         var buffer = scratch
         scratch = []
         defer { scratch = buffer }
+        let written = try decodeStringBody(into: &buffer, stringStart: start)
+        return buffer.withUnsafeBytes { makeString(UnsafeRawBufferPointer(rebasing: $0[..<written]), ascii: false, offset: start) }
+    }
+
+    /// Decodes the string body at `position` (escapes included) into `buffer[..<count]`
+    /// through the closing quote, doubling `buffer` when a long string does not fit: the count.
+    mutating func decodeStringBody(into buffer: inout [UInt8], stringStart: Int) throws -> Int {
         if buffer.count < 256 { buffer = [UInt8](repeating: 0, count: 256) }
         var written = 0
-        while try !buffer.withUnsafeMutableBufferPointer({ try decodeEscapes(into: $0, written: &written, stringStart: start) }) {
+        while try !buffer.withUnsafeMutableBufferPointer({ try decodeEscapes(into: $0, written: &written, stringStart: stringStart) }) {
             buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
-        return buffer.withUnsafeBytes { makeString(UnsafeRawBufferPointer(rebasing: $0[..<written]), ascii: false, offset: start) }
+        return written
     }
 
     /// Advances `position` to the next quote or backslash (or the end), eight bytes at a

@@ -188,4 +188,41 @@ import LongweaveTestSupport
             #expect(throws: JSONSyntaxError.self) { try parser.readObject { _, _ in } }
         }
     }
+
+    /// A string read as bytes is the string `parseString` reads, escapes and all, in a buffer
+    /// that grows for a long one; another kind of value is skipped and gives nil; invalid
+    /// UTF-8 is a problem when the document finishes.
+    @Test func stringsReadAsBytesAreTheStrings() throws {
+        let long = String(repeating: #"ab\"c\u00e9 "#, count: 100)
+        let text = #"{"s": "x\"\\\/\n\u00e9\ud83d\ude00 plain", "n": 5, "long": ""# + long + #""}"#
+        var buffer: [UInt8] = []
+        var read: [String: String?] = [:]
+        try Array(text.utf8).withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            parser.beginDocument()
+            try parser.readObject { parser, key in
+                let count = try parser.readString(into: &buffer)
+                read.updateValue(count.map { String(decoding: buffer[..<$0], as: UTF8.self) }, forKey: key)
+            }
+            try parser.finishDocument()
+        }
+        #expect(read["s"] == "x\"\\/\né😀 plain")
+        #expect(read["n"] == .some(nil))
+        let parsed = try Array(text.utf8).withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw)
+            return try parser.parseDocument()["long"]?.stringValue
+        }
+        #expect(read["long"] == .some(parsed))
+        // Longer than the buffer's first 256 bytes, so the buffer grew while decoding it.
+        #expect((parsed?.utf8.count ?? 0) > 256 && buffer.count >= parsed!.utf8.count)
+        let invalid = Array(#"{"s": "a"#.utf8) + [0xE2, 0x28, 0xA1] + Array(#""}"#.utf8)
+        #expect(throws: JSONSyntaxError.self) {
+            try invalid.withUnsafeBytes { raw in
+                var parser = JSONParser(bytes: raw)
+                parser.beginDocument()
+                try parser.readObject { parser, _ in _ = try parser.readString(into: &buffer) }
+                try parser.finishDocument()
+            }
+        }
+    }
 }

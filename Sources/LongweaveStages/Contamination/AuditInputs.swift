@@ -209,12 +209,24 @@ public enum ReferenceReader {
         case "jsonl":
             // A document is known by the byte offset of its line, which a slice reading a
             // byte range of the file knows without reading what comes before.
+            // The text field's bytes are decoded into one reused buffer: no record is built.
+            var text: [UInt8] = []
             func document(_ line: UnsafeRawBufferPointer, offset: Int, label: String) throws {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
                 var parser = JSONParser(bytes: line)
-                guard let record = try? parser.parseDocument() else { return try bad("not a JSON object, or invalid UTF-8", where: label) }
-                guard var text = record[textField]?.stringValue else { return try bad("no string field '\(textField)'", where: label) }
-                try text.withUTF8 { try send(UnsafeRawBufferPointer($0), at: offset) }
+                var length: Int?
+                do {
+                    parser.beginDocument()
+                    // Like Python's json, the last of duplicate keys counts.
+                    try parser.readObject { parser, key in
+                        if key == textField { length = try parser.readString(into: &text) } else { try parser.skipValue() }
+                    }
+                    try parser.finishDocument()
+                } catch {
+                    return try bad("not a JSON object, or invalid UTF-8", where: label)
+                }
+                guard let length else { return try bad("no string field '\(textField)'", where: label) }
+                try text.withUnsafeBytes { try send(UnsafeRawBufferPointer(rebasing: $0[..<length]), at: offset) }
             }
             if let range {
                 try LineReader.forEachLine(in: file.resolvedPath, startingIn: range) { line, offset in
@@ -229,7 +241,7 @@ public enum ReferenceReader {
             }
         case "text":
             let bytes = try InputFile.readAll(file.resolvedPath)
-            guard String(validating: bytes, as: UTF8.self) != nil else { return try bad("not valid UTF-8", where: "") }
+            guard bytes.withUnsafeBytes({ UTF8Validation.isValid($0) }) else { return try bad("not valid UTF-8", where: "") }
             try bytes.withUnsafeBytes { try send($0) }
         default:
             guard let format = registry.formats[file.format] else {

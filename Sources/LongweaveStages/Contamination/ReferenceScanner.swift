@@ -151,7 +151,8 @@ struct ReferenceScanner {
         if id >= 0 { return (id, benchmark.normalizedID[Int(id)]) }
         if token.count <= 16 {
             let raw = TokenHash.words(text, start: start, length: token.count, readable: text.count)
-            if let ascii = TokenHash.normalizedASCII(low: raw.low, high: raw.high, length: token.count) {
+            if TokenHash.isASCII(raw) {
+                let ascii = TokenHash.normalizedASCII(low: raw.low, high: raw.high, length: token.count)
                 var words = (ascii.low, ascii.high)
                 return (id, ascii.count == 0 ? AuditBenchmark.removed
                     : withUnsafeBytes(of: &words) { benchmark.vocabulary.id(of: UnsafeRawBufferPointer(rebasing: $0[0..<ascii.count]), readable: 16) })

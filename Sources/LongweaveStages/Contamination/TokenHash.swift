@@ -40,29 +40,38 @@ enum TokenHash {
         return TokenVocabulary.hash(bytes, readable: bytes.count) ^ 0x5851_F42D_4C95_7F2D
     }
 
-    /// A token of at most 16 ASCII bytes, given as two little-endian words that are zero past
-    /// its `length`, normalised in registers as `MatchNormalizer` does (lowercased,
-    /// punctuation dropped): the words of the result, zero past its `count`. Nil when a byte
-    /// is not ASCII. Lets a hot loop normalise the common token without a buffer.
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether both words of a token are ASCII.
     @inline(__always)
-    static func normalizedASCII(low: UInt64, high: UInt64, length: Int) -> (low: UInt64, high: UInt64, count: Int)? {
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        guard (low | high) & highBits == 0, length <= 16 else { return nil }
-        // The 0x80 bit of each byte of `word` (all below 0x80) that lies in first...last:
-        // adding never carries into the next byte.
-        @inline(__always) func bytes(_ word: UInt64, _ first: UInt64, _ last: UInt64) -> UInt64 {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            return (word &+ ones &* (0x80 - first)) & ~(word &+ ones &* (0x7F - last)) & highBits
-        }
-        @inline(__always) func valid(_ count: Int) -> UInt64 {
-            count <= 0 ? 0 : count >= 8 ? highBits : highBits & (UInt64.max >> UInt64(64 - 8 * count))
-        }
+    static func isASCII(_ words: (low: UInt64, high: UInt64)) -> Bool { (words.low | words.high) & highBits == 0 }
+
+    /// The 0x80 bit of each byte of `word` (all below 0x80) that lies in first...last:
+    /// adding never carries into the next byte.
+    @inline(__always)
+    private static func bytes(_ word: UInt64, in first: UInt64, _ last: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        return (word &+ ones &* (0x80 - first)) & ~(word &+ ones &* (0x7F - last)) & highBits
+    }
+
+    /// The 0x80 bits of the first `count` bytes of a word.
+    @inline(__always)
+    private static func valid(_ count: Int) -> UInt64 {
+        count <= 0 ? 0 : count >= 8 ? highBits : highBits & (UInt64.max >> UInt64(64 - 8 * count))
+    }
+
+    /// A token of at most 16 ASCII bytes (`isASCII`), given as two little-endian words that
+    /// are zero past its `length`, normalised in registers as `MatchNormalizer` does
+    /// (lowercased, punctuation dropped): the words of the result, zero past its `count`.
+    /// Lets a hot loop normalise the common token without a buffer.
+    @inline(__always)
+    static func normalizedASCII(low: UInt64, high: UInt64, length: Int) -> (low: UInt64, high: UInt64, count: Int) {
         // With the 0x20 bit set, a capital is its small letter and no other byte becomes one;
         // setting that bit (0x80 >> 2) on letters lowercases them.
-        let lowLetters = bytes(low | 0x2020_2020_2020_2020, 0x61, 0x7A), highLetters = bytes(high | 0x2020_2020_2020_2020, 0x61, 0x7A)
+        let lowLetters = bytes(low | 0x2020_2020_2020_2020, in: 0x61, 0x7A), highLetters = bytes(high | 0x2020_2020_2020_2020, in: 0x61, 0x7A)
         let lowered = (low: low | lowLetters >> 2, high: high | highLetters >> 2)
-        let lowOther = valid(length) & ~(lowLetters | bytes(low, 0x30, 0x39))
-        let highOther = valid(length - 8) & ~(highLetters | bytes(high, 0x30, 0x39))
+        let lowOther = valid(length) & ~(lowLetters | bytes(low, in: 0x30, 0x39))
+        let highOther = valid(length - 8) & ~(highLetters | bytes(high, in: 0x30, 0x39))
         if lowOther | highOther == 0 { return (lowered.low, lowered.high, length) }
         // The common other token: a word and one punctuation mark after it ("said," "end.").
         let shift = UInt64(8 * ((length - 1) & 7))
@@ -103,7 +112,8 @@ enum TokenHash {
         if length <= 16 {
             let raw = words(text, start: start, length: length, readable: text.count)
             rawHash = short(raw, length: length)
-            if let normalized = normalizedASCII(low: raw.low, high: raw.high, length: length) {
+            if isASCII(raw) {
+                let normalized = normalizedASCII(low: raw.low, high: raw.high, length: length)
                 if normalized.count == 0 { return (rawHash, nil) }
                 let unchanged = normalized.count == length && normalized.low == raw.low && normalized.high == raw.high
                 return (rawHash, unchanged ? rawHash : short((normalized.low, normalized.high), length: normalized.count))
