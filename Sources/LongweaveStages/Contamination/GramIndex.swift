@@ -92,11 +92,11 @@ struct GramIndex: Sendable {
     var sampleCount: Int { base.count - 1 }
 
     /// The word of `present` and the three bits in it that stand for hash `h`.
+    /// From the hash's top 33 bits, which its multiplications mix well, without mixing it again.
     @inline(__always)
     private static func presence(_ h: UInt64) -> (word: Int, bits: UInt64) {
-        let mixed = slotHash(h)
-        let bits = (1 as UInt64) << (mixed & 63) | (1 as UInt64) << ((mixed >> 6) & 63) | (1 as UInt64) << ((mixed >> 12) & 63)
-        return (Int(truncatingIfNeeded: mixed >> 49), bits)
+        let bits = (1 as UInt64) &<< (h >> 31) | (1 as UInt64) &<< (h >> 37) | (1 as UInt64) &<< (h >> 43)
+        return (Int(truncatingIfNeeded: h >> 49), bits)
     }
 
     private mutating func insert(_ g: Int32, hash h: UInt64) {

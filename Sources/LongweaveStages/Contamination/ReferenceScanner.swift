@@ -49,6 +49,7 @@ struct ReferenceScanner {
     private var windows: [(position: Int, hash: UInt64)] = []
     private var hits: [(position: Int, gram: Int32)] = []
     private var gramIDs: [Int32]
+    private var hasher = TokenHasher()
     private var scratch: [UInt8] = []
     /// Per raw position: the last match computed there (document, reference token, length).
     private var lastMatch: [(document: Int, position: Int, length: Int32)]
@@ -68,20 +69,20 @@ struct ReferenceScanner {
     private mutating func hashTokens(_ text: UnsafeRawBufferPointer) {
         // Swapped out, so that filling them does not overlap other accesses to self.
         var starts: [Int] = [], ends: [Int] = [], rawHashes: [UInt64] = [], normalizedHashes: [UInt64] = []
-        var normalizedSources: [Int32] = [], scratch: [UInt8] = []
+        var normalizedSources: [Int32] = [], hasher = TokenHasher.placeholder
         swap(&starts, &self.starts)
         swap(&ends, &self.ends)
         swap(&rawHashes, &self.rawHashes)
         swap(&normalizedHashes, &self.normalizedHashes)
         swap(&normalizedSources, &self.normalizedSources)
-        swap(&scratch, &self.scratch)
+        swap(&hasher, &self.hasher)
         defer {
             swap(&starts, &self.starts)
             swap(&ends, &self.ends)
             swap(&rawHashes, &self.rawHashes)
             swap(&normalizedHashes, &self.normalizedHashes)
             swap(&normalizedSources, &self.normalizedSources)
-            swap(&scratch, &self.scratch)
+            swap(&hasher, &self.hasher)
         }
         // The buffers grow with the tokens of the longest document so far, never shrink.
         var count = 0
@@ -113,16 +114,20 @@ struct ReferenceScanner {
             normalizedIDs = normalizedSources
         }
         var normalizedCount = 0
-        rawHashes.withUnsafeMutableBufferPointer { rawHashes in
-            normalizedHashes.withUnsafeMutableBufferPointer { normalizedHashes in
-                normalizedSources.withUnsafeMutableBufferPointer { normalizedSources in
-                    for i in 0..<count {
-                        let hashes = TokenHash.rawAndNormalized(text, start: starts[i], end: ends[i], scratch: &scratch)
-                        rawHashes[i] = hashes.raw
-                        // Written always, kept by the count: no branch on the outcome.
-                        normalizedHashes[normalizedCount] = hashes.normalized ?? 0
-                        normalizedSources[normalizedCount] = Int32(truncatingIfNeeded: i)
-                        normalizedCount += hashes.normalized == nil ? 0 : 1
+        starts.withUnsafeBufferPointer { starts in
+            ends.withUnsafeBufferPointer { ends in
+                rawHashes.withUnsafeMutableBufferPointer { rawHashes in
+                    normalizedHashes.withUnsafeMutableBufferPointer { normalizedHashes in
+                        normalizedSources.withUnsafeMutableBufferPointer { normalizedSources in
+                            for i in 0..<count {
+                                let hashes = hasher.hashes(text, start: starts[i], end: ends[i])
+                                rawHashes[i] = hashes.raw
+                                // Written always, kept by the count: no branch on the outcome.
+                                normalizedHashes[normalizedCount] = hashes.normalized ?? 0
+                                normalizedSources[normalizedCount] = Int32(truncatingIfNeeded: i)
+                                normalizedCount += hashes.normalized == nil ? 0 : 1
+                            }
+                        }
                     }
                 }
             }

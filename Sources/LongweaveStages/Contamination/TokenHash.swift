@@ -9,12 +9,14 @@ enum TokenHash {
     /// loaded whole and masked, without a branch on the length.
     @inline(__always)
     static func words(_ text: UnsafeRawBufferPointer, start: Int, length: Int, readable: Int) -> (low: UInt64, high: UInt64) {
+        // The low `bytes` (0...8) bytes of a word: two shifts, so that 8 shifts by 64 in all.
         @inline(__always) func mask(_ bytes: Int) -> UInt64 {
-            bytes <= 0 ? 0 : bytes >= 8 ? .max : UInt64.max >> UInt64(64 - 8 * bytes)
+            let half = UInt64(truncatingIfNeeded: 4 * min(max(bytes, 0), 8))
+            return ~((UInt64.max &<< half) &<< half)
         }
         if start + 16 <= readable {
             return (text.loadUnaligned(fromByteOffset: start, as: UInt64.self) & mask(length),
-                    text.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self) & mask(length - 8))
+                    text.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self) & mask(length &- 8))
         }
         var words: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &words) { words in
@@ -101,27 +103,63 @@ enum TokenHash {
         return (out.low, out.high, count)
     }
 
+}
+
+/// Hashes a document's tokens, raw and normalised. The common token (ASCII, at most 16
+/// bytes) is done in registers; the others go the general normaliser, and those of them
+/// up to 16 bytes are remembered, since a corpus repeats its few accented words and dashes.
+struct TokenHasher {
+    private struct Remembered {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        /// -1 for an empty entry: no token has that length.
+        var length = -1
+        var normalized: UInt64?
+    }
+
+    /// Direct-mapped by the token's raw hash and matched on its bytes, so a hit is exact.
+    private var remembered: [Remembered]
+    /// The general normaliser's output.
+    private var scratch: [UInt8] = []
+
+    init() { remembered = Array(repeating: Remembered(), count: 1 << 10) }
+
+    /// Holds a scanner's place while its hasher is swapped out: allocates nothing.
+    private init(empty: Void) { remembered = [] }
+    static var placeholder: TokenHasher { TokenHasher(empty: ()) }
+
     /// The hash of the token at `start..<end` of `text`, and of the token normalised (nil
-    /// when normalising leaves nothing). `scratch` holds the rare token that is normalised
-    /// by the general path: longer than 16 bytes or not ASCII.
+    /// when normalising leaves nothing).
     @inline(__always)
-    static func rawAndNormalized(_ text: UnsafeRawBufferPointer, start: Int, end: Int, scratch: inout [UInt8]) -> (raw: UInt64, normalized: UInt64?) {
-        let length = end - start
+    mutating func hashes(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64?) {
+        let length = end &- start
+        guard length <= 16 else { return general(text, start: start, end: end) }
+        let raw = TokenHash.words(text, start: start, length: length, readable: text.count)
+        let rawHash = TokenHash.short(raw, length: length)
+        guard TokenHash.isASCII(raw) else { return remembering(raw, length: length, hash: rawHash, text, start: start, end: end) }
+        let normalized = TokenHash.normalizedASCII(low: raw.low, high: raw.high, length: length)
+        if normalized.count == 0 { return (rawHash, nil) }
+        let unchanged = normalized.count == length && normalized.low == raw.low && normalized.high == raw.high
+        return (rawHash, unchanged ? rawHash : TokenHash.short((normalized.low, normalized.high), length: normalized.count))
+    }
+
+    /// A non-ASCII token of at most 16 bytes: from memory when it was met lately.
+    @inline(never)
+    private mutating func remembering(_ raw: (low: UInt64, high: UInt64), length: Int, hash: UInt64,
+                                      _ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64?) {
+        let slot = Int(truncatingIfNeeded: hash >> 54)
+        let entry = remembered[slot]
+        if entry.length == length && entry.low == raw.low && entry.high == raw.high { return (hash, entry.normalized) }
+        let found = general(text, start: start, end: end)
+        remembered[slot] = Remembered(low: raw.low, high: raw.high, length: length, normalized: found.normalized)
+        return found
+    }
+
+    /// Any token, by `MatchNormalizer` itself.
+    @inline(never)
+    private mutating func general(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64?) {
         let token = UnsafeRawBufferPointer(rebasing: text[start..<end])
-        let rawHash: UInt64
-        if length <= 16 {
-            let raw = words(text, start: start, length: length, readable: text.count)
-            rawHash = short(raw, length: length)
-            if isASCII(raw) {
-                let normalized = normalizedASCII(low: raw.low, high: raw.high, length: length)
-                if normalized.count == 0 { return (rawHash, nil) }
-                let unchanged = normalized.count == length && normalized.low == raw.low && normalized.high == raw.high
-                return (rawHash, unchanged ? rawHash : short((normalized.low, normalized.high), length: normalized.count))
-            }
-        } else {
-            rawHash = of(token)
-        }
         MatchNormalizer.normalize(utf8: token, into: &scratch)
-        return (rawHash, scratch.isEmpty ? nil : scratch.withUnsafeBytes { of($0) })
+        return (TokenHash.of(token), scratch.isEmpty ? nil : scratch.withUnsafeBytes { TokenHash.of($0) })
     }
 }
