@@ -162,8 +162,9 @@ public enum Words {
                 while cut > pieceStart && !WordCount.isASCIISpace(text[cut - 1]) { cut -= 1 }
                 pieceEnd = cut > pieceStart ? cut : text.count
             }
-            // A word and the space after it take at least two bytes.
-            let room = count + (pieceEnd - pieceStart) / 2 + 1
+            // A word and the space after it take at least two bytes; the piece's loop may
+            // write two entries past its last word.
+            let room = count + (pieceEnd - pieceStart) / 2 + 3
             if starts.count < room {
                 starts += repeatElement(0, count: max(room, 2 * starts.count) - starts.count)
                 ends += repeatElement(0, count: starts.count - ends.count)
@@ -181,7 +182,7 @@ public enum Words {
     }
 
     /// Writes the start and end byte offsets (plus `offset`) of each word into `starts` and
-    /// `ends`, which have room for `text.count / 2 + 1` entries, and returns the number of
+    /// `ends`, which have room for `text.count / 2 + 3` entries, and returns the number of
     /// words. Eight ASCII bytes are classified at once, so a hot loop pays per word, not per byte.
     static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, offset: Int) -> Int {
         let highBits: UInt64 = 0x8080_8080_8080_8080
@@ -198,18 +199,30 @@ public enum Words {
                     // k-th start and the k-th end belong to the same word.
                     let nonSpaces = ~WordCount.asciiSpaceMask(word) & highBits
                     let previous = (nonSpaces << 8) | (inWord ? 0x80 : 0)
-                    var wordStarts = nonSpaces & ~previous
-                    var wordEnds = ~nonSpaces & highBits & previous
-                    while wordStarts != 0 {
-                        starts[opened] = offset + i + wordStarts.trailingZeroBitCount >> 3
-                        opened += 1
-                        wordStarts &= wordStarts &- 1
+                    let wordStarts = nonSpaces & ~previous
+                    let wordEnds = ~nonSpaces & highBits & previous
+                    // Most words take six bytes or more, so eight bytes hold at most two
+                    // starts and two ends: both are written whatever the count (a slot past
+                    // it is overwritten later), and only more than two take a loop. A loop
+                    // per word mispredicts at every word.
+                    let at = offset &+ i
+                    @inline(__always) func record(_ marks: UInt64, into positions: UnsafeMutablePointer<Int>, from index: Int) -> Int {
+                        positions[index] = at &+ marks.trailingZeroBitCount >> 3
+                        var rest = marks & (marks &- 1)
+                        positions[index &+ 1] = at &+ rest.trailingZeroBitCount >> 3
+                        // Counted by comparisons: without a POPCNT target, a bit count is a
+                        // dozen instructions.
+                        var found = (marks != 0 ? 1 : 0) &+ (rest != 0 ? 1 : 0)
+                        rest &= rest &- 1
+                        while rest != 0 {
+                            positions[index &+ found] = at &+ rest.trailingZeroBitCount >> 3
+                            found &+= 1
+                            rest &= rest &- 1
+                        }
+                        return found
                     }
-                    while wordEnds != 0 {
-                        ends[closed] = offset + i + wordEnds.trailingZeroBitCount >> 3
-                        closed += 1
-                        wordEnds &= wordEnds &- 1
-                    }
+                    opened &+= record(wordStarts, into: starts, from: opened)
+                    closed &+= record(wordEnds, into: ends, from: closed)
                     inWord = nonSpaces & (0x80 << 56) != 0
                     i += 8
                     continue

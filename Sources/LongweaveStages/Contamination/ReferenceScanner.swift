@@ -113,20 +113,13 @@ struct ReferenceScanner {
             ids = normalizedSources
             normalizedIDs = normalizedSources
         }
-        var normalizedCount = 0
-        starts.withUnsafeBufferPointer { starts in
+        let normalizedCount = starts.withUnsafeBufferPointer { starts in
             ends.withUnsafeBufferPointer { ends in
                 rawHashes.withUnsafeMutableBufferPointer { rawHashes in
                     normalizedHashes.withUnsafeMutableBufferPointer { normalizedHashes in
                         normalizedSources.withUnsafeMutableBufferPointer { normalizedSources in
-                            for i in 0..<count {
-                                let hashes = hasher.hashes(text, start: starts[i], end: ends[i])
-                                rawHashes[i] = hashes.raw
-                                // Written always, kept by the count: no branch on the outcome.
-                                normalizedHashes[normalizedCount] = hashes.normalized ?? 0
-                                normalizedSources[normalizedCount] = Int32(truncatingIfNeeded: i)
-                                normalizedCount += hashes.normalized == nil ? 0 : 1
-                            }
+                            Self.hash(text, starts: starts.baseAddress!, ends: ends.baseAddress!, count: count, with: &hasher, raw: rawHashes.baseAddress!,
+                                      normalized: normalizedHashes.baseAddress!, sources: normalizedSources.baseAddress!)
                         }
                     }
                 }
@@ -134,6 +127,23 @@ struct ReferenceScanner {
         }
         tokenCount = count
         self.normalizedCount = normalizedCount
+    }
+
+    /// Hashes tokens `starts[i]..<ends[i]` of `text` into `raw[i]`, and those left after
+    /// normalising into `normalized`, each with its token's index in `sources`: their count.
+    /// On pointers, so that the loop keeps its counters in registers.
+    private static func hash(_ text: UnsafeRawBufferPointer, starts: UnsafePointer<Int>, ends: UnsafePointer<Int>, count: Int, with hasher: inout TokenHasher,
+                             raw: UnsafeMutablePointer<UInt64>, normalized: UnsafeMutablePointer<UInt64>, sources: UnsafeMutablePointer<Int32>) -> Int {
+        var kept = 0
+        for i in 0..<count {
+            let hashes = hasher.hashes(text, start: starts[i], end: ends[i])
+            raw[i] = hashes.raw
+            // Written always, kept by the count: no branch on the outcome.
+            normalized[kept] = hashes.normalized ?? 0
+            sources[kept] = Int32(truncatingIfNeeded: i)
+            kept += hashes.normalized == nil ? 0 : 1
+        }
+        return kept
     }
 
     /// Makes `ids[i]` and `normalizedIDs[i]` the ids of token i of `text`.
