@@ -61,8 +61,9 @@ struct AuditPartial {
         return header
     }
 
-    /// Reads a partial file for `benchmark`, checking it was made for it.
-    static func read(_ path: String, benchmark: AuditBenchmark) throws -> AuditPartial {
+    /// Reads a partial file for `found`'s benchmark, checking it was made for it, and adds its
+    /// counts and span candidates to `found`: its header. No scanner is built per partial.
+    static func read(_ path: String, into found: inout ReferenceScanner) throws -> JSONObject {
         let bytes = try FileSystem.readAll(path)
         guard let newline = bytes.firstIndex(of: 0x0A) else { throw IOError(path: path, "not a longweave audit partial: no header line") }
         let parsed = try bytes.withUnsafeBytes { raw in
@@ -70,11 +71,10 @@ struct AuditPartial {
             return try parser.parseDocument()
         }
         guard case .object(let header) = parsed else { throw IOError(path: path, "not a longweave audit partial: the header is not an object") }
-        guard header["fingerprint"]?.stringValue == fingerprint(benchmark) else {
+        guard header["fingerprint"]?.stringValue == fingerprint(found.benchmark) else {
             throw IOError(path: path, "made for another benchmark or other parameters than the other slices")
         }
-        var scanner = ReferenceScanner(benchmark: benchmark)
-        let expected = 4 * (scanner.rawCounts.count + scanner.normalizedCounts.count) + 20 * scanner.spans.count
+        let expected = 4 * (found.rawCounts.count + found.normalizedCounts.count) + 20 * found.spans.count
         guard bytes.count - newline - 1 == expected else {
             throw IOError(path: path, "\(bytes.count - newline - 1) bytes of counts, expected \(expected): truncated or from another version")
         }
@@ -84,17 +84,17 @@ struct AuditPartial {
                 defer { offset += MemoryLayout<T>.size }
                 return T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
             }
-            for g in scanner.rawCounts.indices { scanner.rawCounts[g] = next(Int32.self) }
-            for g in scanner.normalizedCounts.indices { scanner.normalizedCounts[g] = next(Int32.self) }
-            for i in scanner.spans.indices {
+            for g in found.rawCounts.indices { found.rawCounts[g] += next(Int32.self) }
+            for g in found.normalizedCounts.indices { found.normalizedCounts[g] += next(Int32.self) }
+            for i in found.spans.indices {
                 let length = next(Int32.self)
                 let document = Int(next(Int64.self))
                 let offset = Int(next(Int64.self))
-                scanner.spans[i] = SpanCandidate(length: length, document: document, offset: offset)
+                if length > 0 { found.offer(SpanCandidate(length: length, document: document, offset: offset), slot: i) }
             }
         }
-        scanner.documents = header["documents"]?.numberValue.map { Int($0) } ?? 0
-        scanner.tokens = header["tokens"]?.numberValue.map { Int($0) } ?? 0
-        return AuditPartial(header: header, scanner: scanner)
+        found.documents += header["documents"]?.numberValue.map { Int($0) } ?? 0
+        found.tokens += header["tokens"]?.numberValue.map { Int($0) } ?? 0
+        return header
     }
 }

@@ -133,9 +133,8 @@ public enum AuditRunner {
         var found = audit.emptyScan()
         var stats = files.map(ReferenceFileStats.init)
         for index in 0..<count {
-            let partial = try AuditPartial.read(directory + "/" + AuditPartial.fileName(index: index, count: count), benchmark: audit.benchmark)
-            found.merge(partial.scanner)
-            for file in partial.header["files"]?.arrayValue ?? [] {
+            let header = try AuditPartial.read(directory + "/" + AuditPartial.fileName(index: index, count: count), into: &found)
+            for file in header["files"]?.arrayValue ?? [] {
                 guard let i = file["index"]?.numberValue.map({ Int($0) }), stats.indices.contains(i) else { continue }
                 // A file split by byte ranges is counted by every slice and hashed by one.
                 stats[i].bytes = file["bytes"]?.numberValue.map { Int($0) } ?? 0

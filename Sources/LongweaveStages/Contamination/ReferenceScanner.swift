@@ -52,14 +52,14 @@ struct ReferenceScanner {
     private var hasher = TokenHasher()
     private var scratch: [UInt8] = []
     /// Per raw position: the last match computed there (document, reference token, length).
-    private var lastMatch: [(document: Int, position: Int, length: Int32)]
+    /// Made at the first hit: a scanner that only merges others' findings never needs it.
+    private var lastMatch: [(document: Int, position: Int, length: Int32)] = []
 
     init(benchmark: AuditBenchmark) {
         self.benchmark = benchmark
         rawCounts = Array(repeating: 0, count: benchmark.raw.gramCount)
         normalizedCounts = Array(repeating: 0, count: benchmark.normalized.gramCount)
         spans = Array(repeating: SpanCandidate(), count: benchmark.raw.tokens.count * benchmark.parameters.candidatesPerSeed)
-        lastMatch = Array(repeating: (-1, -1, 0), count: benchmark.raw.tokens.count)
         gramIDs = Array(repeating: 0, count: benchmark.parameters.n)
     }
 
@@ -218,6 +218,7 @@ struct ReferenceScanner {
             if g >= 0 { hits.append((window.position, g)) }
         }
         if !hits.isEmpty {
+            if lastMatch.isEmpty { lastMatch = Array(repeating: (-1, -1, 0), count: benchmark.raw.tokens.count) }
             // Character offsets of this document's tokens, once, for the candidates it makes.
             let charOffsets = CharCount.offsets(of: starts[..<tokenCount], in: text)
             for (p, g) in hits {
@@ -300,11 +301,12 @@ struct ReferenceScanner {
         tokens += other.tokens
         for g in rawCounts.indices { rawCounts[g] += other.rawCounts[g] }
         for g in normalizedCounts.indices { normalizedCounts[g] += other.normalizedCounts[g] }
+        for i in spans.indices where other.spans[i].length > 0 { offer(other.spans[i], slot: i) }
+    }
+
+    /// Offers a candidate found elsewhere for the seed that owns `spans[slot]`.
+    mutating func offer(_ candidate: SpanCandidate, slot: Int) {
         let k = benchmark.parameters.candidatesPerSeed
-        for start in stride(from: 0, to: spans.count, by: k) {
-            for i in 0..<k where other.spans[start + i].length > 0 {
-                offer(other.spans[start + i], at: start, k: k)
-            }
-        }
+        offer(candidate, at: slot - slot % k, k: k)
     }
 }
