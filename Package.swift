@@ -32,8 +32,6 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        // A cache prefetch hint for the audit's hot loop.
-        .target(name: "CPrefetch"),
         // Keeps libxml2's headers (which pull in ICU) away from every Swift module.
         .target(name: "LibXMLShim", dependencies: ["CLibXML2"]),
 
@@ -55,7 +53,7 @@ let package = Package(
             ]
         ),
         // Every stage and ingest format, and the registry that names them.
-        .target(name: "LongweaveStages", dependencies: ["CPrefetch", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup"]),
+        .target(name: "LongweaveStages", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup"]),
         .executableTarget(
             name: "longweave",
             dependencies: [
