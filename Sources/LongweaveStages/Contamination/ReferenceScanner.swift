@@ -139,9 +139,9 @@ struct ReferenceScanner {
             let hashes = hasher.hashes(text, start: starts[i], end: ends[i])
             raw[i] = hashes.raw
             // Written always, kept by the count: no branch on the outcome.
-            normalized[kept] = hashes.normalized ?? 0
+            normalized[kept] = hashes.normalized
             sources[kept] = Int32(truncatingIfNeeded: i)
-            kept += hashes.normalized == nil ? 0 : 1
+            kept &+= hashes.kept ? 1 : 0
         }
         return kept
     }

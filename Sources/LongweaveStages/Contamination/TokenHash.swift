@@ -74,17 +74,19 @@ enum TokenHash {
         let lowered = (low: low | lowLetters >> 2, high: high | highLetters >> 2)
         let lowOther = valid(length) & ~(lowLetters | bytes(low, in: 0x30, 0x39))
         let highOther = valid(length - 8) & ~(highLetters | bytes(high, in: 0x30, 0x39))
-        if lowOther | highOther == 0 { return (lowered.low, lowered.high, length) }
-        // The common other token: a word and one punctuation mark after it ("said," "end.").
-        let shift = UInt64(8 * ((length - 1) & 7))
-        if length <= 8 ? (highOther == 0 && lowOther == (0x80 as UInt64) << shift) : (lowOther == 0 && highOther == (0x80 as UInt64) << shift) {
-            let mark = UInt8(truncatingIfNeeded: (length <= 8 ? low : high) >> shift)
-            if MatchNormalizer.isASCIIPunctuation(mark) {
-                let keep = ~((0xFF as UInt64) << shift)
-                return length <= 8 ? (lowered.low & keep, 0, length - 1) : (lowered.low, lowered.high & keep, length - 1)
-            }
-        }
-        return compacted(low: low, high: high, length: length)
+        // The common other token is a word and one punctuation mark after it ("said,"
+        // "end."): its last byte is the only other one. That mark is dropped by a mask, and
+        // the choices are selections, not branches: which tokens have one is unpredictable.
+        let last = length &- 1
+        let shift = UInt64(truncatingIfNeeded: 8 &* (last & 7))
+        let lastInHigh = last >= 8
+        let lastBit = (0x80 as UInt64) << shift
+        let onlyLast = ((lastInHigh ? lowOther : highOther) | ((lastInHigh ? highOther : lowOther) ^ lastBit)) == 0
+        let mark = UInt8(truncatingIfNeeded: (lastInHigh ? high : low) >> shift)
+        let trailing = onlyLast && MatchNormalizer.isASCIIPunctuation(mark)
+        if !trailing && (lowOther | highOther) != 0 { return compacted(low: low, high: high, length: length) }
+        let drop = trailing ? ~((0xFF as UInt64) << shift) : .max
+        return (lastInHigh ? lowered.low : lowered.low & drop, lastInHigh ? lowered.high & drop : lowered.high, trailing ? last : length)
     }
 
     /// `normalizedASCII` for a token with punctuation or symbols, byte by byte; out of line,
@@ -114,7 +116,8 @@ struct TokenHasher {
         var high: UInt64 = 0
         /// -1 for an empty entry: no token has that length.
         var length = -1
-        var normalized: UInt64?
+        var normalized: UInt64 = 0
+        var kept = false
     }
 
     /// Direct-mapped by the token's raw hash and matched on its bytes, so a hit is exact.
@@ -128,38 +131,37 @@ struct TokenHasher {
     private init(empty: Void) { remembered = [] }
     static var placeholder: TokenHasher { TokenHasher(empty: ()) }
 
-    /// The hash of the token at `start..<end` of `text`, and of the token normalised (nil
-    /// when normalising leaves nothing).
+    /// The hash of the token at `start..<end` of `text`, and of the token normalised, which
+    /// is `kept` unless normalising leaves nothing.
     @inline(__always)
-    mutating func hashes(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64?) {
+    mutating func hashes(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64, kept: Bool) {
         let length = end &- start
         guard length <= 16 else { return general(text, start: start, end: end) }
         let raw = TokenHash.words(text, start: start, length: length, readable: text.count)
         let rawHash = TokenHash.short(raw, length: length)
         guard TokenHash.isASCII(raw) else { return remembering(raw, length: length, hash: rawHash, text, start: start, end: end) }
         let normalized = TokenHash.normalizedASCII(low: raw.low, high: raw.high, length: length)
-        if normalized.count == 0 { return (rawHash, nil) }
-        let unchanged = normalized.count == length && normalized.low == raw.low && normalized.high == raw.high
-        return (rawHash, unchanged ? rawHash : TokenHash.short((normalized.low, normalized.high), length: normalized.count))
+        // Hashed even when unchanged (then it is the raw hash): cheaper than a branch.
+        return (rawHash, TokenHash.short((normalized.low, normalized.high), length: normalized.count), normalized.count > 0)
     }
 
     /// A non-ASCII token of at most 16 bytes: from memory when it was met lately.
     @inline(never)
     private mutating func remembering(_ raw: (low: UInt64, high: UInt64), length: Int, hash: UInt64,
-                                      _ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64?) {
+                                      _ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64, kept: Bool) {
         let slot = Int(truncatingIfNeeded: hash >> 54)
         let entry = remembered[slot]
-        if entry.length == length && entry.low == raw.low && entry.high == raw.high { return (hash, entry.normalized) }
+        if entry.length == length && entry.low == raw.low && entry.high == raw.high { return (hash, entry.normalized, entry.kept) }
         let found = general(text, start: start, end: end)
-        remembered[slot] = Remembered(low: raw.low, high: raw.high, length: length, normalized: found.normalized)
+        remembered[slot] = Remembered(low: raw.low, high: raw.high, length: length, normalized: found.normalized, kept: found.kept)
         return found
     }
 
     /// Any token, by `MatchNormalizer` itself.
     @inline(never)
-    private mutating func general(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64?) {
+    private mutating func general(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64, kept: Bool) {
         let token = UnsafeRawBufferPointer(rebasing: text[start..<end])
         MatchNormalizer.normalize(utf8: token, into: &scratch)
-        return (TokenHash.of(token), scratch.isEmpty ? nil : scratch.withUnsafeBytes { TokenHash.of($0) })
+        return (TokenHash.of(token), scratch.withUnsafeBytes { TokenHash.of($0) }, !scratch.isEmpty)
     }
 }
