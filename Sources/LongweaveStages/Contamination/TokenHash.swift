@@ -56,11 +56,9 @@ enum TokenHash {
         return (word &+ ones &* (0x80 - first)) & ~(word &+ ones &* (0x7F - last)) & highBits
     }
 
-    /// The 0x80 bits of the first `count` bytes of a word.
+    /// The 0x80 bit of each nonzero byte of `word` (all below 0x80).
     @inline(__always)
-    private static func valid(_ count: Int) -> UInt64 {
-        count <= 0 ? 0 : count >= 8 ? highBits : highBits & (UInt64.max >> UInt64(64 - 8 * count))
-    }
+    private static func nonzero(_ word: UInt64) -> UInt64 { (word &+ 0x7F7F_7F7F_7F7F_7F7F) & highBits }
 
     /// A token of at most 16 ASCII bytes (`isASCII`), given as two little-endian words that
     /// are zero past its `length`, normalised in registers as `MatchNormalizer` does
@@ -72,8 +70,10 @@ enum TokenHash {
         // setting that bit (0x80 >> 2) on letters lowercases them.
         let lowLetters = bytes(low | 0x2020_2020_2020_2020, in: 0x61, 0x7A), highLetters = bytes(high | 0x2020_2020_2020_2020, in: 0x61, 0x7A)
         let lowered = (low: low | lowLetters >> 2, high: high | highLetters >> 2)
-        let lowOther = valid(length) & ~(lowLetters | bytes(low, in: 0x30, 0x39))
-        let highOther = valid(length - 8) & ~(highLetters | bytes(high, in: 0x30, 0x39))
+        // Bytes other than letters and digits. The zero bytes past the token's end are left
+        // out; a zero byte inside it is kept by normalising as letters and digits are.
+        let lowOther = nonzero(low) & ~(lowLetters | bytes(low, in: 0x30, 0x39))
+        let highOther = nonzero(high) & ~(highLetters | bytes(high, in: 0x30, 0x39))
         // The common other token is a word and one punctuation mark after it ("said,"
         // "end."): its last byte is the only other one. That mark is dropped by a mask, and
         // the choices are selections, not branches: which tokens have one is unpredictable.
