@@ -9,11 +9,6 @@ enum TokenHash {
     /// loaded whole and masked, without a branch on the length.
     @inline(__always)
     static func words(_ text: UnsafeRawBufferPointer, start: Int, length: Int, readable: Int) -> (low: UInt64, high: UInt64) {
-        // The low `bytes` (0...8) bytes of a word: two shifts, so that 8 shifts by 64 in all.
-        @inline(__always) func mask(_ bytes: Int) -> UInt64 {
-            let half = UInt64(truncatingIfNeeded: 4 * min(max(bytes, 0), 8))
-            return ~((UInt64.max &<< half) &<< half)
-        }
         if start + 16 <= readable {
             return (text.loadUnaligned(fromByteOffset: start, as: UInt64.self) & mask(length),
                     text.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self) & mask(length &- 8))
@@ -23,6 +18,13 @@ enum TokenHash {
             for j in 0..<min(length, 16) { words[j] = text[start + j] }
         }
         return words
+    }
+
+    /// The low `bytes` (clamped to 0...8) bytes of a word: two shifts, so that 8 shifts by 64 in all.
+    @inline(__always)
+    static func mask(_ bytes: Int) -> UInt64 {
+        let half = UInt64(truncatingIfNeeded: 4 * min(max(bytes, 0), 8))
+        return ~((UInt64.max &<< half) &<< half)
     }
 
     /// The hash of a token of `length` <= 16 bytes given as `words`.
@@ -136,8 +138,19 @@ struct TokenHasher {
     @inline(__always)
     mutating func hashes(_ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64, kept: Bool) {
         let length = end &- start
+        if length <= 8 && start &+ 8 <= text.count {
+            // Most tokens: one word, and every step below on the second one (zero) folds away.
+            let low = text.loadUnaligned(fromByteOffset: start, as: UInt64.self) & TokenHash.mask(length)
+            return hashes(of: (low, 0), length: length, text, start: start, end: end)
+        }
         guard length <= 16 else { return general(text, start: start, end: end) }
-        let raw = TokenHash.words(text, start: start, length: length, readable: text.count)
+        return hashes(of: TokenHash.words(text, start: start, length: length, readable: text.count), length: length, text, start: start, end: end)
+    }
+
+    /// `hashes` of a token of at most 16 bytes, given as its words.
+    @inline(__always)
+    private mutating func hashes(of raw: (low: UInt64, high: UInt64), length: Int,
+                                 _ text: UnsafeRawBufferPointer, start: Int, end: Int) -> (raw: UInt64, normalized: UInt64, kept: Bool) {
         let rawHash = TokenHash.short(raw, length: length)
         guard TokenHash.isASCII(raw) else { return remembering(raw, length: length, hash: rawHash, text, start: start, end: end) }
         let normalized = TokenHash.normalizedASCII(low: raw.low, high: raw.high, length: length)
