@@ -201,10 +201,10 @@ public enum Words {
                     let previous = (nonSpaces << 8) | (inWord ? 0x80 : 0)
                     let wordStarts = nonSpaces & ~previous
                     let wordEnds = ~nonSpaces & highBits & previous
-                    // Most words take six bytes or more, so eight bytes hold at most two
-                    // starts and two ends: both are written whatever the count (a slot past
-                    // it is overwritten later), and only more than two take a loop. A loop
-                    // per word mispredicts at every word.
+                    // A word and its space take about six bytes, so eight bytes mostly hold
+                    // at most two starts and two ends: two of each are written whatever the
+                    // count (a slot past it is overwritten later), and only more take a loop.
+                    // A loop per word mispredicts at every word.
                     let at = offset &+ i
                     @inline(__always) func record(_ marks: UInt64, into positions: UnsafeMutablePointer<Int>, from index: Int) -> Int {
                         positions[index] = at &+ marks.trailingZeroBitCount >> 3

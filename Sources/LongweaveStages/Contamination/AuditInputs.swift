@@ -211,7 +211,8 @@ public enum ReferenceReader {
             // byte range of the file knows without reading what comes before.
             // The text field's bytes are decoded into one reused buffer: no record is built.
             var text: [UInt8] = []
-            func document(_ line: UnsafeRawBufferPointer, offset: Int, label: String) throws {
+            // The label is made only for a bad line.
+            func document(_ line: UnsafeRawBufferPointer, offset: Int, label: @autoclosure () -> String) throws {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
                 var parser = JSONParser(bytes: line)
                 var length: Int?
@@ -223,9 +224,9 @@ public enum ReferenceReader {
                     }
                     try parser.finishDocument()
                 } catch {
-                    return try bad("not a JSON object, or invalid UTF-8", where: label)
+                    return try bad("not a JSON object, or invalid UTF-8", where: label())
                 }
-                guard let length else { return try bad("no string field '\(textField)'", where: label) }
+                guard let length else { return try bad("no string field '\(textField)'", where: label()) }
                 try text.withUnsafeBytes { try send(UnsafeRawBufferPointer(rebasing: $0[..<length]), at: offset) }
             }
             if let range {

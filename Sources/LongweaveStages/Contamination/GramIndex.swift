@@ -108,7 +108,7 @@ struct GramIndex: Sendable {
     }
 
     /// Whether `h` may be the hash of a benchmark n-gram: false for most reference windows,
-    /// from one bit of a set small enough to stay in the core's cache.
+    /// from one word of a set small enough to stay in the core's cache.
     @inline(__always)
     func mayHold(hash h: UInt64) -> Bool {
         let (word, bits) = Self.presence(h)

@@ -106,7 +106,6 @@ enum TokenHash {
         }
         return (out.low, out.high, count)
     }
-
 }
 
 /// Hashes a document's tokens, raw and normalised. The common token (ASCII, at most 16
