@@ -66,9 +66,10 @@ extension JSONParser {
         }
         position += 1
         let start = position
-        let count = try decodeStringBody(into: &buffer, stringStart: start)
-        // Escapes decode to whole characters, so the decoded bytes are valid exactly when the raw ones are.
-        if !buffer.withUnsafeBytes({ UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: $0[..<count])) }) {
+        let (count, plainASCII) = try decodeStringBody(into: &buffer, stringStart: start)
+        // Escapes decode to whole characters, so the decoded bytes are valid exactly when the
+        // raw ones are, and surely so when those are ASCII.
+        if !plainASCII, !buffer.withUnsafeBytes({ UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: $0[..<count])) }) {
             noteProblem("invalid UTF-8 in a string", at: start)
         }
         return count

@@ -298,19 +298,24 @@ public struct JSONParser {
         var buffer = scratch
         scratch = []
         defer { scratch = buffer }
-        let written = try decodeStringBody(into: &buffer, stringStart: start)
+        let written = try decodeStringBody(into: &buffer, stringStart: start).count
         return buffer.withUnsafeBytes { makeString(UnsafeRawBufferPointer(rebasing: $0[..<written]), ascii: false, offset: start) }
     }
 
     /// Decodes the string body at `position` (escapes included) into `buffer[..<count]`
-    /// through the closing quote, doubling `buffer` when a long string does not fit: the count.
-    mutating func decodeStringBody(into buffer: inout [UInt8], stringStart: Int) throws -> Int {
+    /// through the closing quote, doubling `buffer` when a long string does not fit: the
+    /// count, and whether the body's unescaped bytes were all ASCII (then the decoded bytes
+    /// are valid UTF-8: escapes decode to whole characters).
+    mutating func decodeStringBody(into buffer: inout [UInt8], stringStart: Int) throws -> (count: Int, plainASCII: Bool) {
         if buffer.count < 256 { buffer = [UInt8](repeating: 0, count: 256) }
         var written = 0
-        while try !buffer.withUnsafeMutableBufferPointer({ try decodeEscapes(into: $0, written: &written, stringStart: stringStart) }) {
+        var plainASCII = true
+        while try !buffer.withUnsafeMutableBufferPointer({
+            try decodeEscapes(into: $0, written: &written, plainASCII: &plainASCII, stringStart: stringStart)
+        }) {
             buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
-        return written
+        return (written, plainASCII)
     }
 
     /// Advances `position` to the next quote or backslash (or the end), eight bytes at a
@@ -343,8 +348,10 @@ public struct JSONParser {
 
     /// Decodes the string body at `position` (escapes included) into `output` from
     /// `written` on, through the closing quote. Returns false when `output` is full first.
-    /// `stringStart` (the first byte after the opening quote) places errors.
-    private mutating func decodeEscapes(into output: UnsafeMutableBufferPointer<UInt8>, written: inout Int, stringStart: Int) throws -> Bool {
+    /// `stringStart` (the first byte after the opening quote) places errors. `plainASCII`
+    /// becomes false when an unescaped byte is not ASCII.
+    private mutating func decodeEscapes(into output: UnsafeMutableBufferPointer<UInt8>, written: inout Int, plainASCII: inout Bool,
+                                        stringStart: Int) throws -> Bool {
         let end = bytes.count
         while written + 4 <= output.count {
             guard position < end else { throw JSONSyntaxError(offset: stringStart - 1, message: "unterminated string") }
@@ -357,8 +364,7 @@ public struct JSONParser {
                 // A run of plain bytes is found eight at a time and copied at once, as much
                 // of it as fits (the caller grows `output` and calls again for the rest).
                 let runStart = position
-                var allASCII = true
-                scanPlainBytes(allASCII: &allASCII)
+                scanPlainBytes(allASCII: &plainASCII)
                 let copied = min(position - runStart, output.count - written)
                 if copied < position - runStart { position = runStart + copied }
                 UnsafeMutableRawPointer(output.baseAddress! + written).copyMemory(from: bytes.baseAddress! + runStart, byteCount: copied)
