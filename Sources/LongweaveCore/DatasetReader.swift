@@ -7,6 +7,11 @@ public enum DatasetReader {
         public var path: String
         public var problem: String
         public var description: String { "\(path): \(problem)" }
+
+        public init(path: String, problem: String) {
+            self.path = path
+            self.problem = problem
+        }
     }
 
     /// Re-hashes and decompresses every shard named in `directory/manifest.json` and

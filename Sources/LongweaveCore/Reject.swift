@@ -47,10 +47,24 @@ public struct Reject: Sendable, Equatable {
     /// The reason without record-specific detail, for counting: text before the first `:`.
     public var reasonKind: String { Self.kind(of: reason) }
 
-    /// `reason` without record-specific detail: its text before the first `:`.
+    /// `reason` without record-specific detail: its text before the first `:`. An assembly's
+    /// reject starts with its stream (`16k: ...`), which is kept with the kind that follows it.
     public static func kind(of reason: String) -> String {
-        if let colon = reason.firstIndex(of: ":") { return String(reason[..<colon]) }
-        return reason
+        guard let colon = reason.firstIndex(of: ":") else { return reason }
+        let head = reason[..<colon]
+        let rest = reason[colon...].dropFirst()
+        if isStreamName(head), rest.hasPrefix(" ") {
+            let detail = rest.dropFirst()
+            let end = detail.firstIndex(of: ":") ?? detail.endIndex
+            return String(head) + ": " + detail[..<end]
+        }
+        return String(head)
+    }
+
+    /// A level or bucket name: digits and an optional k or m (`16k`, `2000k`, `128`).
+    static func isStreamName(_ text: Substring) -> Bool {
+        let digits = text.last.map { "kKmM".contains($0) } == true ? text.dropLast() : text
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }
 

@@ -9,6 +9,7 @@ extension Registry {
             SelectStage.self,
             KeywordReplacementStage.self,
             ConfusingFactsStage.self,
+            AnswerKeywordsStage.self,
             ContaminationStage.self,
             LengthBucketsStage.self,
         ],

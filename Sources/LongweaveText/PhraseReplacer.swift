@@ -3,9 +3,11 @@
 /// is never matched again. A byte trie finds the candidates; a first-byte table skips
 /// positions where no phrase can start.
 ///
-/// With `wholeWords` (English) a match must not sit inside a word: the bytes on either side
-/// are not letters, digits or non-ASCII; case variants (`Paris`, `PARIS`) are added for each
-/// pair with the replacement cased the same way. Without it (Chinese) matches are exact,
+/// With `wholeWords` (English) a match must not sit inside a word: the characters on either
+/// side are not letters, digits or marks of any script (Unicode's L, N and M categories), so
+/// a dash, a curly quote or any other punctuation ends a word as a space does ('American' in
+/// 'Mexican–American'). Case variants (`Paris`, `PARIS`) are added for each pair with the
+/// replacement cased the same way. Without it (Chinese) matches are exact,
 /// except that a match never splits a run of ASCII letters or digits (`97` is not replaced
 /// inside `1997`, where the replacement could even recreate the original across the seam).
 public struct PhraseReplacer: Sendable {
@@ -17,7 +19,8 @@ public struct PhraseReplacer: Sendable {
     private var replacements: [[UInt8]] = []
     private var pairOfReplacement: [Int] = []  // replacement -> index in `pairs`
     private var startsPhrase = [Bool](repeating: false, count: 256)
-    /// Bytes that a match must not separate from a neighbour of the same kind.
+    /// ASCII bytes that a match must not separate from a neighbour of the same kind; a
+    /// non-ASCII neighbour is decoded and classed by its Unicode category (whole words only).
     private let isWordByte: [Bool]
     private var nodeCount: Int32 = 1
 
@@ -25,7 +28,7 @@ public struct PhraseReplacer: Sendable {
         self.pairs = pairs
         self.wholeWords = wholeWords
         isWordByte = (0..<256).map { b in
-            (wholeWords && b >= 0x80) || (0x61...0x7A).contains(b | 0x20) || (0x30...0x39).contains(b)
+            (0x61...0x7A).contains(b | 0x20) || (0x30...0x39).contains(b)
         }
         for (index, (from, to)) in pairs.enumerated() where !from.isEmpty {
             add(from, to, pair: index)
@@ -118,7 +121,7 @@ public struct PhraseReplacer: Sendable {
         var i = 0
         while i < input.count {
             let b = input[i]
-            guard startsPhrase[Int(b)], !(i > 0 && isWordByte[Int(input[i - 1])] && isWordByte[Int(b)]) else {
+            guard startsPhrase[Int(b)], !(i > 0 && joins(input, at: i)) else {
                 i += 1
                 continue
             }
@@ -128,8 +131,7 @@ public struct PhraseReplacer: Sendable {
             while j < input.count, let child = edges[Int(node) << 8 | Int(input[j])] {
                 node = child
                 j += 1
-                if let r = replacementOfNode[node],
-                   !(j < input.count && isWordByte[Int(input[j - 1])] && isWordByte[Int(input[j])]) {
+                if let r = replacementOfNode[node], !(j < input.count && joins(input, at: j)) {
                     match = (j, r)
                 }
             }
@@ -140,5 +142,46 @@ public struct PhraseReplacer: Sendable {
             body(i, end, r)
             i = end
         }
+    }
+
+    /// Whether the characters on either side of byte offset `i` (0 < i < count) belong to one
+    /// word, so that a match may not start or end there.
+    @inline(__always)
+    private func joins(_ input: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        let before = input[i - 1], after = input[i]
+        if before < 0x80 && after < 0x80 { return isWordByte[Int(before)] && isWordByte[Int(after)] }
+        guard wholeWords else { return false }
+        return isWordCharacter(endingAt: i, in: input) && isWordCharacter(startingAt: i, in: input)
+    }
+
+    /// Letters, digits and marks of any script continue a word.
+    public static func isWordScalar(_ value: UInt32) -> Bool {
+        guard let scalar = Unicode.Scalar(value) else { return false }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .decimalNumber, .letterNumber, .otherNumber, .nonspacingMark, .spacingMark, .enclosingMark:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func isWordCharacter(startingAt i: Int, in input: UnsafeBufferPointer<UInt8>) -> Bool {
+        let lead = input[i]
+        if lead < 0x80 { return isWordByte[Int(lead)] }
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        guard length > 1, i + length <= input.count else { return false }
+        var value = UInt32(lead) & (0x7F >> UInt32(length))
+        for k in 1..<length { value = value << 6 | UInt32(input[i + k] & 0x3F) }
+        return Self.isWordScalar(value)
+    }
+
+    private func isWordCharacter(endingAt end: Int, in input: UnsafeBufferPointer<UInt8>) -> Bool {
+        let last = input[end - 1]
+        if last < 0x80 { return isWordByte[Int(last)] }
+        // Back over continuation bytes (at most three) to the lead byte.
+        var start = end - 1
+        while start > 0, end - start < 4, input[start] & 0xC0 == 0x80 { start -= 1 }
+        return isWordCharacter(startingAt: start, in: input)
     }
 }

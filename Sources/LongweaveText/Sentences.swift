@@ -15,8 +15,35 @@ public enum Sentences {
         return tail == (0xE3, 0x80, 0x82) || tail == (0xEF, 0xBC, 0x81) || tail == (0xEF, 0xBC, 0x9F)
     }
 
+    /// Words that a `.` follows without ending the sentence ('Jr.', 'St.', 'Dr.', 'Feb.').
+    static let abbreviations: Set<String> = [
+        "Jr", "Sr", "St", "Mr", "Mrs", "Ms", "Dr", "Mt", "Ft", "Gen", "Col", "Lt", "Capt", "Sgt", "Prof", "Rev", "Hon",
+        "Gov", "Sen", "Rep", "Pres", "vs", "Bros", "Ave", "approx", "ca", "cf", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul",
+        "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Vol", "vol", "pp", "Fig", "Op", "op",
+    ]
+
+    /// Whether the `.` at `dot`, followed by a space, ends no sentence: after an initial
+    /// ('K.'), an abbreviation ('Jr.', 'St.'), a dotted one ('U.S.', 'e.g.') or 'No.' before a number.
+    static func isAbbreviation(_ bytes: UnsafeBufferPointer<UInt8>, dot: Int) -> Bool {
+        func isLetter(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b | 0x20) }
+        var start = dot
+        while start > 0, isLetter(bytes[start - 1]) || bytes[start - 1] == UInt8(ascii: ".") { start -= 1 }
+        guard start < dot, isLetter(bytes[start]) else { return false }
+        // The word must start the token: not 'x3.' or a word glued to other marks.
+        if start > 0, bytes[start - 1] >= 0x80 || (0x30...0x39).contains(bytes[start - 1]) { return false }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<dot]), as: UTF8.self)
+        if word.utf8.count == 1 { return (0x41...0x5A).contains(bytes[start]) }
+        if abbreviations.contains(word) { return true }
+        if word.contains(".") { return word.split(separator: ".").allSatisfy { $0.utf8.count <= 2 } }
+        if word == "No" || word == "no" || word == "Nos" {
+            return dot + 2 < bytes.count && (0x30...0x39).contains(bytes[dot + 2])
+        }
+        return false
+    }
+
     /// Byte offsets just after each sentence end of `text`, the end of the text excluded.
-    /// A `.`/`?`/`!` counts before a space or a line break; `。？！` count anywhere.
+    /// A `.`/`?`/`!` counts before a space or a line break, except a `.` of an initial or an
+    /// abbreviation before a space (`isAbbreviation`); `。？！` count anywhere.
     public static func ends(in text: String) -> [Int] {
         var text = text
         return text.withUTF8 { bytes in
@@ -25,7 +52,9 @@ public enum Sentences {
             while i < bytes.count {
                 let previous = bytes[i - 1]
                 if previous == UInt8(ascii: ".") || previous == UInt8(ascii: "!") || previous == UInt8(ascii: "?") {
-                    if bytes[i] == 0x20 || bytes[i] == 0x0A { ends.append(i) }
+                    if bytes[i] == 0x0A || (bytes[i] == 0x20 && !(previous == UInt8(ascii: ".") && isAbbreviation(bytes, dot: i - 1))) {
+                        ends.append(i)
+                    }
                 } else if previous >= 0x80, endWithMark(bytes, before: i) {
                     ends.append(i)
                 }

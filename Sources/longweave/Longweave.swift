@@ -216,7 +216,8 @@ extension Longweave {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-hash every shard against the manifest.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-hash every shard against the manifest; check every LV-Eval-style record's validity.")
 
         @Argument(help: "A dataset folder (build/<pipeline name>).")
         var directory: String
@@ -224,12 +225,14 @@ extension Longweave {
         func run() throws {
             let findings: [DatasetReader.Finding]
             do {
-                findings = try DatasetReader.verify(directory: directory)
+                let integrity = try DatasetReader.verify(directory: directory)
+                // Records are read only from shards that match the manifest.
+                findings = integrity.isEmpty ? try LVEvalValidity.verify(directory: directory) : integrity
             } catch {
                 throw Exit.badInput("\(error)")
             }
             if findings.isEmpty {
-                print("\(directory): every shard matches the manifest")
+                print("\(directory): every shard matches the manifest, every record passes the validity checks")
                 return
             }
             for finding in findings { Exit.printError("\(directory)/\(finding)") }

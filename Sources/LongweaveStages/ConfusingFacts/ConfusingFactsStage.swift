@@ -86,9 +86,13 @@ struct FactsFromFile: PooledStage {
 /// answer swapped for another answer of the same kind from the dataset and the subject it
 /// shares with the question swapped for another name of the same length. The fact reads
 /// as relevant, is false for the question's subject, and does not contradict the evidence.
+///
+/// Swaps replace whole words only (never inside a word); a sample whose answer is yes or no
+/// gets no fact, and a fact never holds a gold answer.
 struct EntitySwap: PooledStage {
     let perSample: Int
     let chinese: Bool
+    let english = EnglishKeyPhrases(table: WordCaseTable())
 
     func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
         var counts: [String: Int] = [:]
@@ -98,14 +102,13 @@ struct EntitySwap: PooledStage {
     /// A kind for grouping answers: the key-phrase kind, else words (or characters) count.
     func answerKind(_ answer: String) -> String {
         if chinese { return answer.allSatisfy(\.isNumber) ? "number" : "zh\(answer.count)" }
-        if let kind = KeyPhrases.kind(of: answer) { return kind == .name ? "name\(answer.split(separator: " ").count)" : kind.rawValue }
+        if let kind = english.kind(of: answer) { return kind == .name ? "name\(answer.split(separator: " ").count)" : kind.rawValue }
         return "other\(answer.split(separator: " ").count)"
     }
 
     /// Names in `text` (English capitalised runs; Chinese: the caller's spans).
     func names(in text: String) -> [String] {
-        KeyPhrases.englishCandidates(answers: [], question: text, fromAnswers: false, fromQuestion: true)
-            .filter { $0.1 == .name }.map(\.0)
+        english.nameRuns(in: text)
     }
 
     func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
@@ -139,13 +142,27 @@ struct EntitySwap: PooledStage {
 
     struct Reason: Error { var text: String }
 
+    /// Whether `phrase` occurs in `text` as a whole word (English) or exactly (Chinese).
+    func occurs(_ phrase: String, in text: String) -> Bool {
+        LVEvalValidity.occurs(phrase, in: text, chinese: chinese)
+    }
+
+    /// Whether `fact` holds one of the answers, in any case.
+    func holdsAnswer(_ fact: String, _ answers: [String]) -> Bool {
+        let lowered = fact.lowercased()
+        return answers.contains { !$0.isEmpty && occurs($0.lowercased(), in: lowered) }
+    }
+
     func makeFacts(for sample: Sample, answersByKind: [String: [String]], namesByLength: [Int: [String]],
                    random: inout SeededRandom) -> Result<[String], Reason> {
+        if sample.answers.contains(where: { ["yes", "no", "是", "否"].contains($0.lowercased()) }) {
+            return .failure(Reason(text: "yes/no answer"))
+        }
         // The evidence sentence holding an answer.
         var found: (sentence: String, answer: String)?
         search: for document in sample.documents where document.evidence {
             for sentence in Sentences.split(document.text) {
-                if let answer = sample.answers.first(where: { !$0.isEmpty && sentence.contains($0) }) {
+                if let answer = sample.answers.first(where: { occurs($0, in: String(sentence)) }) {
                     found = (String(sentence), answer)
                     break search
                 }
@@ -153,8 +170,8 @@ struct EntitySwap: PooledStage {
         }
         guard let (sentence, answer) = found else { return .failure(Reason(text: "answer not in an evidence sentence")) }
         let others = (answersByKind[answerKind(answer)] ?? []).filter { other in
-            !sample.answers.contains { $0.lowercased() == other.lowercased() } && !sentence.contains(other)
-                && !sample.answers.contains { other.contains($0) }
+            !sample.answers.contains { $0.lowercased() == other.lowercased() } && !occurs(other, in: sentence)
+                && !holdsAnswer(other, sample.answers) && !["yes", "no", "是", "否"].contains(other.lowercased())
         }
         guard !others.isEmpty else { return .failure(Reason(text: "no other answer of the same kind")) }
         // The subject: the longest name the sentence shares with the question, outside the answer.
@@ -167,21 +184,24 @@ struct EntitySwap: PooledStage {
             }
             subject = longest
         } else {
-            let candidates = names(in: sentence).filter { !answer.contains($0) && !$0.contains(answer) }
+            let candidates = names(in: sentence).filter { !answer.contains($0) && !$0.contains(answer) && !holdsAnswer($0, sample.answers) }
             guard let chosen = candidates.filter({ sample.question.contains($0) }).max(by: { $0.count < $1.count }) ?? candidates.first else {
                 return .failure(Reason(text: "no name in the evidence sentence besides the answer"))
             }
             subject = chosen
         }
         let length = chinese ? subject.count : subject.split(separator: " ").count
-        let nearMisses = (namesByLength[length] ?? []).filter { $0 != subject && !sentence.contains($0) && !sample.question.contains($0) }
+        let nearMisses = (namesByLength[length] ?? []).filter {
+            $0 != subject && !sentence.contains($0) && !sample.question.contains($0) && !holdsAnswer($0, sample.answers)
+        }
         guard !nearMisses.isEmpty else { return .failure(Reason(text: "no other name of the subject's length")) }
         var facts: [String] = []
         for _ in 0..<(perSample * 4) where facts.count < perSample {
             let other = others[random.below(others.count)]
             let nearMiss = nearMisses[random.below(nearMisses.count)]
-            let fact = sentence.replacingOccurrences(of: answer, with: other).replacingOccurrences(of: subject, with: nearMiss)
-            if fact != sentence && !facts.contains(fact) && !sample.answers.contains(where: { fact.contains($0) }) { facts.append(fact) }
+            let swap = PhraseReplacer(pairs: [(answer, other), (subject, nearMiss)], wholeWords: !chinese)
+            let (fact, swapped) = swap.replace(sentence)
+            if swapped > 0 && fact != sentence && !facts.contains(fact) && !holdsAnswer(fact, sample.answers) { facts.append(fact) }
         }
         return facts.isEmpty ? .failure(Reason(text: "every swap kept an answer")) : .success(facts)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LongweaveCore
+import LongweaveText
 
 /// What a key phrase is, so that its replacement can be of the same kind.
 enum PhraseKind: String, Sendable {
@@ -7,130 +8,207 @@ enum PhraseKind: String, Sendable {
     case year
     /// Digits, with their separators (`1,024`, `3.5`).
     case number
-    /// `March 3, 1999`, `3 March 1999`, `March 1999`.
+    /// `March 3, 1999`, `3 March 1999`, `March 1999`: becomes another real date.
     case date
-    /// A run of capitalised words (a person, a place, an organisation, a title).
+    /// A run of capitalised words holding at least one name (a person, a place, an organisation).
     case name
-    /// A Chinese span (an answer, a 《title》, a quoted name).
-    case chinese
+    /// A quoted title.
+    case title
+    /// Chinese: a place or organisation, known by the ending that says its kind (省, 公司, 站...).
+    case chinesePlace
+    /// Chinese: a person's name, a surname and one or two given-name characters.
+    case chinesePerson
+    /// Chinese: a transliterated foreign name (`布兰科·茨尔文科夫斯基`).
+    case chineseForeign
+    /// Chinese: a 《title》 or a “quoted” name.
+    case chineseTitle
 }
 
-/// Finds the key phrases of a sample (LV-Eval's KPR targets) and makes fictional
-/// counterparts of the same kind.
-enum KeyPhrases {
-    static let months = ["January", "February", "March", "April", "May", "June", "July", "August",
-                         "September", "October", "November", "December"]
+/// Words of English text as KPR sees them: runs of letters, digits and marks of any script
+/// (the same rule as `PhraseReplacer`'s whole words), digits joined across `,` and `.`.
+enum PhraseWords {
+    struct Token {
+        var text: Substring
+        var isWord: Bool
+    }
 
-    /// Capitalised words that start questions or join names rather than being names.
-    static let notNames: Set<String> = [
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool { PhraseReplacer.isWordScalar(scalar.value) }
+
+    /// Words and the separators between them, in order; a possessive `'s` is a separator.
+    static func tokens(_ text: String) -> [Token] {
+        var tokens: [Token] = []
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        var start = index
+        var inWord = false
+        func close(at end: String.UnicodeScalarView.Index) {
+            if start < end { tokens.append(Token(text: Substring(scalars[start..<end]), isWord: inWord)) }
+            start = end
+        }
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let next = scalars.index(after: index)
+            var word = isWordScalar(scalar)
+            if !word && inWord && next < scalars.endIndex {
+                let previous = scalars[scalars.index(before: index)]
+                let following = scalars[next]
+                // 1,024 and 3.5 are one number; O'Brien one word (but Derrickson's ends at the mark).
+                if (scalar == "," || scalar == ".") && previous.properties.numericType != nil && following.properties.numericType != nil {
+                    word = true
+                } else if scalar == "'" || scalar == "’" {
+                    let after = scalars.index(after: next)
+                    let possessive = (following == "s" || following == "S") && (after == scalars.endIndex || !isWordScalar(scalars[after]))
+                    word = following.properties.isAlphabetic && !possessive
+                }
+            }
+            if word != inWord {
+                close(at: index)
+                inWord = word
+            }
+            index = next
+        }
+        close(at: scalars.endIndex)
+        return tokens
+    }
+}
+
+/// Finds the key phrases of an English sample (LV-Eval's KPR targets) and makes fictional
+/// counterparts of the same kind.
+struct EnglishKeyPhrases: Sendable {
+    /// Which capitalised words are common words; empty means every capitalised word may be a name.
+    let table: WordCaseTable
+
+    static let months: [String] = ["January", "February", "March", "April", "May", "June", "July", "August",
+                                   "September", "October", "November", "December"]
+    static let weekdays: Set<String> = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    /// Lower-case words that join the words of one name.
+    static let connectors: Set<String> = ["of", "the", "de", "von", "van", "der", "den", "du", "da", "di", "del", "la", "le", "y"]
+    /// Words that open questions; common words whatever the corpus says.
+    static let questionWords: Set<String> = [
         "What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Is", "Are", "Was", "Were",
         "Do", "Does", "Did", "Can", "Could", "In", "On", "At", "Of", "For", "From", "By", "With", "And", "Or",
         "The", "A", "An", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "His", "Her",
         "Their", "As", "To", "Has", "Have", "Had", "Name", "Both", "Either", "Neither", "If", "After", "Before",
     ]
+    /// The word that says what kind of place or organisation a name is; kept by a replacement.
+    static let headWords: Set<String> = [
+        "University", "College", "School", "Academy", "Institute", "River", "Lake", "Mountain", "Mountains", "Mount",
+        "Island", "Islands", "Bay", "County", "City", "State", "Province", "District", "Street", "Avenue", "Road",
+        "Park", "Bridge", "Station", "Airport", "Church", "Cathedral", "Hospital", "Museum", "Library", "Company",
+        "Corporation", "Records", "Studios", "Pictures", "Entertainment", "Group", "FC", "AFC", "Club", "Team",
+        "Party", "Army", "Navy", "Festival", "Award", "Awards", "Prize", "Cup", "League", "Championship", "Hotel",
+        "Hall", "Tower", "Castle", "Palace", "Square", "Valley", "Forest", "Sea", "Ocean", "Canal", "Creek", "Falls",
+        "Peninsula", "Republic", "Kingdom", "Empire", "Dynasty", "Band", "Orchestra", "Theatre", "Theater",
+        "Stadium", "Arena", "Magazine", "Times", "News", "Journal", "Press", "Books", "Publishing", "Television",
+        "Network", "Radio", "Airlines", "Railway", "Bank", "Inc", "Ltd", "Co", "Church", "Temple", "Township",
+        "Village", "Town", "Region", "Department", "Ministry", "Council", "Society", "Association", "Foundation",
+        "Center", "Centre", "Games", "Series", "War", "Battle",
+    ]
+    static let yesNo: Set<String> = ["yes", "no"]
 
-    /// The kind of an English phrase, or nil when it is none of the replaceable kinds.
-    static func kind(of phrase: String) -> PhraseKind? {
-        let words = phrase.split(separator: " ")
-        guard !words.isEmpty, words.count <= 6 else { return nil }
-        if words.count == 1, let year = Int(phrase), phrase.utf8.count == 4, (1000...2099).contains(year) { return .year }
-        if phrase.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2C || $0 == 0x2E }),
-           phrase.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { return .number }
-        if words.contains(where: { months.contains(String($0).trimmingCharacters(in: CharacterSet(charactersIn: ","))) }),
-           words.contains(where: { $0.first?.isNumber == true }) { return .date }
-        if words.allSatisfy({ word in word.first.map { $0.isUppercase } ?? false || ["of", "the", "de", "von", "van"].contains(word) }),
-           words.first?.first?.isUppercase == true, !words.allSatisfy({ notNames.contains(String($0)) }) { return .name }
-        return nil
+    static func isCapitalised(_ word: some StringProtocol) -> Bool {
+        word.unicodeScalars.first?.properties.isUppercase ?? false
     }
 
-    /// English candidates in order: each answer that is a phrase of a known kind, then the
-    /// question's quoted titles, capitalised runs and numbers.
-    static func englishCandidates(answers: [String], question: String, fromAnswers: Bool, fromQuestion: Bool) -> [(String, PhraseKind)] {
-        var found: [(String, PhraseKind)] = []
-        func add(_ phrase: String) {
-            let trimmed = phrase.trimmingCharacters(in: CharacterSet(charactersIn: " ,.;:?!'\"()"))
-            guard !trimmed.isEmpty, let kind = kind(of: trimmed), !found.contains(where: { $0.0 == trimmed }) else { return }
-            found.append((trimmed, kind))
-        }
-        if fromAnswers {
-            for answer in answers {
-                add(answer)
-                // A number with a unit: the number is the key phrase, the unit stays.
-                if kind(of: answer) == nil, let number = answer.split(separator: " ").first, kind(of: String(number)) == .number {
-                    add(String(number))
-                }
-            }
-        }
-        guard fromQuestion else { return found }
-        // Quoted titles.
-        var rest = Substring(question)
-        while let open = rest.firstIndex(of: "\""), let close = rest[rest.index(after: open)...].firstIndex(of: "\"") {
-            let inner = String(rest[rest.index(after: open)..<close])
-            if let first = inner.first, first.isUppercase, inner.split(separator: " ").count <= 6, !found.contains(where: { $0.0 == inner }) {
-                found.append((inner, .name))
-            }
-            rest = rest[rest.index(after: close)...]
-        }
-        // Capitalised runs (not the question word that starts the sentence) and numbers; a
-        // run ends at punctuation, so that every phrase occurs in the question as written.
-        var run: [String] = []
+    static func isMonthOrWeekday(_ word: some StringProtocol) -> Bool {
+        months.contains(String(word)) || weekdays.contains(String(word))
+    }
+
+    /// A capitalised word that is no common word, month, weekday or head word: a name.
+    func isNameWord(_ word: some StringProtocol) -> Bool {
+        Self.isCapitalised(word) && word.count > 1 && !Self.isMonthOrWeekday(word) && !Self.headWords.contains(String(word))
+            && !Self.questionWords.contains(String(word)) && !table.isCommon(word)
+            && word.unicodeScalars.contains { $0.properties.isAlphabetic }
+    }
+
+    /// Runs of capitalised words (joined by single spaces or hyphens, and by connectors such
+    /// as 'of') that hold at least one name word, leading common words left out; months and
+    /// weekdays and any other punctuation end a run.
+    func nameRuns(in text: String) -> [String] {
+        var runs: [String] = []
+        var current: [PhraseWords.Token] = []
         func flush() {
-            while let first = run.first, notNames.contains(first) { run.removeFirst() }
-            while let last = run.last, ["of", "the"].contains(last) { run.removeLast() }
-            let phrase = run.joined(separator: " ")
-            if !run.isEmpty && question.contains(phrase) { add(phrase) }
-            run = []
+            defer { current = [] }
+            // Trailing connectors and separators; leading separators and common words.
+            while let last = current.last, !last.isWord || Self.connectors.contains(String(last.text)) { current.removeLast() }
+            while let first = current.first,
+                  !first.isWord || (!isNameWord(first.text) && !Self.headWords.contains(String(first.text))) {
+                current.removeFirst()
+            }
+            guard current.contains(where: { $0.isWord && isNameWord($0.text) }) else { return }
+            runs.append(current.map { String($0.text) }.joined())
         }
-        let punctuation = CharacterSet(charactersIn: ",.;:?!'\"()")
-        for (i, raw) in question.split(separator: " ").enumerated() {
-            var word = String(raw)
-            if word.hasSuffix("'s") || word.hasSuffix("’s") { word = String(word.dropLast(2)) + "," }
-            if let first = word.unicodeScalars.first, punctuation.contains(first) { flush() }
-            let bare = word.trimmingCharacters(in: punctuation)
-            let endsRun = word.unicodeScalars.last.map { punctuation.contains($0) } ?? false
-            defer { if endsRun { flush() } }
-            guard let first = bare.first else { flush(); continue }
-            if first.isUppercase && !(i == 0 && notNames.contains(bare)) && bare.count > 1 {
-                run.append(bare)
-            } else if !run.isEmpty && ["of", "the"].contains(bare) {
-                run.append(bare)
+        for token in PhraseWords.tokens(text) {
+            if token.isWord {
+                if Self.isCapitalised(token.text) && !Self.isMonthOrWeekday(token.text) {
+                    current.append(token)
+                } else if !current.isEmpty && Self.connectors.contains(String(token.text)) {
+                    current.append(token)
+                } else {
+                    flush()
+                }
+            } else if !current.isEmpty && (token.text == " " || token.text == "-") && current.last?.isWord == true {
+                current.append(token)
             } else {
                 flush()
-                if first.isNumber && question.contains(bare) { add(bare) }
             }
         }
         flush()
-        return found
+        return runs
     }
 
-    /// Chinese candidates: each answer up to 12 characters (its digit runs alone when it
-    /// mixes digits and text), then the question's 《titles》 and “quoted” spans.
-    static func chineseCandidates(answers: [String], question: String, fromAnswers: Bool, fromQuestion: Bool) -> [(String, PhraseKind)] {
+    static func isNumber(_ word: some StringProtocol) -> Bool {
+        let bytes = Array(word.utf8)
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        return bytes.allSatisfy { isDigit($0) || $0 == 0x2C || $0 == 0x2E } && bytes.first.map(isDigit) == true && bytes.last.map(isDigit) == true
+    }
+
+    /// The kind of a whole phrase, or nil when it is none of the replaceable kinds.
+    func kind(of phrase: String) -> PhraseKind? {
+        let words = PhraseWords.tokens(phrase).filter(\.isWord).map(\.text)
+        guard !words.isEmpty, words.count <= 6, !Self.yesNo.contains(phrase.lowercased()) else { return nil }
+        if words.count == 1, phrase.utf8.count == 4, let year = Int(phrase), (1000...2099).contains(year) { return .year }
+        if words.count == 1, Self.isNumber(phrase) { return .number }
+        if words.count <= 3, words.contains(where: { Self.months.contains(String($0)) }),
+           words.allSatisfy({ Self.months.contains(String($0)) || Int($0) != nil }), words.contains(where: { Int($0) != nil }) {
+            return .date
+        }
+        if nameRuns(in: phrase) == [phrase] { return .name }
+        return nil
+    }
+
+    /// Candidates in order: each short answer that is a phrase of a known kind (else the
+    /// names and numbers inside it), then the question's quoted titles, name runs and numbers.
+    /// Answers of more than six words (sentences) and yes/no answers give none.
+    func candidates(answers: [String], question: String, fromAnswers: Bool, fromQuestion: Bool) -> [(String, PhraseKind)] {
         var found: [(String, PhraseKind)] = []
         func add(_ phrase: String, _ kind: PhraseKind) {
             guard !phrase.isEmpty, !found.contains(where: { $0.0 == phrase }) else { return }
             found.append((phrase, kind))
         }
+        func addParts(of text: String) {
+            for run in nameRuns(in: text) { add(run, .name) }
+            for token in PhraseWords.tokens(text) where token.isWord && Self.isNumber(token.text) {
+                add(String(token.text), kind(of: String(token.text)) ?? .number)
+            }
+        }
         if fromAnswers {
-            for answer in answers where answer.count <= 12 && !answer.isEmpty {
-                let digits = answer.split(whereSeparator: { !$0.isASCII || !$0.isNumber })
-                if digits.isEmpty {
-                    add(answer, .chinese)
-                } else {
-                    for run in digits { add(String(run), run.count == 4 && (1000...2099).contains(Int(run) ?? 0) ? .year : .number) }
-                }
+            for answer in answers {
+                let trimmed = answer.trimmingCharacters(in: CharacterSet(charactersIn: " ,.;:?!'\"()"))
+                guard PhraseWords.tokens(trimmed).filter(\.isWord).count <= 6, !Self.yesNo.contains(trimmed.lowercased()) else { continue }
+                if let kind = kind(of: trimmed) { add(trimmed, kind) } else { addParts(of: trimmed) }
             }
         }
-        if fromQuestion {
-            for (open, close) in [("《", "》"), ("“", "”")] {
-                var rest = Substring(question)
-                while let a = rest.range(of: open), let b = rest[a.upperBound...].range(of: close) {
-                    let inner = String(rest[a.upperBound..<b.lowerBound])
-                    if inner.count <= 12 { add(inner, .chinese) }
-                    rest = rest[b.upperBound...]
-                }
+        guard fromQuestion else { return found }
+        for (open, close) in [("\"", "\""), ("“", "”")] {
+            var rest = Substring(question)
+            while let a = rest.range(of: open), let b = rest[a.upperBound...].range(of: close) {
+                let inner = String(rest[a.upperBound..<b.lowerBound])
+                if Self.isCapitalised(inner), PhraseWords.tokens(inner).filter(\.isWord).count <= 6 { add(inner, .title) }
+                rest = rest[b.upperBound...]
             }
         }
+        addParts(of: question)
         return found
     }
 
@@ -138,79 +216,98 @@ enum KeyPhrases {
                             "pel", "quin", "ros", "sil", "tam", "ul", "vor", "wen", "yar", "zel", "bri", "cor", "dun", "fal",
                             "grim", "thal", "mor", "ven", "ash", "lir", "nim", "tor"]
 
-    /// Common characters of names and places, for Chinese counterparts.
-    static let chineseCharacters = Array("安柏晨丹恩芳舸涵瀚皓珩桦嘉婧珂岚澜黎琳泷茂沐楠沛琪青韶舒滕婉熙萱妍钰昀苑泽桢芷卓梓宸赫璟骞")
+    /// Whether a counterpart keeps `word` of a name or title: connectors, head words, lower-case
+    /// words of a title, and short all-capital tags at the end of a name ('FC').
+    func keeps(_ word: Substring, isLast: Bool, wordCount: Int) -> Bool {
+        if Self.connectors.contains(String(word)) || Self.headWords.contains(String(word)) { return true }
+        if !Self.isCapitalised(word) { return true }
+        if Self.isMonthOrWeekday(word) || word.count == 1 { return true }
+        return isLast && wordCount > 1 && word.count <= 4 && word.allSatisfy { $0.isUppercase }
+    }
 
-    /// A fictional counterpart of `phrase`: same kind and shape, sharing no word (English)
-    /// or character (Chinese) with it.
-    static func counterpart(of phrase: String, kind: PhraseKind, random: inout SeededRandom) -> String {
+    /// The words a counterpart replaces (lower-cased): what it must share none of.
+    func replacedWords(of phrase: String, kind: PhraseKind) -> Set<String> {
+        let words = PhraseWords.tokens(phrase).filter(\.isWord).map(\.text)
         switch kind {
-        case .year:
-            let year = Int(phrase) ?? 1900
-            var other = year
-            while other == year { other = max(1000, min(2099, year - 150 + random.below(300))) }
-            return String(other)
-        case .number:
-            // The same digits pattern: separators kept, each digit redrawn, the first nonzero.
-            var out = ""
-            var first = true
-            var changed = false
-            for ch in phrase {
-                if ch.isNumber {
-                    let digit = first ? 1 + random.below(9) : random.below(10)
-                    if String(digit) != String(ch) { changed = true }
-                    out.append(String(digit))
-                    first = false
-                } else {
-                    out.append(ch)
-                }
-            }
-            if !changed, let last = out.last, let value = last.wholeNumberValue { out.removeLast(); out.append(String((value + 1) % 10)) }
-            return out
-        case .date:
-            return phrase.split(separator: " ").map { word -> String in
-                let bare = word.trimmingCharacters(in: CharacterSet(charactersIn: ","))
-                let suffix = word.hasSuffix(",") ? "," : ""
-                if let month = months.firstIndex(of: bare) { return months[(month + 1 + random.below(11)) % 12] + suffix }
-                if let value = Int(bare) {
-                    if bare.count == 4 { return counterpart(of: bare, kind: .year, random: &random) + suffix }
-                    var day = value
-                    while day == value { day = 1 + random.below(28) }
-                    return String(day) + suffix
-                }
-                return String(word)
-            }.joined(separator: " ")
-        case .name:
-            return phrase.split(separator: " ").map { word -> String in
-                if ["of", "the", "and", "de", "von", "van"].contains(word) { return String(word) == "of" ? "af" : "del" }
-                var name = ""
-                for _ in 0..<(2 + random.below(2)) { name += syllables[random.below(syllables.count)] }
-                return name.prefix(1).uppercased() + name.dropFirst()
-            }.joined(separator: " ")
-        case .chinese:
-            let own = Set(phrase)
-            var out = ""
-            for ch in phrase {
-                if ch.isASCII {
-                    out.append(ch)
-                    continue
-                }
-                var pick = chineseCharacters[random.below(chineseCharacters.count)]
-                while own.contains(pick) { pick = chineseCharacters[random.below(chineseCharacters.count)] }
-                out.append(pick)
-            }
-            return out
+        case .name, .title:
+            return Set(words.enumerated().filter { !keeps($0.element, isLast: $0.offset == words.count - 1, wordCount: words.count) }
+                .map { $0.element.lowercased() })
+        default:
+            return Set(words.map { $0.lowercased() })
         }
     }
 
-    /// Whether `replacement` shares a word (English, case-insensitive) or a character
-    /// (Chinese) with `original`.
-    static func sharesPart(_ original: String, _ replacement: String, chinese: Bool) -> Bool {
-        if chinese {
-            let own = Set(original.filter { !$0.isASCII })
-            return replacement.contains { own.contains($0) }
+    /// A fictional counterpart of `phrase`, of the same kind and shape. A name's words are
+    /// replaced through `words`, so that a word gets one counterpart in every phrase of a
+    /// sample ('Virginia Woolf' inside 'Adeline Virginia Woolf').
+    func counterpart(of phrase: String, kind: PhraseKind, words: inout [String: String], random: inout SeededRandom) -> String {
+        switch kind {
+        case .year:
+            return NumberCounterpart.year(phrase, random: &random)
+        case .number:
+            return NumberCounterpart.make(phrase, random: &random)
+        case .date:
+            return PhraseWords.tokens(phrase).map { token -> String in
+                guard token.isWord else { return String(token.text) }
+                if let month = Self.months.firstIndex(of: String(token.text)) { return Self.months[(month + 1 + random.below(11)) % 12] }
+                if let value = Int(token.text) {
+                    if token.text.count == 4 { return counterpart(of: String(token.text), kind: .year, words: &words, random: &random) }
+                    var day = value
+                    while day == value { day = 1 + random.below(28) }
+                    return String(day)
+                }
+                return String(token.text)
+            }.joined()
+        case .name, .title:
+            let tokens = PhraseWords.tokens(phrase)
+            let wordCount = tokens.filter(\.isWord).count
+            var seen = 0
+            return tokens.map { token -> String in
+                guard token.isWord else { return String(token.text) }
+                seen += 1
+                if keeps(token.text, isLast: seen == wordCount, wordCount: wordCount) { return String(token.text) }
+                if let known = words[String(token.text)] { return known }
+                var name = ""
+                for _ in 0..<(2 + random.below(2)) { name += Self.syllables[random.below(Self.syllables.count)] }
+                let allCaps = token.text.count > 1 && token.text.allSatisfy { !$0.isLetter || $0.isUppercase }
+                let made = allCaps ? name.uppercased() : name.prefix(1).uppercased() + name.dropFirst()
+                words[String(token.text)] = made
+                return made
+            }.joined()
+        case .chinesePlace, .chinesePerson, .chineseForeign, .chineseTitle:
+            return phrase
         }
-        let own = Set(original.lowercased().split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",")) })
-        return replacement.lowercased().split(separator: " ").contains { own.contains($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
+    }
+}
+
+/// Numbers keep their digit pattern: separators kept, each digit redrawn, the first nonzero.
+/// A year becomes another year that has happened, within 150 years of it.
+enum NumberCounterpart {
+    static func year(_ phrase: String, random: inout SeededRandom) -> String {
+        let year = Int(phrase) ?? 1900
+        var other = year
+        while other == year { other = max(1000, min(2024, year - 150 + random.below(300))) }
+        return String(other)
+    }
+
+    static func make(_ phrase: String, random: inout SeededRandom) -> String {
+        var out = ""
+        var first = true
+        var changed = false
+        for ch in phrase {
+            if ch.isASCII && ch.isNumber {
+                let digit = first ? 1 + random.below(9) : random.below(10)
+                if String(digit) != String(ch) { changed = true }
+                out.append(String(digit))
+                first = false
+            } else {
+                out.append(ch)
+            }
+        }
+        if !changed, let last = out.last, let value = last.wholeNumberValue {
+            out.removeLast()
+            out.append(String((value + 1) % 10))
+        }
+        return out
     }
 }

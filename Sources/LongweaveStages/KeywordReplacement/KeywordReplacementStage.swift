@@ -12,7 +12,7 @@ import LongweaveText
 public enum KeywordReplacementStage: StageFactory {
     public static let descriptor = StageDescriptor(
         name: "keyword_replacement",
-        summary: "replace key phrases (a table file, or fictional counterparts made per sample) in documents, question, answers and facts",
+        summary: "replace key phrases (a table file, or fictional counterparts of the same kind made per sample) in documents, question, answers and facts",
         kind: .streaming,
         parameters: [
             ParameterSpec("table", .string, default: .string(""),
@@ -21,8 +21,10 @@ public enum KeywordReplacementStage: StageFactory {
                 ParameterSpec("from", .list(.choice(["answers", "question"]), nonEmpty: true),
                               default: .list([.string("answers"), .string("question")]), doc: "where key phrases are taken from"),
                 ParameterSpec("max_per_sample", .integer(min: 1, max: 100), default: .int(3), doc: "at most this many phrases per sample"),
+                ParameterSpec("word_table", .string, default: .string(""),
+                              doc: "English: a plain-text corpus; a capitalised word written lower-case there more often than capitalised is a common word, never a name"),
             ]), default: .mapping(ConfigMapping([])),
-            doc: "make a table per sample from its answers and question (names, numbers, years, dates, quoted titles)"),
+            doc: "make a table per sample from its answers and question (names, numbers, years, dates, titles; Chinese places, organisations and persons) where the evidence holds them"),
         ])
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
@@ -43,8 +45,18 @@ public enum KeywordReplacementStage: StageFactory {
         var automatic: AutoSettings?
         if !auto.entries.isEmpty {
             let from = auto.list("from").compactMap { if case .string(let s) = $0 { s } else { nil } }
+            var words = WordCaseTable()
+            let corpus = auto.string("word_table")
+            if !corpus.isEmpty {
+                if chinese { throw StageSetupError("auto.word_table: a table of English words, but the pipeline's language is zh") }
+                do {
+                    words = try WordCaseTable(corpus: setup.pipeline.resolve(corpus))
+                } catch {
+                    throw StageSetupError("auto.word_table: \(error)")
+                }
+            }
             automatic = AutoSettings(fromAnswers: from.contains("answers"), fromQuestion: from.contains("question"),
-                                     maxPerSample: auto.int("max_per_sample"))
+                                     maxPerSample: auto.int("max_per_sample"), english: EnglishKeyPhrases(table: words))
         }
         if table.isEmpty && automatic == nil { throw StageSetupError("give a table file, auto: {...}, or both") }
         // One matcher for the whole table, built once: a sample records only the pairs found in it.
@@ -79,6 +91,7 @@ struct AutoSettings: Sendable {
     var fromAnswers: Bool
     var fromQuestion: Bool
     var maxPerSample: Int
+    var english: EnglishKeyPhrases
 }
 
 struct KeywordReplacer: StreamingStage {
@@ -92,25 +105,59 @@ struct KeywordReplacer: StreamingStage {
         return process(&sample, random: &random, counts: &counts)
     }
 
+    /// Whether `phrase` occurs in `text` as KPR matches it (whole words in English).
+    func occurs(_ phrase: String, in text: String) -> Bool {
+        PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occurrences(in: text) > 0
+    }
+
     func process(_ sample: inout Sample, random: inout SeededRandom, counts: inout StageCounts) -> StageVerdict {
+        let evidenceDocuments = sample.documents.contains(where: \.evidence) ? sample.documents.filter(\.evidence) : sample.documents
+        let evidence = evidenceDocuments.map(\.text).joined(separator: "\n")
+        if !chinese {
+            // An answer that the evidence writes in another case takes the evidence's form.
+            for i in sample.answers.indices where !occurs(sample.answers[i], in: evidence) {
+                if let form = EvidenceForm.find(sample.answers[i], in: evidence) {
+                    sample.answers[i] = form
+                    counts.counts["answers given the evidence's case", default: 0] += 1
+                }
+            }
+        }
+        // Whether the sample is extractive: an answer (not yes or no) that its evidence holds.
+        if sample.meta["extractive"] == nil {
+            sample.meta.set("extractive", .bool(LVEvalValidity.isExtractive(answers: sample.answers, evidence: evidence, chinese: chinese)))
+        }
+        let questionAndAnswers = ([sample.question] + sample.answers).joined(separator: "\n")
         let allText = ([sample.question] + sample.answers + sample.documents.map(\.text) + sample.confusingFacts
             + [sample.answerKeywords ?? ""]).joined(separator: "\n")
         var pairs: [(from: String, to: String)] = []
         // Table pairs that occur in the sample.
         pairs += table.pairsFound(in: allText).map { table.pairs[$0] }
+        let tablePairs = pairs.count
+        var kinds: [PhraseKind] = []
         if let automatic {
             let candidates = chinese
-                ? KeyPhrases.chineseCandidates(answers: sample.answers, question: sample.question,
+                ? ChineseKeyPhrases.candidates(answers: sample.answers, question: sample.question,
                                                fromAnswers: automatic.fromAnswers, fromQuestion: automatic.fromQuestion)
-                : KeyPhrases.englishCandidates(answers: sample.answers, question: sample.question,
+                : automatic.english.candidates(answers: sample.answers, question: sample.question,
                                                fromAnswers: automatic.fromAnswers, fromQuestion: automatic.fromQuestion)
             var made = 0
+            var words: [String: String] = [:]
             for (phrase, kind) in candidates where made < automatic.maxPerSample && !pairs.contains(where: { $0.from == phrase }) {
+                // Only what the evidence itself says, as the question or an answer writes it:
+                // then the question stays answerable from the context after replacement.
+                guard occurs(phrase, in: evidence), occurs(phrase, in: questionAndAnswers) else {
+                    counts.counts["phrases not in the evidence as written", default: 0] += 1
+                    continue
+                }
                 var replacement: String?
+                var tried = words
                 for _ in 0..<32 {
-                    let candidate = KeyPhrases.counterpart(of: phrase, kind: kind, random: &random)
+                    tried = words
+                    let candidate = chinese
+                        ? ChineseKeyPhrases.counterpart(of: phrase, kind: kind, random: &random)
+                        : automatic.english.counterpart(of: phrase, kind: kind, words: &tried, random: &random)
                     // LV-Eval's rules: nothing shared with the original, nothing already in the sample.
-                    if KeyPhrases.sharesPart(phrase, candidate, chinese: chinese) || allText.contains(candidate)
+                    if sharesPart(phrase, candidate, kind: kind, english: automatic.english) || allText.contains(candidate)
                         || pairs.contains(where: { $0.to == candidate }) { continue }
                     replacement = candidate
                     break
@@ -119,9 +166,21 @@ struct KeywordReplacer: StreamingStage {
                     counts.counts["no counterpart found", default: 0] += 1
                     continue
                 }
+                words = tried
                 pairs.append((phrase, replacement))
+                kinds.append(kind)
                 made += 1
             }
+            // A phrase that a longer one swallows in the evidence must still show its made-up
+            // form there; one that does not is dropped (the table's pairs are the user's).
+            while true {
+                let replaced = PhraseReplacer(pairs: pairs, wholeWords: !chinese).replace(evidence).text
+                guard let lost = pairs.indices.last(where: { $0 >= tablePairs && !occurs(pairs[$0].to, in: replaced) }) else { break }
+                pairs.remove(at: lost)
+                kinds.remove(at: lost - tablePairs)
+                counts.counts["phrases swallowed by a longer one", default: 0] += 1
+            }
+            for kind in kinds { counts.counts["pairs: \(kind.rawValue)", default: 0] += 1 }
         }
         guard !pairs.isEmpty else {
             counts.counts["samples without key phrases", default: 0] += 1
@@ -151,6 +210,39 @@ struct KeywordReplacer: StreamingStage {
         applied += pairs.map { .object(JSONObject([("from", .string($0.from)), ("to", .string($0.to))])) }
         sample.meta.set("kpr", .array(applied))
         return .keep
+    }
+
+    /// Whether `replacement` shares a replaced word (English, case-insensitive; kept head words
+    /// and connectors aside) or character (Chinese, digits and kept endings aside) with `original`.
+    func sharesPart(_ original: String, _ replacement: String, kind: PhraseKind, english: EnglishKeyPhrases) -> Bool {
+        if original == replacement { return true }
+        if chinese {
+            let kept = Set(ChineseKeyPhrases.levels(of: original).compactMap(ChineseKeyPhrases.kindEnding(of:)).joined())
+            let own = Set(original.filter { !$0.isASCII && !kept.contains($0) && $0 != "·" })
+            return replacement.contains { own.contains($0) }
+        }
+        let own = english.replacedWords(of: original, kind: kind)
+        return PhraseWords.tokens(replacement).contains { $0.isWord && own.contains($0.text.lowercased()) }
+    }
+}
+
+/// Finds how the evidence writes a phrase that it holds only in another case.
+enum EvidenceForm {
+    /// The evidence's own spelling of `phrase` (a whole-word match ignoring case), or nil.
+    static func find(_ phrase: String, in evidence: String) -> String? {
+        guard !phrase.isEmpty else { return nil }
+        var searchRange = evidence.startIndex..<evidence.endIndex
+        while let found = evidence.range(of: phrase, options: [.caseInsensitive], range: searchRange) {
+            let before = found.lowerBound > evidence.startIndex ? evidence[evidence.index(before: found.lowerBound)] : " "
+            let after = found.upperBound < evidence.endIndex ? evidence[found.upperBound] : " "
+            let isWord = { (c: Character) in c.unicodeScalars.contains { PhraseWords.isWordScalar($0) } }
+            if !isWord(before) && !isWord(after) {
+                let form = String(evidence[found])
+                return form.count == phrase.count ? form : nil
+            }
+            searchRange = found.upperBound..<evidence.endIndex
+        }
+        return nil
     }
 }
 

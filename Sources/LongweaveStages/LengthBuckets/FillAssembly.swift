@@ -13,6 +13,8 @@ struct FillAssembly: Assembly {
     let tolerance: Double
     let nested: Bool
     let seed: UInt64
+    /// The split's name, written as each record's `dataset`.
+    let split: String
 
     /// `### Passage {i}\n` (English) or `### 文章 {i}\n` (Chinese).
     static func header(_ number: Int, language: String) -> String {
@@ -57,7 +59,7 @@ struct FillAssembly: Assembly {
             estimate += passageLength(number: passages.count, textLength: length, language: sample.language)
         }
         if passages.isEmpty { return .failure(AssemblyFailure("no evidence documents: the sample marks none of its documents as evidence")) }
-        if estimate > upper { return .failure(AssemblyFailure("the evidence alone is \(estimate) \(unit), past the level")) }
+        if estimate > upper { return .failure(AssemblyFailure("the evidence alone is past the level: \(estimate) \(unit)")) }
 
         var order = Array(0..<Int32(candidates.texts.count))
         var drawn = 0
@@ -97,7 +99,7 @@ struct FillAssembly: Assembly {
             }
             setAside += 1
             if setAside > 200 {
-                return .failure(AssemblyFailure("no distractor ends a sentence within the tolerance of level \(lower) (\(setAside) tried)"))
+                return .failure(AssemblyFailure("no distractor ends a sentence within the tolerance: level \(lower), \(setAside) tried"))
             }
         }
         return .success(passages)
@@ -219,7 +221,7 @@ struct FillAssembly: Assembly {
             }
             correction = length - estimate
             if attempt == 3 {
-                return .rejected(reason: "context of \(length) \(unit) is outside [\(level), \(upperBound)] after 4 plans")
+                return .rejected(reason: "context outside the level after 4 plans: \(length) \(unit), expected [\(level), \(upperBound)]")
             }
         }
 
@@ -234,9 +236,12 @@ struct FillAssembly: Assembly {
             meta.set("cfi", LVEvalRecord.factPositions(rendered.factOffsets.map { charOffsetOfByte[$0]! }, totalChars: chars))
         }
         meta.set("unit", .string("\(unit)"))
-        LVEvalRecord(sample: sample, id: sample.id, context: context, length: length, level: level, facts: facts, meta: meta)
-            .write(to: &json)
-        return .written(length: length)
+        if meta["extractive"] == nil {
+            let evidence = sample.documents.filter(\.evidence).map(\.text).joined(separator: "\n")
+            meta.set("extractive", .bool(LVEvalValidity.isExtractive(answers: sample.answers, evidence: evidence, chinese: sample.language == "zh")))
+        }
+        return LVEvalRecord(sample: sample, id: sample.id, split: split, context: context, contextLength: length, level: level,
+                            facts: facts, meta: meta).write(to: &json, tokenizer: tokenizer)
     }
 
 }

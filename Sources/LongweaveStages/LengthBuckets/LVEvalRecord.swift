@@ -5,11 +5,19 @@ import LongweaveText
 /// Writes one record in LV-Eval's own fields (`input`, `context`, `answers`, `length`,
 /// `dataset`, `language`, `answer_keywords`, `confusing_facts`, `all_classes`) plus `_id`,
 /// `length_level` and `meta`, so LV-Eval's loaders and scorer read it unchanged.
+///
+/// As LV-Eval defines them: `dataset` is the split's name (the source goes in
+/// `meta.source_dataset`); `length` is input + context + answers in the split's unit (the
+/// context alone, which reaches the level, is `meta.context_length`); `answers` holds each
+/// answer once, the scored one (LV-Eval scores the first) first: the first that the context
+/// holds. A record that fails `LVEvalValidity` is not written.
 struct LVEvalRecord {
     var sample: Sample
     var id: String
+    /// The split's name: the last part of the pipeline's name.
+    var split: String
     var context: [UInt8]
-    var length: Int
+    var contextLength: Int
     var level: Int
     /// The facts as inserted (after KPR).
     var facts: [String]
@@ -34,15 +42,53 @@ struct LVEvalRecord {
         .array(offsets.map { .object(JSONObject([("offset", .number(Double($0))), ("depth", depth($0, of: totalChars))])) })
     }
 
-    func write(to json: inout JSONWriter) {
+    /// The split's name for a pipeline named `lveval/hotpotwikiqa_mixup`.
+    static func splitName(pipeline name: String) -> String {
+        String(name.split(separator: "/").last ?? Substring(name))
+    }
+
+    /// Each answer once, the scored one first (LV-Eval scores the first): the first that the
+    /// context holds. Other answers stay only when the scored one holds them, since OpenCompass
+    /// takes the last answer as the keywords of a split without `answer_keywords` (cmrc_mixup)
+    /// and a gold answer must recall them; the rest are returned apart, for `meta.other_answers`.
+    static func orderedAnswers(_ answers: [String], context: String, chinese: Bool) -> (answers: [String], others: [String]) {
+        var distinct: [String] = []
+        for answer in answers where !distinct.contains(answer) { distinct.append(answer) }
+        if let scored = distinct.firstIndex(where: { LVEvalValidity.occurs($0, in: context, chinese: chinese) }), scored > 0 {
+            distinct.insert(distinct.remove(at: scored), at: 0)
+        }
+        guard let scored = distinct.first else { return ([], []) }
+        let kept = [scored] + distinct.dropFirst().filter { scored.contains($0) }
+        return (kept, distinct.filter { !kept.contains($0) })
+    }
+
+    /// Checks the record and writes it, or says which check it failed.
+    func write(to json: inout JSONWriter, tokenizer: Tokenizer) -> AssemblyResult {
+        let chinese = sample.language == "zh"
+        let contextText = String(decoding: context, as: UTF8.self)
+        let (answers, otherAnswers) = Self.orderedAnswers(sample.answers, context: contextText, chinese: chinese)
+        let pairs: [(from: String, to: String)] = (meta["kpr"]?.arrayValue ?? []).compactMap { pair in
+            guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { return nil }
+            return (from, to)
+        }
+        let extractive = meta["extractive"] == .bool(true)
+        let checked = LVEvalValidity.Record(input: sample.question, context: contextText, answers: answers, facts: facts,
+                                            pairs: pairs, extractive: extractive, chinese: chinese)
+        if let problem = LVEvalValidity.problem(checked) { return .rejected(reason: problem) }
+        let length = tokenizer.count(sample.question) + contextLength + answers.reduce(0) { $0 + tokenizer.count($1) }
+        var meta = meta
+        meta.set("source_dataset", .string(sample.dataset))
+        meta.set("context_length", .number(Double(contextLength)))
+        if !otherAnswers.isEmpty { meta.set("other_answers", .array(otherAnswers.map { .string($0) })) }
+
         json.beginObject()
         json.key("input"); json.string(sample.question)
         json.key("context"); context.withUnsafeBytes { json.string(utf8: $0) }
         json.key("answers"); json.beginArray()
-        for answer in sample.answers { json.string(answer) }
+        for answer in answers { json.string(answer) }
         json.endArray()
         json.key("length"); json.int(length)
-        json.key("dataset"); json.string(sample.dataset)
+        json.key("dataset"); json.string(split)
         json.key("language"); json.string(sample.language)
         json.key("answer_keywords")
         if let keywords = sample.answerKeywords { json.string(keywords) } else { json.null() }
@@ -54,5 +100,6 @@ struct LVEvalRecord {
         json.key("length_level"); json.string(ValueSyntax.levelName(level))
         json.key("meta"); json.value(.object(meta))
         json.endObject()
+        return .written(length: contextLength)
     }
 }

@@ -98,7 +98,8 @@ public enum LengthBucketsStage: StageFactory {
         if mode == "fill" {
             if !haystack.isEmpty || !depthTexts.isEmpty { throw StageSetupError("haystack and depths belong to mode needle, not fill") }
             return .assembling(FillAssembler(levels: levels.sorted(), unit: unit, distractorInputs: distractors, tolerance: tolerance,
-                                             nested: config.bool("nested"), seed: setup.pipeline.seed))
+                                             nested: config.bool("nested"), seed: setup.pipeline.seed,
+                                             split: LVEvalRecord.splitName(pipeline: setup.pipeline.name)))
         }
         if !distractors.isEmpty || config.bool("nested") { throw StageSetupError("distractors and nested belong to mode fill, not needle") }
         if haystack.isEmpty { throw StageSetupError("mode needle needs haystack: the ids of documents inputs to hide the needle in") }
@@ -114,7 +115,8 @@ public enum LengthBucketsStage: StageFactory {
             depths = count == 1 ? [0.5] : (0..<count).map { Double($0) / Double(count - 1) }
         }
         return .assembling(NeedleAssembler(levels: levels.sorted(), unit: unit, haystackInputs: haystack, depths: depths,
-                                           tolerance: tolerance, seed: setup.pipeline.seed))
+                                           tolerance: tolerance, seed: setup.pipeline.seed,
+                                           split: LVEvalRecord.splitName(pipeline: setup.pipeline.name)))
     }
 
     static func m4le(_ setup: StageSetup, unit: LengthUnit, distractors: [String]) throws(StageSetupError) -> StageInstance {
@@ -208,6 +210,7 @@ struct FillAssembler: AssemblingStage {
     let tolerance: Double
     let nested: Bool
     let seed: UInt64
+    let split: String
 
     var streams: [OutputStream] {
         levels.map { OutputStream(name: ValueSyntax.levelName($0), level: $0) }
@@ -233,7 +236,8 @@ struct FillAssembler: AssemblingStage {
             for document in documentInputs[id] ?? [] { _ = candidates.add(document) }
         }
         return FillAssembly(pool: pool, levels: levels, unit: unit, tokenizer: tokenizer, candidates: candidates,
-                            ownCandidates: ownCandidates, ownTitles: ownTitles, tolerance: tolerance, nested: nested, seed: seed)
+                            ownCandidates: ownCandidates, ownTitles: ownTitles, tolerance: tolerance, nested: nested, seed: seed,
+                            split: split)
     }
 }
 

@@ -12,6 +12,8 @@ struct NeedleAssembler: AssemblingStage {
     let depths: [Double]
     let tolerance: Double
     let seed: UInt64
+    /// The split's name, written as each record's `dataset`.
+    let split: String
 
     var streams: [OutputStream] {
         levels.map { OutputStream(name: ValueSyntax.levelName($0), level: $0) }
@@ -26,7 +28,7 @@ struct NeedleAssembler: AssemblingStage {
                            unit: unit, tokenizer: tokenizer, seed: seed)
         }
         return NeedleAssembly(pool: pool, levels: levels, upperBounds: upperBounds, unit: unit, tokenizer: tokenizer,
-                              depths: depths, haystacks: haystacks)
+                              depths: depths, haystacks: haystacks, split: split)
     }
 }
 
@@ -95,7 +97,7 @@ struct Haystack: Sendable {
             if low == haystack.points.count {
                 haystack.ends.append(.failure(.init("haystack exhausted: every document gives \(prefixLength(low - 1) + fixed) \(unit), level \(level)")))
             } else if prefixLength(low) + fixed > upper {
-                haystack.ends.append(.failure(.init("no sentence end of the haystack lands within the tolerance of level \(level)")))
+                haystack.ends.append(.failure(.init("no sentence end of the haystack lands within the tolerance: level \(level)")))
             } else {
                 haystack.ends.append(.success(low))
             }
@@ -112,6 +114,7 @@ struct NeedleAssembly: Assembly {
     let tokenizer: Tokenizer
     let depths: [Double]
     let haystacks: [Haystack]
+    let split: String
 
     var variantsPerSample: Int { depths.count }
 
@@ -142,7 +145,7 @@ struct NeedleAssembly: Assembly {
             }
             end += length < level ? 1 : -1
             if attempt == 3 || end < 1 || end >= haystack.points.count {
-                return .rejected(reason: "depth \(requested): context of \(length) \(unit) is outside [\(level), \(upper)]")
+                return .rejected(reason: "context outside the level: depth \(requested), \(length) \(unit), expected [\(level), \(upper)]")
             }
         }
         random = startRandom
@@ -158,9 +161,11 @@ struct NeedleAssembly: Assembly {
         if !factChars.isEmpty { meta.set("cfi", LVEvalRecord.factPositions(factChars, totalChars: totalChars)) }
         meta.set("haystack_start", .number(Double(haystack.start)))
         meta.set("unit", .string("\(unit)"))
-        LVEvalRecord(sample: sample, id: sample.id + ":" + String(variant), context: context, length: length, level: level,
-                     facts: haystack.facts, meta: meta).write(to: &json)
-        return .written(length: length)
+        if meta["extractive"] == nil {
+            meta.set("extractive", .bool(LVEvalValidity.isExtractive(answers: sample.answers, evidence: haystack.needle, chinese: sample.language == "zh")))
+        }
+        return LVEvalRecord(sample: sample, id: sample.id + ":" + String(variant), split: split, context: context, contextLength: length,
+                            level: level, facts: haystack.facts, meta: meta).write(to: &json, tokenizer: tokenizer)
     }
 
     /// The haystack up to point `end` with the needle at the point nearest `depth` (by
