@@ -17,7 +17,7 @@ enum ChineseKeyPhrases {
     ]
     /// Endings of a level of an address, after which another level may follow (河南省|固始县|段集镇).
     static let levelEndings: Set<Character> = ["省", "市", "县", "镇", "区", "村", "州", "乡", "郡"]
-    static let singleSurnames = Set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤关傅庞柳岳靳欧")
+    static let singleSurnames = Set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤关傅庞柳岳靳欧裴项祁翟樊殷施柯卜甘祝葛包邢洪鲍左童颜霍聂温章齐易伍戚房")
     static let compoundSurnames = ["司马", "欧阳", "上官", "诸葛", "慕容", "皇甫", "令狐", "夏侯", "完颜", "东方", "尉迟", "长孙", "宇文", "司徒", "公孙"]
     /// Surnames for counterparts.
     static let counterpartSurnames = Array("王李张刘陈杨黄赵吴周徐孙朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡杜叶程苏魏吕沈姚卢姜崔钟谭陆汪范廖贾夏韦方白邹孟熊秦邱尹薛段雷侯史陶贺顾毛郝龚邵钱严武戴孔汤")
@@ -94,6 +94,7 @@ enum ChineseKeyPhrases {
         }
         guard fromQuestion else { return found }
         if let subject = subject(of: question), let kind = kind(of: subject, personQuestion: true) { add(subject, kind) }
+        for name in namedSpans(in: question) { if let kind = kind(of: name, personQuestion: false) { add(name, kind) } }
         for (open, close) in [("《", "》"), ("“", "”")] {
             var rest = Substring(question)
             while let a = rest.range(of: open), let b = rest[a.upperBound...].range(of: close) {
@@ -128,11 +129,58 @@ enum ChineseKeyPhrases {
     /// Characters that end a question's subject: particles and question words after it.
     static let subjectEnds = Set("的是在有为曾由从除自和与被于对将把给向以及所什哪谁几多如怎何吗呢么了也还都会能可要")
 
+    /// Spans of a question that end in a kind ending ('米泽车站', '元朗千色汇广场'), reaching back
+    /// to the nearest particle or mark (at most six characters before the ending), and runs of
+    /// three or more transliteration characters, joined by '·' ('纳斯卡', '马特·理查德·史东').
+    static func namedSpans(in question: String) -> [String] {
+        let characters = Array(question)
+        var spans: [String] = []
+        func isStop(_ c: Character) -> Bool {
+            subjectEnds.contains(c) || spanStops.contains(c) || (c != "·" && c.isPunctuation) || c.isWhitespace || c.isASCII
+        }
+        var end = 0
+        while end < characters.count {
+            defer { end += 1 }
+            guard !isStop(characters[end]) else { continue }
+            let upTo = String(characters[...end])
+            guard let ending = kindEndings.first(where: { upTo.hasSuffix($0) }), !looseEndings.contains(ending) else { continue }
+            // The ending must end a word: not '中国人' read as '中国'.
+            if end + 1 < characters.count, !isStop(characters[end + 1]), kindEndings.contains(where: { String(characters[...(end + 1)]).hasSuffix($0) }) { continue }
+            var start = end - ending.count + 1
+            while start > 0, end - ending.count + 1 - start < 5, !isStop(characters[start - 1]) { start -= 1 }
+            // Reaching back to the start of the question or a stop, not cut off at the limit.
+            let bounded = start == 0 || isStop(characters[start - 1])
+            if bounded, end - ending.count + 1 - start >= 2, !determiners.contains(characters[start]) {
+                spans.append(String(characters[start...end]))
+            }
+        }
+        var run = ""
+        for character in characters + [" "] {
+            if transliterationSet.contains(character) || (character == "·" && !run.isEmpty) {
+                run.append(character)
+            } else {
+                let trimmed = run.hasSuffix("·") ? String(run.dropLast()) : run
+                if trimmed.count >= 3 { spans.append(trimmed) }
+                run = ""
+            }
+        }
+        return spans
+    }
+
+    /// Endings too common in other words to mark a name inside a question ('用语', '外科', '全国').
+    static let looseEndings: Set<String> = ["语", "科", "区", "国", "海", "峰", "军", "教", "派", "族", "部", "会", "社", "团", "园",
+                                            "所", "院", "校", "府", "厅", "门", "关", "峡", "塔", "堂", "宫", "楼", "朝", "路", "街", "江",
+                                            "湾", "洲", "线", "中心", "地区", "政府"]
+    /// Characters that end a name inside a question besides the particles.
+    static let spanStops = Set("年月日等到及并或入选改飞加最获任位第个些种")
+
     /// The question's subject: the words before the first particle, when they open the question
     /// (`邹游的职业是什么？` -> 邹游); nil when it is shorter than two characters or longer than eight.
     static func subject(of question: String) -> String? {
         var subject = ""
-        for character in question {
+        // A leading preposition ('在元朗千色汇之前') is not the subject.
+        let rest = question.hasPrefix("在") || question.hasPrefix("于") || question.hasPrefix("从") ? question.dropFirst() : Substring(question)
+        for character in rest {
             if character != "·" && (subjectEnds.contains(character) || character.isPunctuation || character.isWhitespace || character.isASCII) { break }
             subject.append(character)
         }
