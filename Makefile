@@ -21,6 +21,7 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/tokenizer-exactness.sh .build/debug/longweave
+	scripts/lveval-scoring.sh .build/debug/longweave
 
 # A real one-node Slurm (installed when missing): a pipeline and an audit as job arrays,
 # merged outputs compared with single-machine runs, a killed task resubmitted.

@@ -131,6 +131,7 @@ def main():
     args = parser.parse_args()
     module = load_evaluators()
     failures = []
+    failed_rows = 0
     scored = 0
     print(f"{'split':24} {'level':>5} {'records':>7} {'gold':>7} {'other':>7} {'no keywords':>11}")
     for split in sorted(os.listdir(args.directory)):
@@ -161,6 +162,7 @@ def main():
             gold_score = list(evaluator.score(gold, references).values())[0]
             other_score = list(evaluator.score(other, other_references).values())[0] if other else 0.0
             scored += 1
+            before = len(failures)
             print(f"{split:24} {level:>5} {len(references):>7} {gold_score:7.2f} {other_score:7.2f} {missing_keywords:>11}")
             if gold_score < args.gold_min:
                 failures.append(f"{split} {level}: gold answers score {gold_score:.2f} < {args.gold_min}")
@@ -168,11 +170,13 @@ def main():
                 failures.append(f"{split} {level}: a sentence of another passage scores {other_score:.2f} > {args.other_max}")
             if with_keywords and missing_keywords:
                 failures.append(f"{split} {level}: {missing_keywords} records without answer_keywords")
+            failed_rows += len(failures) > before
     if scored == 0:
         failures.append(f"no LV-Eval split found under {args.directory}")
     for failure in failures:
         print("FAIL " + failure)
-    print(f"lveval scoring: {scored - len(failures)} passed, {len(failures)} failed" if scored else "lveval scoring: 0 passed, 1 failed")
+    # One row per split and level.
+    print(f"lveval-scoring: {scored - failed_rows} passed, {failed_rows} failed" if scored else "lveval-scoring: 0 passed, 1 failed")
     sys.exit(1 if failures else 0)
 
 

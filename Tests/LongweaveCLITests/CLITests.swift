@@ -59,7 +59,8 @@ func shardFiles(_ dataset: String) throws -> [String] {
             with open(path, 'rb') as f:
                 for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding='utf-8'):
                     r = json.loads(line)
-                    assert r['length'] == len(r['context'].split()) >= level, r['_id']
+                    assert r['meta']['context_length'] == len(r['context'].split()) >= level, r['_id']
+                    assert r['length'] == len(r['input'].split()) + len(r['context'].split()) + sum(len(a.split()) for a in r['answers']), r['_id']
                     assert set(r) >= {'input', 'context', 'answers', 'length', 'dataset', 'language', 'answer_keywords', 'confusing_facts', 'all_classes', '_id', 'length_level'}
                     n += 1
         print(n)

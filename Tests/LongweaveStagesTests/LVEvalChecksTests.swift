@@ -48,7 +48,7 @@ import LongweaveText
         for record in all {
             let level = record["length_level"] as! String == "4k" ? 4000 : 16000
             let context = record["context"] as! String
-            let length = record["length"] as! Int
+            let length = (record["meta"] as! [String: Any])["context_length"] as! Int
             #expect(length == WordCount.count(context))
             #expect(length >= level && length <= level + level / 50, "length \(length) at level \(level)")
             let sample = try #require(samples[record["_id"] as! String])

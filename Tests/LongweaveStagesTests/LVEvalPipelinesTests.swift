@@ -83,8 +83,12 @@ import LongweaveText
                 let sample = try #require(samples[needle ? String(id.split(separator: ":")[0]) : id])
                 let chinese = record["language"] as! String == "zh"
                 let context = record["context"] as! String
-                let length = record["length"] as! Int
-                #expect(length == (chinese ? CharCount.count(context) : WordCount.count(context)), "\(id)")
+                let length = (record["meta"] as! [String: Any])["context_length"] as! Int
+                func count(_ text: String) -> Int { chinese ? CharCount.count(text) : WordCount.count(text) }
+                #expect(length == count(context), "\(id)")
+                #expect(record["length"] as! Int == length + count(record["input"] as! String)
+                        + (record["answers"] as! [String]).reduce(0) { $0 + count($1) }, "\(id)")
+                #expect(record["dataset"] as! String == expected.pipeline)
                 #expect(length >= level && length <= level + level / 50, "\(id): length \(length) at level \(level)")
                 #expect(record["length_level"] as! String == name)
                 for document in sample["documents"] as! [[String: Any]] where document["evidence"] as! Bool {

@@ -39,8 +39,11 @@ import LongweaveText
         for record in all {
             let level = record["length_level"] as! String == "2k" ? 2000 : 5000
             let context = record["context"] as! String
-            let length = record["length"] as! Int
+            // LV-Eval's length is input + context + answers; the context alone reaches the level.
+            let length = (record["meta"] as! [String: Any])["context_length"] as! Int
             #expect(length == WordCount.count(context))
+            #expect(record["length"] as! Int == length + WordCount.count(record["input"] as! String)
+                    + (record["answers"] as! [String]).reduce(0) { $0 + WordCount.count($1) })
             #expect(length >= level)
             let sample = try #require(byID[record["_id"] as! String])
             #expect(record["input"] as? String == sample.question)
@@ -70,8 +73,9 @@ import LongweaveText
         #expect(all.count == 103)
         for record in all {
             let context = record["context"] as! String
-            #expect(record["length"] as! Int == context.unicodeScalars.count)
-            #expect(record["length"] as! Int >= 3500)
+            let length = (record["meta"] as! [String: Any])["context_length"] as! Int
+            #expect(length == context.unicodeScalars.count)
+            #expect(length >= 3500)
             #expect(context.hasPrefix("### 文章 1\n"))
             #expect(record["length_level"] as? String == "3500")
         }
@@ -86,8 +90,11 @@ import LongweaveText
         #expect(all.count == 103)
         for record in all {
             let context = record["context"] as! String
-            #expect(record["length"] as! Int == tokenizer.count(context))
-            #expect(record["length"] as! Int >= 3000)
+            let length = (record["meta"] as! [String: Any])["context_length"] as! Int
+            #expect(length == tokenizer.count(context))
+            #expect(record["length"] as! Int == length + tokenizer.count(record["input"] as! String)
+                    + (record["answers"] as! [String]).reduce(0) { $0 + tokenizer.count($1) })
+            #expect(length >= 3000)
             #expect((record["meta"] as! [String: Any])["unit"] as? String == spec)
         }
     }
@@ -100,7 +107,7 @@ import LongweaveText
         #expect(rejects.count == 103)
         #expect(rejects.allSatisfy { $0.contains("2000k: distractor pool exhausted") && $0.contains(#""stage":"length_buckets""#) })
         let manifest = try Manifest.read(dir + "/manifest.json")
-        #expect(manifest["rejects"]?["by_reason"]?["2000k"] == .number(103))
+        #expect(manifest["rejects"]?["by_reason"]?["2000k: distractor pool exhausted"] == .number(103))
     }
 
     @Test func threadCountDoesNotChangeABit() throws {

@@ -37,7 +37,7 @@ import LongweaveStages
             "4:1 unknown top-level key 'langauge', expected one of: version, name, seed, language, inputs, stages, output ~language",
             "6:21 input 'dev': missing input file",
             "7:38 inputs: unknown format 'paragrahps', expected one of: cmrc2018, continuation, dureader, hotpotqa, html, jsonl, longbench, loogle, mediawiki, paragraphs, squad, text ~paragraphs",
-            "9:5 stages: unknown stage 'lenght_buckets', expected one of: clean, confusing_facts, contamination, keyword_replacement, length_buckets, select ~length_buckets",
+            "9:5 stages: unknown stage 'lenght_buckets', expected one of: answer_keywords, clean, confusing_facts, contamination, keyword_replacement, length_buckets, select ~length_buckets",
             "11:21 stage 'length_buckets' key 'levels': expected a positive length like 16k, 128k or 1000, found '12q'",
             "11:26 stage 'length_buckets' key 'levels': expected a positive length like 16k, 128k or 1000, found '0'",
             "12:7 stage 'length_buckets': unknown key 'unti'",

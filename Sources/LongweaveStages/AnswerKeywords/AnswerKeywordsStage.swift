@@ -122,8 +122,11 @@ struct AnswerKeywordsMaker: StreamingStage {
         return words.joined(separator: " ")
     }
 
+    /// Marks that end a phrase; `%`, `°`, `.` and the like stay inside one (`10.95%` is one word).
+    static let phraseEnds = Set("，。、；：！？（）《》「」『』【】“”‘’…—,;:!?()[]\"'")
+
     /// The answer's phrases between punctuation and spaces, each once, blacklisted ones left
-    /// out; a `.` or `,` between digits and symbols such as `%` stay (`10.95%` is one word).
+    /// out; a `,` between digits stays.
     static func chineseKeywords(_ answer: String) -> String {
         let characters = Array(answer)
         var phrases: [String] = []
@@ -135,7 +138,7 @@ struct AnswerKeywordsMaker: StreamingStage {
         for (i, character) in characters.enumerated() {
             let betweenDigits = i > 0 && i + 1 < characters.count && characters[i - 1].isASCII && characters[i - 1].isNumber
                 && characters[i + 1].isASCII && characters[i + 1].isNumber
-            if character.isWhitespace || (character.isPunctuation && !betweenDigits) {
+            if character.isWhitespace || (phraseEnds.contains(character) && !betweenDigits) {
                 flush()
             } else {
                 current.append(character)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# LV-Eval's metric on what longweave builds: every pipeline of pipelines/lveval/ at level 16k
+# (20 needle depths), checked by `longweave verify`, then scored with OpenCompass's own LV-Eval
+# evaluators (scripts/lveval_scoring.py): gold answers must score >= 99, a sentence of another
+# passage <= 3. OpenCompass (without its model dependencies), jieba and rouge are installed from
+# PyPI into a virtual environment under .build/; skips, saying so, when that cannot be done.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+binary=${1:-.build/debug/longweave}
+data=${DATA:-../shared/data}
+venv=.build/venv-lveval
+
+if ! command -v python3 >/dev/null; then
+    echo "SKIPPED lveval scoring: python3 not found"
+    exit 0
+fi
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" || { echo "SKIPPED lveval scoring: python3 -m venv failed"; exit 0; }
+fi
+if ! "$venv/bin/python" -c "import jieba, rouge, zstandard, importlib.util as u; assert u.find_spec('opencompass')" 2>/dev/null; then
+    { "$venv/bin/python" -m pip install --quiet --no-deps "opencompass==0.5.4" \
+        && "$venv/bin/python" -m pip install --quiet jieba rouge zstandard; } \
+        || { echo "SKIPPED lveval scoring: pip could not install opencompass, jieba, rouge and zstandard"; exit 0; }
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+ln -s "$(cd "$data" && pwd)" "$work/raw"
+mkdir -p "$work/pipelines/lveval"
+cp -r pipelines/lveval/factrecall pipelines/lveval/multifieldqa "$work/pipelines/lveval/"
+for file in pipelines/lveval/*.yaml; do
+    sed -e 's/levels: \[.*\]/levels: [16k]/' -e 's/count: 200/count: 20/' -e 's/zstd_level: 10/zstd_level: 1/' \
+        "$file" > "$work/$file"
+done
+status=0
+(cd "$work" && "$OLDPWD/$binary" run --quiet --out "$work/build" pipelines/lveval/*.yaml) || exit 1
+for dir in "$work"/build/lveval/*/; do
+    "$binary" verify "$dir" >/dev/null || { echo "FAIL verify ${dir#$work/}"; status=1; }
+done
+"$venv/bin/python" scripts/lveval_scoring.py "$work/build/lveval" 2>/dev/null || status=1
+exit $status
