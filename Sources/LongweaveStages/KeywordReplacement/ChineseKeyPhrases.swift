@@ -50,7 +50,9 @@ enum ChineseKeyPhrases {
     }
 
     /// The kind of a whole answer or quoted span, or nil: numbers are taken apart by the caller.
-    static func kind(of phrase: String, personQuestion: Bool) -> PhraseKind? {
+    /// A person when the question asks for one (谁) or the evidence gives the phrase a lifespan
+    /// ('矢井田瞳（1978年7月28日－）'); a subject of the question with a surname is one too.
+    static func kind(of phrase: String, personQuestion: Bool, subject: Bool = false, evidence: String = "") -> PhraseKind? {
         guard phrase.count >= 2, phrase.count <= 12, !yesNo.contains(phrase),
               !phrase.contains(where: { sentenceMarks.contains($0) || $0.isWhitespace || isDigit($0) }) else { return nil }
         if phrase.contains("·") {
@@ -59,10 +61,41 @@ enum ChineseKeyPhrases {
         }
         if phrase.contains(where: \.isASCII) { return nil }
         if phrase.count >= 3, phrase.allSatisfy({ transliterationSet.contains($0) }) { return .chineseForeign }
-        if personQuestion, let surname = surname(of: phrase), (1...2).contains(phrase.count - surname.count) { return .chinesePerson }
+        let surnamed = surname(of: phrase).map { (1...2).contains(phrase.count - $0.count) } ?? false
+        if personQuestion && surnamed { return .chinesePerson }
+        // A lifespan makes a person, unless a longer ending says otherwise ('…俱乐部（1899年－）').
+        let longEnding = kindEndings.contains { $0.count > 1 && phrase.hasSuffix($0) && phrase.count > $0.count }
+        if phrase.count <= 5, !longEnding, hasLifespan(phrase, in: evidence) { return .chinesePerson }
+        guard let first = phrase.first, !determiners.contains(first) else { return nil }
+        if speciesEndings.contains(where: { phrase.hasSuffix($0) && phrase.count > $0.count + 1 }) { return .chineseSpecies }
         // '全市', '本县', '该公司' name no particular place.
-        if kindEnding(of: phrase) != nil, let first = phrase.first, !determiners.contains(first) { return .chinesePlace }
+        if kindEnding(of: phrase) != nil { return .chinesePlace }
+        if subject && surnamed { return .chinesePerson }
         return nil
+    }
+
+    /// Endings of animals and plants ('红腹锉尾蛇', '截尾鹦嘴鱼', '金盏花').
+    static let speciesEndings = ["鱼", "鸟", "蛇", "鹿", "鲷", "兽", "虫", "蛙", "龟", "鸭", "鸡", "犬", "熊", "鼠", "猴", "羊", "鹰",
+                                 "雀", "蝶", "蜂", "蚁", "蜥", "鳄", "鲸", "虾", "蟹", "贝", "螺", "藻", "花", "草", "树", "葵", "豆",
+                                 "瓜", "菌"]
+    /// Characters that describe a species.
+    static let speciesCharacters = Array("红黄青白黑灰紫蓝绿金银斑纹长短大小花尾角头冠翅背腹刺毛纹点条冠须星云山水岩沙")
+
+    /// Whether the evidence gives `name` a lifespan right after it: `name（1978年7月28日－`.
+    static func hasLifespan(_ name: String, in evidence: String) -> Bool {
+        guard !evidence.isEmpty else { return false }
+        var rest = Substring(evidence)
+        for _ in 0..<5 {
+            guard let found = rest.range(of: name) else { return false }
+            let after = rest[found.upperBound...].prefix(30)
+            if after.first == "（" || after.first == "(" {
+                let window = Array(after.prefix(while: { $0 != "）" && $0 != ")" }))
+                let year = window.indices.contains { i in window[i] == "年" && i > 0 && isDigit(window[i - 1]) }
+                if year && window.contains(where: { "－—–-~至".contains($0) }) { return true }
+            }
+            rest = rest[found.upperBound...]
+        }
+        return false
     }
 
     /// Whether the question asks for a person (谁, 哪位, 名字...).
@@ -72,7 +105,7 @@ enum ChineseKeyPhrases {
 
     /// Candidates in order: from the answers (a phrase that every distinct answer holds, so
     /// all annotations change together), then the question's 《titles》, “quoted” names and numbers.
-    static func candidates(answers: [String], question: String, fromAnswers: Bool, fromQuestion: Bool) -> [(String, PhraseKind)] {
+    static func candidates(answers: [String], question: String, evidence: String = "", fromAnswers: Bool, fromQuestion: Bool) -> [(String, PhraseKind)] {
         var found: [(String, PhraseKind)] = []
         var distinct: [String] = []
         for answer in answers where !answer.isEmpty && !distinct.contains(answer) { distinct.append(answer) }
@@ -85,7 +118,7 @@ enum ChineseKeyPhrases {
         }
         if fromAnswers, let first = distinct.first, !yesNo.contains(first) {
             let personQuestion = asksForPerson(question)
-            if let kind = kind(of: first, personQuestion: personQuestion), distinct.allSatisfy({ $0.contains(first) }) {
+            if let kind = kind(of: first, personQuestion: personQuestion, evidence: evidence), distinct.allSatisfy({ $0.contains(first) }) {
                 add(first, kind)
             } else {
                 // A sentence answer is never replaced whole; its numbers are, everywhere.
@@ -93,8 +126,10 @@ enum ChineseKeyPhrases {
             }
         }
         guard fromQuestion else { return found }
-        if let subject = subject(of: question), let kind = kind(of: subject, personQuestion: true) { add(subject, kind) }
-        for name in namedSpans(in: question) { if let kind = kind(of: name, personQuestion: false) { add(name, kind) } }
+        if let subject = subject(of: question), let kind = kind(of: subject, personQuestion: false, subject: true, evidence: evidence) {
+            add(subject, kind)
+        }
+        for name in namedSpans(in: question) { if let kind = kind(of: name, personQuestion: false, evidence: evidence) { add(name, kind) } }
         for (open, close) in [("《", "》"), ("“", "”")] {
             var rest = Substring(question)
             while let a = rest.range(of: open), let b = rest[a.upperBound...].range(of: close) {
@@ -143,7 +178,7 @@ enum ChineseKeyPhrases {
             defer { end += 1 }
             guard !isStop(characters[end]) else { continue }
             let upTo = String(characters[...end])
-            guard let ending = kindEndings.first(where: { upTo.hasSuffix($0) }), !looseEndings.contains(ending) else { continue }
+            guard let ending = (kindEndings + speciesEndings).first(where: { upTo.hasSuffix($0) }), !looseEndings.contains(ending) else { continue }
             // The ending must end a word: not '中国人' read as '中国'.
             if end + 1 < characters.count, !isStop(characters[end + 1]), kindEndings.contains(where: { String(characters[...(end + 1)]).hasSuffix($0) }) { continue }
             var start = end - ending.count + 1
@@ -224,6 +259,9 @@ enum ChineseKeyPhrases {
             return out
         case .chineseTitle:
             return String(phrase.map { $0.isASCII || $0.isPunctuation ? $0 : pick(givenNameCharacters + placeCharacters) })
+        case .chineseSpecies:
+            let ending = speciesEndings.first { phrase.hasSuffix($0) } ?? ""
+            return String((0..<(phrase.count - ending.count)).map { _ in pick(speciesCharacters) }) + ending
         case .date, .name, .title:
             return phrase
         }

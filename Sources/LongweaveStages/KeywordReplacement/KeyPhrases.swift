@@ -18,6 +18,8 @@ enum PhraseKind: String, Sendable {
     case chinesePlace
     /// Chinese: a person's name, a surname and one or two given-name characters.
     case chinesePerson
+    /// Chinese: an animal or a plant, known by its ending (鱼, 蛇, 花...).
+    case chineseSpecies
     /// Chinese: a transliterated foreign name (`布兰科·茨尔文科夫斯基`).
     case chineseForeign
     /// Chinese: a 《title》 or a “quoted” name.
@@ -274,7 +276,7 @@ struct EnglishKeyPhrases: Sendable {
                 words[String(token.text)] = made
                 return made
             }.joined()
-        case .chinesePlace, .chinesePerson, .chineseForeign, .chineseTitle:
+        case .chinesePlace, .chinesePerson, .chineseForeign, .chineseTitle, .chineseSpecies:
             return phrase
         }
     }

@@ -136,7 +136,7 @@ struct KeywordReplacer: StreamingStage {
         var kinds: [PhraseKind] = []
         if let automatic {
             let candidates = chinese
-                ? ChineseKeyPhrases.candidates(answers: sample.answers, question: sample.question,
+                ? ChineseKeyPhrases.candidates(answers: sample.answers, question: sample.question, evidence: evidence,
                                                fromAnswers: automatic.fromAnswers, fromQuestion: automatic.fromQuestion)
                 : automatic.english.candidates(answers: sample.answers, question: sample.question,
                                                fromAnswers: automatic.fromAnswers, fromQuestion: automatic.fromQuestion)
@@ -217,7 +217,8 @@ struct KeywordReplacer: StreamingStage {
     func sharesPart(_ original: String, _ replacement: String, kind: PhraseKind, english: EnglishKeyPhrases) -> Bool {
         if original == replacement { return true }
         if chinese {
-            let kept = Set(ChineseKeyPhrases.levels(of: original).compactMap(ChineseKeyPhrases.kindEnding(of:)).joined())
+            var kept = Set(ChineseKeyPhrases.levels(of: original).compactMap(ChineseKeyPhrases.kindEnding(of:)).joined())
+            if kind == .chineseSpecies { kept.formUnion(ChineseKeyPhrases.speciesEndings.first { original.hasSuffix($0) } ?? "") }
             let own = Set(original.filter { !$0.isASCII && !kept.contains($0) && $0 != "·" })
             return replacement.contains { own.contains($0) }
         }
