@@ -77,6 +77,13 @@ import LongweaveText
         #expect(ChineseKeyPhrases.kind(of: "全市", personQuestion: false) == nil)
         #expect(ChineseKeyPhrases.kind(of: "是的", personQuestion: true) == nil)
         #expect(ChineseKeyPhrases.kind(of: "足球运动员", personQuestion: false) == nil)
+        #expect(ChineseKeyPhrases.kind(of: "红腹锉尾蛇", personQuestion: false) == .chineseSpecies)
+        // A lifespan right after a name in the evidence makes it a person, whatever its surname.
+        #expect(ChineseKeyPhrases.kind(of: "矢井田瞳", personQuestion: false, evidence: "矢井田瞳（1978年7月28日－），日本女歌手。") == .chinesePerson)
+        #expect(ChineseKeyPhrases.kind(of: "矢井田瞳", personQuestion: false, evidence: "矢井田瞳是日本女歌手。") == nil)
+        // A question's subject with a surname is a person; one with a kind ending is not.
+        #expect(ChineseKeyPhrases.kind(of: "邹游", personQuestion: false, subject: true) == .chinesePerson)
+        #expect(ChineseKeyPhrases.kind(of: "高阳山", personQuestion: false, subject: true) == .chinesePlace)
         var random = SeededRandom(seed: 1, stage: "test", key: "zh")
         for _ in 0..<50 {
             let address = ChineseKeyPhrases.counterpart(of: "河南省固始县段集镇", kind: .chinesePlace, random: &random)
@@ -89,6 +96,8 @@ import LongweaveText
             let person = ChineseKeyPhrases.counterpart(of: "王宏文", kind: .chinesePerson, random: &random)
             #expect(person.count == 3 && ChineseKeyPhrases.singleSurnames.contains(person.first!) && person.first != "王")
             #expect(ChineseKeyPhrases.counterpart(of: "1903", kind: .year, random: &random).count == 4)
+            let snake = ChineseKeyPhrases.counterpart(of: "红腹锉尾蛇", kind: .chineseSpecies, random: &random)
+            #expect(snake.count == 5 && snake.hasSuffix("蛇"))
         }
     }
 

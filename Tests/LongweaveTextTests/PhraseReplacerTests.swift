@@ -21,6 +21,21 @@ import Testing
         #expect(replacer.occurrences(in: "PARIS, Paris Hilton, Rome and Rome") == 4)
     }
 
+    /// Unicode's word boundaries: a dash, a curly quote or a bracket ends a word; a letter of
+    /// any script continues it.
+    @Test func wordsEndAtAnyPunctuationOfAnyScript() {
+        let replacer = PhraseReplacer(pairs: [("American", "Velmoric"), ("United States", "Tamsil Korven"), ("2014", "1987"), ("Sun", "Rel")],
+                                      wholeWords: true)
+        #expect(replacer.replace("the Mexican–American War").text == "the Mexican–Velmoric War")
+        #expect(replacer.replace("the United States’ President").text == "the Tamsil Korven’ President")
+        #expect(replacer.replace("Rapla( 2014–2018)").text == "Rapla( 1987–2018)")
+        #expect(replacer.replace("«Sun»").text == "«Rel»")
+        // Letters, digits and marks of other scripts continue a word.
+        #expect(replacer.occurrences(in: "Suné Américan Americanö 2014年 Sun\u{301} Sun.") == 1)
+        #expect(replacer.occurrences(in: "Sunday, SUNLIGHT, Sunδ") == 0)
+        #expect(PhraseReplacer.isWordScalar(UInt32(("é" as Unicode.Scalar).value)) && !PhraseReplacer.isWordScalar(0x2013))
+    }
+
     @Test func chineseMatchesExactly() {
         let replacer = PhraseReplacer(pairs: [("北京", "岚城"), ("北京大学", "沐泽学院")], wholeWords: false)
         #expect(replacer.replace("他在北京大学读书，住在北京。").text == "他在沐泽学院读书，住在岚城。")

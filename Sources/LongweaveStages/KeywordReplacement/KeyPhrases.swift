@@ -206,7 +206,9 @@ struct EnglishKeyPhrases: Sendable {
             var rest = Substring(question)
             while let a = rest.range(of: open), let b = rest[a.upperBound...].range(of: close) {
                 let inner = String(rest[a.upperBound..<b.lowerBound])
-                if Self.isCapitalised(inner), PhraseWords.tokens(inner).filter(\.isWord).count <= 6 { add(inner, .title) }
+                let words = PhraseWords.tokens(inner).filter(\.isWord)
+                // A title of common words only ('Evolution', 'Blue Blood and Red') is left alone.
+                if Self.isCapitalised(inner), words.count <= 6, words.contains(where: { isNameWord($0.text) }) { add(inner, .title) }
                 rest = rest[b.upperBound...]
             }
         }

@@ -6,8 +6,11 @@ import LongweaveIO
 ///
 /// Built once per stage from a plain-text corpus (WikiText-2 in the LV-Eval pipelines), read
 /// line by line; the table holds one entry per distinct word, so its size is the corpus's
-/// vocabulary, not its length.
+/// vocabulary, not its length, and at most `maxWords` entries (later new words are not counted).
 struct WordCaseTable: Sendable {
+    /// 2^21 words: far more than a language's vocabulary, a bound against a corpus of noise.
+    static let maxWords = 1 << 21
+
     /// Lower-cased word -> (times written lower-case, times capitalised).
     private(set) var counts: [String: (lower: Int32, capital: Int32)] = [:]
 
@@ -34,6 +37,7 @@ struct WordCaseTable: Sendable {
                 return
             }
             let key = word.lowercased()
+            guard counts[key] != nil || counts.count < Self.maxWords else { return }
             var entry = counts[key] ?? (0, 0)
             if first.properties.isUppercase { entry.capital += 1 } else if first.properties.isLowercase { entry.lower += 1 }
             counts[key] = entry
