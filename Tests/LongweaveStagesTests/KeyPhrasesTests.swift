@@ -94,7 +94,7 @@ import LongweaveText
                 #expect(made.hasSuffix(ending) && made.count == place.count, "\(place) -> \(made)")
             }
             let person = ChineseKeyPhrases.counterpart(of: "王宏文", kind: .chinesePerson, random: &random)
-            #expect(person.count == 3 && ChineseKeyPhrases.singleSurnames.contains(person.first!) && person.first != "王")
+            #expect(person.count == 3 && ChineseKeyPhrases.counterpartSurnames.contains(person.first!) && person.first != "王")
             #expect(ChineseKeyPhrases.counterpart(of: "1903", kind: .year, random: &random).count == 4)
             let snake = ChineseKeyPhrases.counterpart(of: "红腹锉尾蛇", kind: .chineseSpecies, random: &random)
             #expect(snake.count == 5 && snake.hasSuffix("蛇"))
