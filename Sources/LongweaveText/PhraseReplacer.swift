@@ -19,6 +19,9 @@ public struct PhraseReplacer: Sendable {
     private var replacements: [[UInt8]] = []
     private var pairOfReplacement: [Int] = []  // replacement -> index in `pairs`
     private var startsPhrase = [Bool](repeating: false, count: 256)
+    /// One bit per pair of first two bytes that some phrase starts with (all second bytes for a
+    /// one-byte phrase): most positions of a long text are passed over on it alone.
+    private var startsPair = [UInt64](repeating: 0, count: 1024)
     /// ASCII bytes that a match must not separate from a neighbour of the same kind; a
     /// non-ASCII neighbour is decoded and classed by its Unicode category (whole words only).
     private let isWordByte: [Bool]
@@ -65,7 +68,12 @@ public struct PhraseReplacer: Sendable {
         replacementOfNode[node] = replacements.count
         replacements.append(Array(to.utf8))
         pairOfReplacement.append(pair)
-        startsPhrase[Int(from.utf8.first!)] = true
+        let bytes = Array(from.utf8)
+        startsPhrase[Int(bytes[0])] = true
+        for second in bytes.count > 1 ? Int(bytes[1])...Int(bytes[1]) : 0...255 {
+            let bit = Int(bytes[0]) << 8 | second
+            startsPair[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
     }
 
     /// The text with every phrase replaced, and how many replacements were made.
@@ -98,9 +106,14 @@ public struct PhraseReplacer: Sendable {
 
     /// How many times the phrases occur (as `replace` would find them).
     public func occurrences(in text: String) -> Int {
-        var count = 0
         var text = text
-        text.withUTF8 { input in forEachMatch(in: input) { _, _, _ in count += 1 } }
+        return text.withUTF8 { occurrences(in: $0) }
+    }
+
+    /// How many times the phrases occur in UTF-8 bytes.
+    public func occurrences(in utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        forEachMatch(in: utf8) { _, _, _ in count += 1 }
         return count
     }
 
@@ -108,9 +121,14 @@ public struct PhraseReplacer: Sendable {
     /// (a pair found only inside a longer match is not among them). One pass for any number
     /// of pairs.
     public func pairsFound(in text: String) -> [Int] {
-        var found = Set<Int>()
         var text = text
-        text.withUTF8 { input in forEachMatch(in: input) { _, _, replacement in found.insert(pairOfReplacement[replacement]) } }
+        return text.withUTF8 { pairsFound(in: $0) }
+    }
+
+    /// `pairsFound(in:)` on UTF-8 bytes.
+    public func pairsFound(in utf8: UnsafeBufferPointer<UInt8>) -> [Int] {
+        var found = Set<Int>()
+        forEachMatch(in: utf8) { _, _, replacement in found.insert(pairOfReplacement[replacement]) }
         return found.sorted()
     }
 
@@ -118,29 +136,46 @@ public struct PhraseReplacer: Sendable {
     /// scan resuming after it. Calls `body(start, end, replacement index)` per match.
     private func forEachMatch(in input: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, Int) -> Void) {
         if replacements.isEmpty { return }
-        var i = 0
-        while i < input.count {
-            let b = input[i]
-            guard startsPhrase[Int(b)], !(i > 0 && joins(input, at: i)) else {
-                i += 1
-                continue
-            }
-            var node: Int32 = 0
-            var match: (end: Int, replacement: Int)?
-            var j = i
-            while j < input.count, let child = edges[Int(node) << 8 | Int(input[j])] {
-                node = child
-                j += 1
-                if let r = replacementOfNode[node], !(j < input.count && joins(input, at: j)) {
-                    match = (j, r)
+        // The tables as raw buffers: the scan over a long text is a loop of unchecked loads.
+        startsPhrase.withUnsafeBufferPointer { startsPhrase in
+            startsPair.withUnsafeBufferPointer { startsPair in
+                let count = input.count
+                var i = 0
+                while i < count {
+                    let b = input[i]
+                    if !startsPhrase[Int(b)] {
+                        i += 1
+                        continue
+                    }
+                    if i + 1 < count {
+                        let bit = Int(b) << 8 | Int(input[i + 1])
+                        if startsPair[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
+                            i += 1
+                            continue
+                        }
+                    }
+                    if i > 0 && joins(input, at: i) {
+                        i += 1
+                        continue
+                    }
+                    var node: Int32 = 0
+                    var match: (end: Int, replacement: Int)?
+                    var j = i
+                    while j < count, let child = edges[Int(node) << 8 | Int(input[j])] {
+                        node = child
+                        j += 1
+                        if let r = replacementOfNode[node], !(j < count && joins(input, at: j)) {
+                            match = (j, r)
+                        }
+                    }
+                    guard let (end, r) = match else {
+                        i += 1
+                        continue
+                    }
+                    body(i, end, r)
+                    i = end
                 }
             }
-            guard let (end, r) = match else {
-                i += 1
-                continue
-            }
-            body(i, end, r)
-            i = end
         }
     }
 

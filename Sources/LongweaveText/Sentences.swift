@@ -16,26 +16,47 @@ public enum Sentences {
     }
 
     /// Words that a `.` follows without ending the sentence ('Jr.', 'St.', 'Dr.', 'Feb.').
-    static let abbreviations: Set<String> = [
+    static let abbreviations: [String] = [
         "Jr", "Sr", "St", "Mr", "Mrs", "Ms", "Dr", "Mt", "Ft", "Gen", "Col", "Lt", "Capt", "Sgt", "Prof", "Rev", "Hon",
         "Gov", "Sen", "Rep", "Pres", "vs", "Bros", "Ave", "approx", "ca", "cf", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul",
         "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Vol", "vol", "pp", "Fig", "Op", "op",
     ]
+    /// The abbreviations packed into integers (at most 8 bytes each), so that checking a word
+    /// allocates nothing.
+    static let packedAbbreviations: Set<UInt64> = Set(abbreviations.map { word in
+        word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    })
 
     /// Whether the `.` at `dot`, followed by a space, ends no sentence: after an initial
     /// ('K.'), an abbreviation ('Jr.', 'St.'), a dotted one ('U.S.', 'e.g.') or 'No.' before a number.
     static func isAbbreviation(_ bytes: UnsafeBufferPointer<UInt8>, dot: Int) -> Bool {
         func isLetter(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b | 0x20) }
         var start = dot
-        while start > 0, isLetter(bytes[start - 1]) || bytes[start - 1] == UInt8(ascii: ".") { start -= 1 }
+        while start > 0, dot - start < 12, isLetter(bytes[start - 1]) || bytes[start - 1] == UInt8(ascii: ".") { start -= 1 }
         guard start < dot, isLetter(bytes[start]) else { return false }
         // The word must start the token: not 'x3.' or a word glued to other marks.
-        if start > 0, bytes[start - 1] >= 0x80 || (0x30...0x39).contains(bytes[start - 1]) { return false }
-        let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<dot]), as: UTF8.self)
-        if word.utf8.count == 1 { return (0x41...0x5A).contains(bytes[start]) }
-        if abbreviations.contains(word) { return true }
-        if word.contains(".") { return word.split(separator: ".").allSatisfy { $0.utf8.count <= 2 } }
-        if word == "No" || word == "no" || word == "Nos" {
+        if start > 0, bytes[start - 1] >= 0x80 || (0x30...0x39).contains(bytes[start - 1]) || isLetter(bytes[start - 1]) { return false }
+        let length = dot - start
+        if length == 1 { return (0x41...0x5A).contains(bytes[start]) }
+        var packed: UInt64 = 0
+        var hasDot = false
+        var segment = 0
+        var longSegment = false
+        for i in start..<dot {
+            if bytes[i] == UInt8(ascii: ".") {
+                hasDot = true
+                segment = 0
+            } else {
+                segment += 1
+                if segment > 2 { longSegment = true }
+            }
+            if length <= 8 { packed = packed << 8 | UInt64(bytes[i]) }
+        }
+        if hasDot { return !longSegment }
+        if length <= 8, packedAbbreviations.contains(packed) { return true }
+        // 'No. 5', 'Nos. 3'.
+        let no: UInt64 = 0x4E6F, noLower: UInt64 = 0x6E6F, nos: UInt64 = 0x4E6F73
+        if length <= 3, packed == no || packed == noLower || packed == nos {
             return dot + 2 < bytes.count && (0x30...0x39).contains(bytes[dot + 2])
         }
         return false

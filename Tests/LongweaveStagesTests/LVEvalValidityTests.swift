@@ -13,7 +13,7 @@ import LongweaveText
     func record(input: String = "Who founded Velmor Records?", context: String = "### Passage 1\nVelmor Records was founded by Ann Tamsil.",
                 answers: [String] = ["Ann Tamsil"], facts: [String] = [], pairs: [(String, String)] = [("Sun Records", "Velmor Records")],
                 extractive: Bool = true) -> LVEvalValidity.Record {
-        LVEvalValidity.Record(input: input, context: context, answers: answers, facts: facts, pairs: pairs.map { (from: $0.0, to: $0.1) },
+        LVEvalValidity.Record(input: input, context: Array(context.utf8), answers: answers, facts: facts, pairs: pairs.map { (from: $0.0, to: $0.1) },
                               extractive: extractive, chinese: false)
     }
 

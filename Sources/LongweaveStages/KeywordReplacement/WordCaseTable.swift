@@ -20,38 +20,47 @@ struct WordCaseTable: Sendable {
     init(corpus path: String) throws {
         var table = WordCaseTable()
         try LineReader.forEachLine(in: path, maxLineBytes: 1 << 24, onOverlong: { _ in }) { line, _ in
-            table.add(line: String(decoding: line, as: UTF8.self))
+            table.add(line: line.bindMemory(to: UInt8.self))
         }
         self = table
     }
 
-    /// Counts the words of one line; the first word of a sentence tells nothing and is skipped.
     mutating func add(line: String) {
+        var line = line
+        line.withUTF8 { add(line: $0) }
+    }
+
+    /// Counts the words of one line of UTF-8; the first word of a sentence tells nothing and is
+    /// skipped. A word starts with an ASCII letter (the table is for English names); bytes of
+    /// other scripts, digits and apostrophes continue it.
+    mutating func add(line: UnsafeBufferPointer<UInt8>) {
         var sentenceStart = true
-        var word = ""
-        func flush() {
-            defer { word = "" }
-            guard let first = word.unicodeScalars.first, first.properties.isAlphabetic else { return }
-            if sentenceStart {
-                sentenceStart = false
-                return
-            }
-            let key = word.lowercased()
-            guard counts[key] != nil || counts.count < Self.maxWords else { return }
-            var entry = counts[key] ?? (0, 0)
-            if first.properties.isUppercase { entry.capital += 1 } else if first.properties.isLowercase { entry.lower += 1 }
-            counts[key] = entry
-        }
-        for scalar in line.unicodeScalars {
-            if PhraseWords.isWordScalar(scalar) || (scalar == "'" && !word.isEmpty) {
-                word.unicodeScalars.append(scalar)
+        var i = 0
+        let count = line.count
+        func isWordByte(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b | 0x20) || (0x30...0x39).contains(b) || b >= 0x80 || b == 0x27 }
+        while i < count {
+            let b = line[i]
+            guard isWordByte(b), b != 0x27 else {
+                // Sentence marks and heading marks (WikiText's ' = Title = ') start a sentence.
+                if b == 0x2E || b == 0x21 || b == 0x3F || b == 0x3A || b == 0x3D || b == 0x22 { sentenceStart = true }
+                i += 1
                 continue
             }
-            flush()
-            // Sentence marks and heading marks (WikiText's ' = Title = ') start a sentence.
-            if ".!?:=\"“".unicodeScalars.contains(scalar) { sentenceStart = true }
+            let start = i
+            while i < count, isWordByte(line[i]) { i += 1 }
+            let first = line[start]
+            let isUpper = (0x41...0x5A).contains(first), isLower = (0x61...0x7A).contains(first)
+            if sentenceStart {
+                sentenceStart = false
+                continue
+            }
+            guard isUpper || isLower else { continue }
+            let key = String(decoding: UnsafeBufferPointer(rebasing: line[start..<i]), as: UTF8.self).lowercased()
+            guard counts[key] != nil || counts.count < Self.maxWords else { continue }
+            var entry = counts[key] ?? (0, 0)
+            if isUpper { entry.capital += 1 } else { entry.lower += 1 }
+            counts[key] = entry
         }
-        flush()
     }
 
     /// Whether `word` is written lower-case more often than capitalised in the corpus.

@@ -51,29 +51,29 @@ struct LVEvalRecord {
     /// context holds. Other answers stay only when the scored one holds them, since OpenCompass
     /// takes the last answer as the keywords of a split without `answer_keywords` (cmrc_mixup)
     /// and a gold answer must recall them; the rest are returned apart, for `meta.other_answers`.
-    static func orderedAnswers(_ answers: [String], context: String, chinese: Bool) -> (answers: [String], others: [String]) {
+    static func orderedAnswers(_ answers: [String], context: [UInt8], chinese: Bool) -> (answers: [String], others: [String], scoredInContext: Bool) {
         var distinct: [String] = []
         for answer in answers where !distinct.contains(answer) { distinct.append(answer) }
-        if let scored = distinct.firstIndex(where: { LVEvalValidity.occurs($0, in: context, chinese: chinese) }), scored > 0 {
+        let inContext = distinct.firstIndex { LVEvalValidity.occurs($0, in: context, chinese: chinese) }
+        if let scored = inContext, scored > 0 {
             distinct.insert(distinct.remove(at: scored), at: 0)
         }
-        guard let scored = distinct.first else { return ([], []) }
+        guard let scored = distinct.first else { return ([], [], false) }
         let kept = [scored] + distinct.dropFirst().filter { scored.contains($0) }
-        return (kept, distinct.filter { !kept.contains($0) })
+        return (kept, distinct.filter { !kept.contains($0) }, inContext != nil)
     }
 
     /// Checks the record and writes it, or says which check it failed.
     func write(to json: inout JSONWriter, tokenizer: Tokenizer) -> AssemblyResult {
         let chinese = sample.language == "zh"
-        let contextText = String(decoding: context, as: UTF8.self)
-        let (answers, otherAnswers) = Self.orderedAnswers(sample.answers, context: contextText, chinese: chinese)
+        let (answers, otherAnswers, scoredInContext) = Self.orderedAnswers(sample.answers, context: context, chinese: chinese)
         let pairs: [(from: String, to: String)] = (meta["kpr"]?.arrayValue ?? []).compactMap { pair in
             guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { return nil }
             return (from, to)
         }
         let extractive = meta["extractive"] == .bool(true)
-        let checked = LVEvalValidity.Record(input: sample.question, context: contextText, answers: answers, facts: facts,
-                                            pairs: pairs, extractive: extractive, chinese: chinese)
+        let checked = LVEvalValidity.Record(input: sample.question, context: context, answers: answers, facts: facts,
+                                            pairs: pairs, extractive: extractive, chinese: chinese, scoredInContext: scoredInContext)
         if let problem = LVEvalValidity.problem(checked) { return .rejected(reason: problem) }
         let length = tokenizer.count(sample.question) + contextLength + answers.reduce(0) { $0 + tokenizer.count($1) }
         var meta = meta

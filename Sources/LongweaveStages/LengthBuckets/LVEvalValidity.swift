@@ -12,7 +12,8 @@ public enum LVEvalValidity {
     /// What the checks read of a record.
     public struct Record {
         public var input: String
-        public var context: String
+        /// The context's UTF-8 bytes.
+        public var context: [UInt8]
         public var answers: [String]
         public var facts: [String]
         /// The replacement pairs applied to the sample (`meta.kpr`).
@@ -20,6 +21,20 @@ public enum LVEvalValidity {
         /// Whether the sample's evidence held an answer before construction (`meta.extractive`).
         public var extractive: Bool
         public var chinese: Bool
+        /// Whether the context holds the first answer (found once, by whoever ordered them).
+        public var scoredInContext: Bool
+
+        public init(input: String, context: [UInt8], answers: [String], facts: [String], pairs: [(from: String, to: String)],
+                    extractive: Bool, chinese: Bool, scoredInContext: Bool? = nil) {
+            self.input = input
+            self.context = context
+            self.answers = answers
+            self.facts = facts
+            self.pairs = pairs
+            self.extractive = extractive
+            self.chinese = chinese
+            self.scoredInContext = scoredInContext ?? answers.first.map { LVEvalValidity.occurs($0, in: context, chinese: chinese) } ?? false
+        }
     }
 
     /// The checks' names, as rejects and `verify` give them.
@@ -35,6 +50,10 @@ public enum LVEvalValidity {
         !phrase.isEmpty && PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occurrences(in: text) > 0
     }
 
+    static func occurs(_ phrase: String, in utf8: [UInt8], chinese: Bool) -> Bool {
+        !phrase.isEmpty && utf8.withUnsafeBufferPointer { PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occurrences(in: $0) > 0 }
+    }
+
     /// Whether a sample is extractive: its evidence holds one of its answers (not yes or no).
     static func isExtractive(answers: [String], evidence: String, chinese: Bool) -> Bool {
         answers.contains { answer in
@@ -43,18 +62,23 @@ public enum LVEvalValidity {
     }
 
     /// The context without its `### Passage N` / `### 文章 N` header lines.
-    static func body(of context: String) -> String {
-        guard context.contains("### ") else { return context }
-        return context.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !($0.hasPrefix("### Passage ") || $0.hasPrefix("### 文章 ")) }
-            .joined(separator: "\n")
+    static func body(of context: [UInt8]) -> [UInt8] {
+        let headers = [Array("### Passage ".utf8), Array("### 文章 ".utf8)]
+        var body: [UInt8] = []
+        body.reserveCapacity(context.count)
+        for line in context.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            if headers.contains(where: { line.starts(with: $0) }) { continue }
+            if !body.isEmpty { body.append(0x0A) }
+            body.append(contentsOf: line)
+        }
+        return body
     }
 
     /// Non-overlapping occurrences of `needle` in `text`, compared as UTF-8 bytes.
-    static func count(_ needle: String, in text: String) -> Int {
+    static func count(_ needle: String, in text: [UInt8]) -> Int {
         guard !needle.isEmpty else { return 0 }
-        var text = text, needle = needle
-        return text.withUTF8 { haystack in
+        var needle = needle
+        return text.withUnsafeBufferPointer { haystack in
             needle.withUTF8 { needle in
                 guard let base = haystack.baseAddress, let pattern = needle.baseAddress else { return 0 }
                 var count = 0
@@ -76,20 +100,33 @@ public enum LVEvalValidity {
     }
 
     /// The first check `record` fails, with what failed, or nil when it passes them all.
+    /// Each text is scanned once for all pairs; a pair is looked at alone only when that scan
+    /// did not settle it (a made-up phrase inside a longer one, an original in a header line).
     public static func problem(_ record: Record) -> String? {
         let chinese = record.chinese
-        for pair in record.pairs where occurs(pair.to, in: record.input, chinese: chinese) && !occurs(pair.to, in: record.context, chinese: chinese) {
-            return "\(Check.madeUpPhraseAbsent.rawValue): '\(pair.to)'"
+        let pairCount = record.pairs.count
+        // One matcher for the made-up phrases (0..<pairCount) and the originals (after them); an
+        // original inside a made-up phrase is part of it, not left over.
+        let both = PhraseReplacer(pairs: record.pairs.map { (from: $0.to, to: $0.from) } + record.pairs, wholeWords: !chinese)
+        let inContext = record.pairs.isEmpty ? [] : Set(record.context.withUnsafeBufferPointer { both.pairsFound(in: $0) })
+        if !record.pairs.isEmpty {
+            let named = both.pairsFound(in: record.input).filter { $0 < pairCount }
+            for index in named where !inContext.contains(index) && !occurs(record.pairs[index].to, in: record.context, chinese: chinese) {
+                return "\(Check.madeUpPhraseAbsent.rawValue): '\(record.pairs[index].to)'"
+            }
         }
-        if record.extractive, let scored = record.answers.first, !occurs(scored, in: record.context, chinese: chinese) {
-            return "\(Check.answerAbsent.rawValue): '\(scored)'"
+        if record.extractive, !record.scoredInContext {
+            return "\(Check.answerAbsent.rawValue): '\(record.answers.first ?? "")'"
         }
         if !record.pairs.isEmpty {
-            let originals = PhraseReplacer(pairs: record.pairs, wholeWords: !chinese)
-            let text = ([body(of: record.context), record.input] + record.answers + record.facts).joined(separator: "\n")
-            if !originals.pairsFound(in: text).isEmpty {
-                let names = originals.pairsFound(in: text).map { "'\(record.pairs[$0].from)'" }.joined(separator: ", ")
-                return "\(Check.originalLeft.rawValue): \(names)"
+            var left = Set<Int>()
+            for text in [record.input] + record.answers + record.facts { left.formUnion(both.pairsFound(in: text).filter { $0 >= pairCount }) }
+            // Passage headers ('### Passage 12') may hold a number that was replaced elsewhere.
+            if inContext.contains(where: { $0 >= pairCount }) {
+                left.formUnion(body(of: record.context).withUnsafeBufferPointer { both.pairsFound(in: $0) }.filter { $0 >= pairCount })
+            }
+            if !left.isEmpty {
+                return "\(Check.originalLeft.rawValue): " + left.sorted().map { "'\(record.pairs[$0 - pairCount].from)'" }.joined(separator: ", ")
             }
         }
         for fact in record.facts {
@@ -113,7 +150,7 @@ public enum LVEvalValidity {
             return (from, to)
         }
         let extractive = meta?["extractive"] == .bool(true)
-        return Record(input: input, context: context, answers: answers,
+        return Record(input: input, context: Array(context.utf8), answers: answers,
                       facts: value["confusing_facts"]?.arrayValue?.compactMap(\.stringValue) ?? [], pairs: pairs,
                       extractive: extractive, chinese: value["language"]?.stringValue == "zh")
     }
