@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Replaces many phrases in one left-to-right pass over UTF-8 bytes: at each position the
 /// longest phrase that starts there wins, and the scan resumes after it, so a replacement
 /// is never matched again. A byte trie finds the candidates; a first-byte table skips
@@ -17,6 +23,8 @@ public struct PhraseReplacer: Sendable {
     private var edges: [Int: Int32] = [:]  // node << 8 | byte -> child node
     private var replacementOfNode: [Int32: Int] = [:]  // terminal node -> index in `replacements`
     private var replacements: [[UInt8]] = []
+    /// The phrases as added (case variants included), for `occursAnywhere`.
+    private var phrases: [[UInt8]] = []
     private var pairOfReplacement: [Int] = []  // replacement -> index in `pairs`
     private var startsPhrase = [Bool](repeating: false, count: 256)
     /// One bit per pair of first two bytes that some phrase starts with (all second bytes for a
@@ -67,6 +75,7 @@ public struct PhraseReplacer: Sendable {
         guard replacementOfNode[node] == nil else { return }
         replacementOfNode[node] = replacements.count
         replacements.append(Array(to.utf8))
+        phrases.append(Array(from.utf8))
         pairOfReplacement.append(pair)
         let bytes = Array(from.utf8)
         startsPhrase[Int(bytes[0])] = true
@@ -115,6 +124,33 @@ public struct PhraseReplacer: Sendable {
         var count = 0
         forEachMatch(in: utf8) { _, _, _ in count += 1 }
         return count
+    }
+
+    /// Whether any phrase occurs in `utf8` where `replace` could match it (whole words, or not
+    /// inside an ASCII letter or digit run): `occurrences(in:) > 0`, found with `memchr` and
+    /// `memcmp` rather than a scan of every byte, for a matcher of one or a few phrases.
+    public func occursAnywhere(in utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return false }
+        let count = utf8.count
+        for phrase in phrases {
+            let found = phrase.withUnsafeBufferPointer { pattern -> Bool in
+                guard let first = pattern.first, let patternBase = pattern.baseAddress else { return false }
+                var offset = 0
+                while offset + pattern.count <= count,
+                      let hit = memchr(base + offset, Int32(first), count - offset - pattern.count + 1) {
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    let end = at + pattern.count
+                    if memcmp(base + at, patternBase, pattern.count) == 0,
+                       !(at > 0 && joins(utf8, at: at)), !(end < count && joins(utf8, at: end)) {
+                        return true
+                    }
+                    offset = at + 1
+                }
+                return false
+            }
+            if found { return true }
+        }
+        return false
     }
 
     /// The indices in `pairs` of the pairs that `replace` would apply to `text`, ascending

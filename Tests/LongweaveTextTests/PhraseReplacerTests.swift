@@ -36,6 +36,23 @@ import Testing
         #expect(PhraseReplacer.isWordScalar(UInt32(("é" as Unicode.Scalar).value)) && !PhraseReplacer.isWordScalar(0x2013))
     }
 
+    /// The memchr search answers as the full scan does, for whole words and for Chinese.
+    @Test func occursAnywhereAgreesWithTheScan() {
+        let texts = ["the Mexican–American War", "Parisian Paris PARIS", "1997年取代了97号", "AB ABC", "Sun\u{301} Sun", "x", "",
+                     "Velmor Records was founded by Ann Tamsil. ", "ann tamsil", "«Ann» Tamsil’s", "ÉcoleÉcole École"]
+        let phrases = ["American", "Paris", "97", "AB", "Sun", "x", "Ann Tamsil", "ann", "Tamsil", "École", "Records was", "年"]
+        for phrase in phrases {
+            for wholeWords in [true, false] {
+                let replacer = PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: wholeWords)
+                for text in texts {
+                    var copy = text
+                    let fast = copy.withUTF8 { replacer.occursAnywhere(in: $0) }
+                    #expect(fast == (replacer.occurrences(in: text) > 0), "\(phrase) in \(text), whole words \(wholeWords)")
+                }
+            }
+        }
+    }
+
     @Test func chineseMatchesExactly() {
         let replacer = PhraseReplacer(pairs: [("北京", "岚城"), ("北京大学", "沐泽学院")], wholeWords: false)
         #expect(replacer.replace("他在北京大学读书，住在北京。").text == "他在沐泽学院读书，住在岚城。")

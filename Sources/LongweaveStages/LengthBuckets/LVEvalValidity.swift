@@ -51,7 +51,7 @@ public enum LVEvalValidity {
     }
 
     static func occurs(_ phrase: String, in utf8: [UInt8], chinese: Bool) -> Bool {
-        !phrase.isEmpty && utf8.withUnsafeBufferPointer { PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occurrences(in: $0) > 0 }
+        !phrase.isEmpty && utf8.withUnsafeBufferPointer { PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occursAnywhere(in: $0) }
     }
 
     /// Whether a sample is extractive: its evidence holds one of its answers (not yes or no).
