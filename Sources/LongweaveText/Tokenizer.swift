@@ -43,6 +43,16 @@ public enum Tokenizer: Sendable {
         case .bpe(let tokenizer): tokenizer.count(text)
         }
     }
+
+    /// The length of UTF-8 `bytes` in this unit; words and characters are counted on the bytes
+    /// themselves, without making a string of a long context.
+    public func count(utf8 bytes: UnsafeRawBufferPointer) -> Int {
+        switch self {
+        case .words: WordCount.count(utf8: bytes)
+        case .chars: CharCount.count(utf8: bytes)
+        case .bpe(let tokenizer): tokenizer.count(String(decoding: bytes, as: UTF8.self))
+        }
+    }
 }
 
 /// Reads tokenizer files.

@@ -211,7 +211,7 @@ struct FillAssembly: Assembly {
             var insertRandom = factRandom
             rendered = render(passages, facts: facts, language: sample.language, random: &insertRandom)
             passageTotal = passages.count
-            length = rendered.context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
+            length = rendered.context.withUnsafeBytes { tokenizer.count(utf8: $0) }
             if length >= level && length <= upperBound {
                 factRandom = insertRandom
                 break

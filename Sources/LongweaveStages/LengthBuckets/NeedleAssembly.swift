@@ -138,7 +138,7 @@ struct NeedleAssembly: Assembly {
         for attempt in 0..<4 {
             var insertRandom = startRandom
             (context, needleOffset, factOffsets) = render(haystack, end: end, depth: requested, language: sample.language, random: &insertRandom)
-            length = context.withUnsafeBytes { tokenizer.count(String(decoding: $0, as: UTF8.self)) }
+            length = context.withUnsafeBytes { tokenizer.count(utf8: $0) }
             if length >= level && length <= upper {
                 startRandom = insertRandom
                 break
