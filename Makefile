@@ -1,4 +1,5 @@
-# longweave: `make datasets` builds every pipeline in pipelines/; `make test` runs the tests.
+# longweave: `make datasets` builds every pipeline in pipelines/, verifies it and scores the
+# LV-Eval splits with LV-Eval's metric; `make test` runs the tests.
 SWIFT ?= swift
 RAW_MIRROR ?= $(if $(wildcard ../shared/data),../shared/data,)
 THREADS ?= $(shell nproc)
@@ -10,6 +11,7 @@ PIPELINES := $(shell find pipelines -name '*.yaml' | sort)
 datasets: release raw
 	$(LONGWEAVE) run --threads $(THREADS) $(PIPELINES)
 	@for dir in $$(find build -name manifest.json -exec dirname {} \; | sort); do $(LONGWEAVE) verify $$dir || exit 1; done
+	scripts/lveval-scoring.sh $(LONGWEAVE) build/lveval
 
 release:
 	$(SWIFT) build -c release --product longweave

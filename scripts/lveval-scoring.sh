@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# LV-Eval's metric on what longweave builds: every pipeline of pipelines/lveval/ at level 16k
-# (20 needle depths), checked by `longweave verify`, then scored with OpenCompass's own LV-Eval
-# evaluators (scripts/lveval_scoring.py): gold answers must score >= 99, a sentence of another
-# passage <= 3. OpenCompass (without its model dependencies), jieba and rouge are installed from
-# PyPI into a virtual environment under .build/; skips, saying so, when that cannot be done.
+# LV-Eval's metric on what longweave builds, with OpenCompass's own LV-Eval evaluators
+# (scripts/lveval_scoring.py): gold answers must score >= 99, a sentence of another passage <= 3.
+#   lveval-scoring.sh BINARY            builds every pipeline of pipelines/lveval/ at level 16k
+#                                       (20 needle depths), verifies and scores it (make test);
+#   lveval-scoring.sh BINARY BUILD_DIR  scores BUILD_DIR (build/lveval: make datasets, every level).
+# OpenCompass (without its model dependencies), jieba and rouge are installed from PyPI into a
+# virtual environment under .build/; skips, saying so, when that cannot be done.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-.build/debug/longweave}
+built=${2:-}
 data=${DATA:-../shared/data}
 venv=.build/venv-lveval
 
@@ -21,6 +24,10 @@ if ! "$venv/bin/python" -c "import jieba, rouge, zstandard, importlib.util as u;
     { "$venv/bin/python" -m pip install --quiet --no-deps "opencompass==0.5.4" \
         && "$venv/bin/python" -m pip install --quiet jieba rouge zstandard; } \
         || { echo "SKIPPED lveval scoring: pip could not install opencompass, jieba, rouge and zstandard"; exit 0; }
+fi
+
+if [ -n "$built" ]; then
+    exec "$venv/bin/python" scripts/lveval_scoring.py "$built" 2>/dev/null
 fi
 
 work=$(mktemp -d)

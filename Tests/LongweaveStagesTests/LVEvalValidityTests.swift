@@ -89,6 +89,24 @@ import LongweaveText
         #expect(findings.first?.description.contains(":1: ") == true && findings.first?.description.contains(LVEvalValidity.Check.answerAbsent.rawValue) == true)
     }
 
+    @Test func handWrittenKeywordsWinAndABadLineNamesItsLine() throws {
+        let good = try writeTemporary(Array(#"{"_id": "a", "answer_keywords": "Ed Wood"}"#.utf8 + [0x0A, 0x0A] + Array(#"{"id": "b", "answer_keywords": "Paris"}"#.utf8)), "keywords.jsonl")
+        #expect(try AnswerKeywordsStage.readKeywords(good, shownAs: "keywords.jsonl") == ["a": "Ed Wood", "b": "Paris"])
+        let maker = AnswerKeywordsMaker(given: ["a": "Ed Wood"], chinese: false)
+        var sample = Sample(id: "a", dataset: "t", language: "en", question: "Who?", answers: ["Edward Wood"], documents: [])
+        sample.meta.set("kpr", .array([.object(JSONObject([("from", .string("Ed Wood")), ("to", .string("Silcor Pelyar"))]))]))
+        var random = SeededRandom(seed: 1, stage: "answer_keywords", key: "a")
+        #expect(maker.process(&sample, random: &random) == .keep)
+        // The sample's replacements apply to the hand-written keywords too.
+        #expect(sample.answerKeywords == "Silcor Pelyar")
+        for (text, message) in [(#"{"_id": "a", "answer_keywords": ""}"#, "bad.jsonl:1: expected {\"_id\""),
+                                ("not json", "bad.jsonl:1: expected {\"_id\""),
+                                (#"{"_id": "a", "answer_keywords": "x"}"# + "\n" + #"{"_id": "a", "answer_keywords": "y"}"#, "bad.jsonl:2: id 'a' is given twice")] {
+            let bad = try writeTemporary(Array(text.utf8), "bad.jsonl")
+            #expect { _ = try AnswerKeywordsStage.readKeywords(bad, shownAs: "bad.jsonl") } throws: { ($0 as? StageSetupError)?.message.contains(message) == true }
+        }
+    }
+
     @Test func keywordsAreTheAnswersContentWords() {
         #expect(AnswerKeywordsMaker.englishKeywords("The Chicago Bears and his team, of course.") == "Chicago Bears team course")
         #expect(AnswerKeywordsMaker.englishKeywords("yes") == "yes")

@@ -36,23 +36,15 @@ public enum AnswerKeywordsStage: StageFactory {
 
     static func readKeywords(_ path: String, shownAs shown: String) throws -> [String: String] {
         var keywords: [String: String] = [:]
-        var problem: StageSetupError?
-        try LineReader.forEachLine(in: path, maxLineBytes: 1 << 24, onOverlong: { _ in }) { line, number in
-            guard problem == nil, !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
-            var parser = JSONParser(bytes: line)
-            guard let record = try? parser.parseDocument(),
-                  let id = record["_id"]?.stringValue ?? record["id"]?.stringValue,
-                  let text = record["answer_keywords"]?.stringValue, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-                problem = StageSetupError("\(shown):\(number): expected {\"_id\": ..., \"answer_keywords\": \"non-empty text\"}")
-                return
+        let expected = "{\"_id\": ..., \"answer_keywords\": \"non-empty text\"}"
+        try SampleDataFile.forEachRecord(path, shownAs: shown, expected: expected) { id, record in
+            guard let text = record["answer_keywords"]?.stringValue, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                return "expected \(expected)"
             }
-            if keywords[id] != nil {
-                problem = StageSetupError("\(shown):\(number): id '\(id)' is given twice")
-                return
-            }
+            if keywords[id] != nil { return "id '\(id)' is given twice" }
             keywords[id] = text
+            return nil
         }
-        if let problem { throw problem }
         return keywords
     }
 }

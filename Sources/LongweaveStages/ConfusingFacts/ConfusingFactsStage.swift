@@ -42,19 +42,12 @@ public enum ConfusingFactsStage: StageFactory {
 
     static func readFacts(_ path: String, shownAs shown: String) throws -> [String: [String]] {
         var facts: [String: [String]] = [:]
-        var problem: StageSetupError?
-        try LineReader.forEachLine(in: path, maxLineBytes: 1 << 24, onOverlong: { _ in }) { line, number in
-            guard problem == nil, !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
-            var parser = JSONParser(bytes: line)
-            guard let record = try? parser.parseDocument(),
-                  let id = record["_id"]?.stringValue ?? record["id"]?.stringValue,
-                  let list = (record["facts"] ?? record["confusing_facts"])?.arrayValue else {
-                problem = StageSetupError("\(shown):\(number): expected {\"_id\": ..., \"facts\": [...]}")
-                return
-            }
+        let expected = "{\"_id\": ..., \"facts\": [...]}"
+        try SampleDataFile.forEachRecord(path, shownAs: shown, expected: expected) { id, record in
+            guard let list = (record["facts"] ?? record["confusing_facts"])?.arrayValue else { return "expected \(expected)" }
             facts[id, default: []] += list.compactMap(\.stringValue)
+            return nil
         }
-        if let problem { throw problem }
         return facts
     }
 }
