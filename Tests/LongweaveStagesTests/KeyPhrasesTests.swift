@@ -32,6 +32,11 @@ import LongweaveText
         #expect(english.nameRuns(in: "the United States’ President").first == "United States")
     }
 
+    @Test func aWordTableIsARegularFile() {
+        #expect { _ = try WordCaseTable(corpus: "/dev/zero") } throws: { "\($0)".contains("not a regular file") }
+        #expect { _ = try WordCaseTable(corpus: TestPaths.temporaryDirectory() + "/missing.txt") } throws: { "\($0)".contains("no such file") }
+    }
+
     @Test func englishCandidatesSkipYesNoSentencesAndMonths() {
         let english = EnglishKeyPhrases(table: WordCaseTable())
         #expect(english.candidates(answers: ["yes"], question: "Is Paris in France?", fromAnswers: true, fromQuestion: false).isEmpty)

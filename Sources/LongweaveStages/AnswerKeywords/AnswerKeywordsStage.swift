@@ -88,7 +88,7 @@ struct AnswerKeywordsMaker: StreamingStage {
         if chinese, let statement = Self.statement(answering: sample.question, with: answer) {
             // LV-Eval's Chinese metric cannot score '是的。': every word of it is blacklisted.
             // The answer becomes the statement it affirms, which the question spells out.
-            sample.meta.set("original_answers", .array(sample.answers.map { .string($0) }))
+            if sample.meta["original_answers"] == nil { sample.meta.set("original_answers", .array(sample.answers.map { .string($0) })) }
             sample.answers = [statement] + sample.answers.filter { $0 != answer }
             answer = statement
             counts.counts["yes/no answers written as the statement they answer", default: 0] += 1

@@ -114,12 +114,17 @@ struct KeywordReplacer: StreamingStage {
         let evidenceDocuments = sample.documents.contains(where: \.evidence) ? sample.documents.filter(\.evidence) : sample.documents
         let evidence = evidenceDocuments.map(\.text).joined(separator: "\n")
         if !chinese {
-            // An answer that the evidence writes in another case takes the evidence's form.
+            // An answer that the evidence writes in another case takes the evidence's form (the
+            // answers as read are kept in meta.original_answers).
+            let original = sample.answers
             for i in sample.answers.indices where !occurs(sample.answers[i], in: evidence) {
                 if let form = EvidenceForm.find(sample.answers[i], in: evidence) {
                     sample.answers[i] = form
                     counts.counts["answers given the evidence's case", default: 0] += 1
                 }
+            }
+            if sample.answers != original && sample.meta["original_answers"] == nil {
+                sample.meta.set("original_answers", .array(original.map { .string($0) }))
             }
         }
         // Whether the sample is extractive: an answer (not yes or no) that its evidence holds.

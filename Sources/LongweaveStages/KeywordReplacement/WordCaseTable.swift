@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LongweaveIO
 
 /// How often each word of a real corpus is written lower-case and how often capitalised,
@@ -16,8 +19,12 @@ struct WordCaseTable: Sendable {
 
     init() {}
 
-    /// Reads the corpus at `path`; lines longer than 16 MiB are skipped.
+    /// Reads the corpus at `path`, a regular file (not a device or a pipe, which could be read
+    /// forever); lines longer than 16 MiB are skipped.
     init(corpus path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw IOError(path: path, "no such file") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw IOError(path: path, "not a regular file: expected a plain-text corpus") }
         var table = WordCaseTable()
         try LineReader.forEachLine(in: path, maxLineBytes: 1 << 24, onOverlong: { _ in }) { line, _ in
             table.add(line: line.bindMemory(to: UInt8.self))
