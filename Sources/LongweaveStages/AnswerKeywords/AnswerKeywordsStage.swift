@@ -23,13 +23,7 @@ public enum AnswerKeywordsStage: StageFactory {
         var given: [String: String] = [:]
         let path = setup.config.string("file")
         if !path.isEmpty {
-            do {
-                given = try readKeywords(setup.pipeline.resolve(path), shownAs: path)
-            } catch let error as StageSetupError {
-                throw error
-            } catch {
-                throw StageSetupError("file: \(error)")
-            }
+            given = try StageSetupError.reading("file") { try readKeywords(setup.pipeline.resolve(path), shownAs: path) }
         }
         return .streaming(AnswerKeywordsMaker(given: given, chinese: setup.pipeline.language == "zh"))
     }

@@ -22,3 +22,17 @@ enum SampleDataFile {
         if let problem { throw problem }
     }
 }
+
+extension StageSetupError {
+    /// The result of reading a stage's data file; an error other than a stage setup error is
+    /// reported under the key that named the file (`path: no such file`).
+    static func reading<T>(_ key: String, _ read: () throws -> T) throws(StageSetupError) -> T {
+        do {
+            return try read()
+        } catch let error as StageSetupError {
+            throw error
+        } catch {
+            throw StageSetupError("\(key): \(error)")
+        }
+    }
+}

@@ -26,14 +26,7 @@ public enum ConfusingFactsStage: StageFactory {
         case "file":
             let path = config.string("path")
             guard !path.isEmpty else { throw StageSetupError("generator file needs path: a JSON lines file of facts") }
-            let facts: [String: [String]]
-            do {
-                facts = try readFacts(setup.pipeline.resolve(path), shownAs: path)
-            } catch let error as StageSetupError {
-                throw error
-            } catch {
-                throw StageSetupError("path: \(error)")
-            }
+            let facts = try StageSetupError.reading("path") { try readFacts(setup.pipeline.resolve(path), shownAs: path) }
             return .pooled(FactsFromFile(facts: facts, perSample: perSample))
         default:
             return .pooled(EntitySwap(perSample: perSample, chinese: chinese))

@@ -33,13 +33,7 @@ public enum KeywordReplacementStage: StageFactory {
         var table: [(from: String, to: String)] = []
         let tablePath = config.string("table")
         if !tablePath.isEmpty {
-            do {
-                table = try readTable(setup.pipeline.resolve(tablePath), shownAs: tablePath)
-            } catch let error as StageSetupError {
-                throw error
-            } catch {
-                throw StageSetupError("table: \(error)")
-            }
+            table = try StageSetupError.reading("table") { try readTable(setup.pipeline.resolve(tablePath), shownAs: tablePath) }
         }
         let auto = config.mapping("auto")
         var automatic: AutoSettings?
@@ -49,11 +43,7 @@ public enum KeywordReplacementStage: StageFactory {
             let corpus = auto.string("word_table")
             if !corpus.isEmpty {
                 if chinese { throw StageSetupError("auto.word_table: a table of English words, but the pipeline's language is zh") }
-                do {
-                    words = try WordCaseTable(corpus: setup.pipeline.resolve(corpus))
-                } catch {
-                    throw StageSetupError("auto.word_table: \(error)")
-                }
+                words = try StageSetupError.reading("auto.word_table") { try WordCaseTable(corpus: setup.pipeline.resolve(corpus)) }
             }
             automatic = AutoSettings(fromAnswers: from.contains("answers"), fromQuestion: from.contains("question"),
                                      maxPerSample: auto.int("max_per_sample"), english: EnglishKeyPhrases(table: words))
