@@ -97,7 +97,7 @@ struct KeywordReplacer: StreamingStage {
 
     /// Whether `phrase` occurs in `text` as KPR matches it (whole words in English).
     func occurs(_ phrase: String, in text: String) -> Bool {
-        PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occurrences(in: text) > 0
+        LVEvalValidity.occurs(phrase, in: text, chinese: chinese)
     }
 
     func process(_ sample: inout Sample, random: inout SeededRandom, counts: inout StageCounts) -> StageVerdict {
@@ -246,10 +246,15 @@ extension Sample {
     /// The replacements recorded in `meta.kpr`, as a replacer for text added later
     /// (distractor passages, confusing facts); nil when there are none.
     public var keywordReplacer: PhraseReplacer? {
-        guard let pairs = meta["kpr"]?.arrayValue, !pairs.isEmpty else { return nil }
-        return PhraseReplacer(pairs: pairs.compactMap { pair in
+        let pairs = Self.keywordPairs(in: meta["kpr"])
+        return pairs.isEmpty ? nil : PhraseReplacer(pairs: pairs, wholeWords: language != "zh")
+    }
+
+    /// The pairs of a `meta.kpr` list (`[{"from", "to"}]`), in order; malformed entries are skipped.
+    public static func keywordPairs(in kpr: JSONValue?) -> [(from: String, to: String)] {
+        (kpr?.arrayValue ?? []).compactMap { pair in
             guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { return nil }
             return (from, to)
-        }, wholeWords: language != "zh")
+        }
     }
 }

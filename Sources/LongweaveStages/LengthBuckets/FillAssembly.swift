@@ -236,12 +236,9 @@ struct FillAssembly: Assembly {
             meta.set("cfi", LVEvalRecord.factPositions(rendered.factOffsets.map { charOffsetOfByte[$0]! }, totalChars: chars))
         }
         meta.set("unit", .string("\(unit)"))
-        if meta["extractive"] == nil {
-            let evidence = sample.documents.filter(\.evidence).map(\.text).joined(separator: "\n")
-            meta.set("extractive", .bool(LVEvalValidity.isExtractive(answers: sample.answers, evidence: evidence, chinese: sample.language == "zh")))
-        }
         return LVEvalRecord(sample: sample, id: sample.id, split: split, context: context, contextLength: length, level: level,
-                            facts: facts, meta: meta).write(to: &json, tokenizer: tokenizer)
+                            facts: facts, evidence: sample.documents.filter(\.evidence).map(\.text).joined(separator: "\n"), meta: meta)
+            .write(to: &json, tokenizer: tokenizer)
     }
 
 }

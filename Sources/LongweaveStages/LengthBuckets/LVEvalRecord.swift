@@ -21,6 +21,8 @@ struct LVEvalRecord {
     var level: Int
     /// The facts as inserted (after KPR).
     var facts: [String]
+    /// The sample's evidence text (passages or needle), for `meta.extractive` when KPR did not set it.
+    var evidence: String
     var meta: JSONObject
 
     /// `offset` characters of `total` as a depth from 0 to 1, four decimals.
@@ -67,16 +69,17 @@ struct LVEvalRecord {
     func write(to json: inout JSONWriter, tokenizer: Tokenizer) -> AssemblyResult {
         let chinese = sample.language == "zh"
         let (answers, otherAnswers, scoredInContext) = Self.orderedAnswers(sample.answers, context: context, chinese: chinese)
-        let pairs: [(from: String, to: String)] = (meta["kpr"]?.arrayValue ?? []).compactMap { pair in
-            guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { return nil }
-            return (from, to)
+        var meta = meta
+        // KPR records extractiveness before it replaces anything; without KPR the evidence as
+        // assembled tells.
+        if meta["extractive"] == nil {
+            meta.set("extractive", .bool(LVEvalValidity.isExtractive(answers: sample.answers, evidence: evidence, chinese: chinese)))
         }
-        let extractive = meta["extractive"] == .bool(true)
         let checked = LVEvalValidity.Record(input: sample.question, context: context, answers: answers, facts: facts,
-                                            pairs: pairs, extractive: extractive, chinese: chinese, scoredInContext: scoredInContext)
+                                            pairs: Sample.keywordPairs(in: meta["kpr"]), extractive: meta["extractive"] == .bool(true),
+                                            chinese: chinese, scoredInContext: scoredInContext)
         if let problem = LVEvalValidity.problem(checked) { return .rejected(reason: problem) }
         let length = tokenizer.count(sample.question) + contextLength + answers.reduce(0) { $0 + tokenizer.count($1) }
-        var meta = meta
         meta.set("source_dataset", .string(sample.dataset))
         meta.set("context_length", .number(Double(contextLength)))
         if !otherAnswers.isEmpty { meta.set("other_answers", .array(otherAnswers.map { .string($0) })) }

@@ -46,8 +46,11 @@ public enum LVEvalValidity {
         case factHoldsAnswer = "invalid record, confusing fact holds an answer"
     }
 
+    /// Whether `phrase` occurs in `text` as KPR matches it: whole words in English; in Chinese
+    /// exactly, never inside a run of ASCII letters or digits.
     static func occurs(_ phrase: String, in text: String, chinese: Bool) -> Bool {
-        !phrase.isEmpty && PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occurrences(in: text) > 0
+        var text = text
+        return !phrase.isEmpty && text.withUTF8 { PhraseReplacer(pairs: [(phrase, "\u{1}")], wholeWords: !chinese).occursAnywhere(in: $0) }
     }
 
     static func occurs(_ phrase: String, in utf8: [UInt8], chinese: Bool) -> Bool {
@@ -145,10 +148,7 @@ public enum LVEvalValidity {
         guard let input = value["input"]?.stringValue, let context = value["context"]?.stringValue,
               let answers = value["answers"]?.arrayValue?.compactMap(\.stringValue), value["length_level"] != nil else { return nil }
         let meta = value["meta"]
-        let pairs: [(from: String, to: String)] = (meta?["kpr"]?.arrayValue ?? []).compactMap { pair in
-            guard let from = pair["from"]?.stringValue, let to = pair["to"]?.stringValue else { return nil }
-            return (from, to)
-        }
+        let pairs = Sample.keywordPairs(in: meta?["kpr"])
         let extractive = meta?["extractive"] == .bool(true)
         return Record(input: input, context: Array(context.utf8), answers: answers,
                       facts: value["confusing_facts"]?.arrayValue?.compactMap(\.stringValue) ?? [], pairs: pairs,

@@ -161,11 +161,8 @@ struct NeedleAssembly: Assembly {
         if !factChars.isEmpty { meta.set("cfi", LVEvalRecord.factPositions(factChars, totalChars: totalChars)) }
         meta.set("haystack_start", .number(Double(haystack.start)))
         meta.set("unit", .string("\(unit)"))
-        if meta["extractive"] == nil {
-            meta.set("extractive", .bool(LVEvalValidity.isExtractive(answers: sample.answers, evidence: haystack.needle, chinese: sample.language == "zh")))
-        }
         return LVEvalRecord(sample: sample, id: sample.id + ":" + String(variant), split: split, context: context, contextLength: length,
-                            level: level, facts: haystack.facts, meta: meta).write(to: &json, tokenizer: tokenizer)
+                            level: level, facts: haystack.facts, evidence: haystack.needle, meta: meta).write(to: &json, tokenizer: tokenizer)
     }
 
     /// The haystack up to point `end` with the needle at the point nearest `depth` (by
