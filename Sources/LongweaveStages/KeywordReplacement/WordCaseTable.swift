@@ -32,11 +32,6 @@ struct WordCaseTable: Sendable {
         self = table
     }
 
-    mutating func add(line: String) {
-        var line = line
-        line.withUTF8 { add(line: $0) }
-    }
-
     /// Counts the words of one line of UTF-8; the first word of a sentence tells nothing and is
     /// skipped. A word starts with an ASCII letter (the table is for English names); bytes of
     /// other scripts, digits and apostrophes continue it.
