@@ -317,7 +317,7 @@ func runIngestBench(onlyJSON: Bool = false) throws {
         var articles = 0
         let ingestDump = try best {
             let result = try MediaWikiFormat.read(dumpSpec.inputs[0], pipeline: dumpSpec)
-            articles = cleanDocuments.process(documentInputs: [("dump", result.documents)]).kept[0].count
+            articles = cleanDocuments.process(documentInputs: [("dump", result.documents)], context: StageContext(name: "clean", seed: 1, threads: cores, registry: .standard)).kept[0].count
         }
         let bunzip = try best { try shell("bzip2 -dc '\(dumpPath)' > /dev/null") }
         let xmlBytes = try InputFile.readAll(dumpPath).count

@@ -15,7 +15,7 @@ public enum DatasetReader {
     }
 
     /// Re-hashes and decompresses every shard named in `directory/manifest.json` and
-    /// compares it with the manifest, re-hashes `rejects.jsonl` and `kpr.tsv`; also flags shard-like files that the manifest
+    /// compares it with the manifest, re-hashes `rejects.jsonl` and the stages' side files; also flags shard-like files that the manifest
     /// does not name (left-overs of an interrupted run). Empty when everything matches.
     public static func verify(directory: String) throws -> [Finding] {
         let manifest = try Manifest.read(directory + "/manifest.json")
@@ -56,9 +56,8 @@ public enum DatasetReader {
                 findings.append(Finding(path: path, problem: "not a complete zstd stream: \(error.message)"))
             }
         }
-        // The side files the manifest pins: rejects.jsonl, and kpr.tsv when KPR made pairs.
-        for section in ["rejects", "kpr"] {
-            guard let file = manifest[section]?["file"]?.stringValue, let sha = manifest[section]?["sha256"]?.stringValue else { continue }
+        // The files the manifest pins beside the shards: rejects.jsonl and the stages' side files.
+        for (_, file, sha) in Manifest.pinnedFiles(manifest) {
             guard FileSystem.exists(directory + "/" + file) else {
                 findings.append(Finding(path: file, problem: "missing"))
                 continue

@@ -7,7 +7,7 @@ import LongweaveIO
 public enum Manifest {
     public static func build(
         spec: PipelineSpec, root: String, stats: [StageStats], streams: [StreamStats],
-        rejects: [Reject], rejectsSHA256: String, keywordTable: (pairs: Int, sha256: String)? = nil, threads: Int,
+        rejects: [Reject], rejectsSHA256: String, sideFiles: [SideFileEntry] = [], threads: Int,
         slice: RunSlice = .whole
     ) throws -> JSONValue {
         var manifest = JSONObject()
@@ -48,18 +48,30 @@ public enum Manifest {
         manifest.set("stages", .array(stats.map { $0.json(withSeconds: false) }))
 
         manifest.set("rejects", rejectsSection(kinds: rejects.map(\.reasonKind), sha256: rejectsSHA256))
-        if let keywordTable {
-            manifest.set("kpr", .object(JSONObject([
-                ("file", .string("kpr.tsv")),
-                ("pairs", .number(Double(keywordTable.pairs))),
-                ("sha256", .string(keywordTable.sha256)),
-            ])))
+        for entry in sideFiles {
+            manifest.set(entry.file.section, .object(JSONObject([("file", .string(entry.file.file))] + entry.file.fields + [("sha256", .string(entry.sha256))])))
         }
         manifest.set("run", .object(JSONObject((slice.isWhole ? [] : [("slice", .string(slice.name))]) + [
             ("threads", .number(Double(threads))),
-            ("seconds", .object(JSONObject(stats.map { (($0.input.map { "ingest:" + $0 } ?? $0.stage), .number(($0.seconds * 1000).rounded() / 1000)) }))),
+            ("seconds", .object(JSONObject(stats.map { ($0.label, .number(($0.seconds * 1000).rounded() / 1000)) }))),
         ])))
         return .object(manifest)
+    }
+
+    /// A stage's side file as the manifest pins it.
+    public struct SideFileEntry: Sendable {
+        public var file: SideFile
+        public var sha256: String
+    }
+
+    /// The sections that pin a file beside the shards (`rejects`, side files): name, file,
+    /// sha256. The `pipeline` section pins a file of the repository instead.
+    public static func pinnedFiles(_ manifest: JSONValue) -> [(section: String, file: String, sha256: String)] {
+        guard let object = manifest.objectValue else { return [] }
+        return object.members.compactMap { key, value in
+            guard key != "pipeline", let file = value["file"]?.stringValue, let sha = value["sha256"]?.stringValue else { return nil }
+            return (key, file, sha)
+        }
     }
 
     /// Per output folder: records, lengths, shards and bytes.

@@ -4,6 +4,8 @@ import Yams
 /// The type of a key in a pipeline file.
 public indirect enum ParameterType: Sendable {
     case integer(min: Int, max: Int)
+    /// A finite decimal number within bounds (inclusive): `0.02`, `1e-3`.
+    case number(min: Double, max: Double)
     case string
     case boolean
     /// One of a fixed set of words.
@@ -23,6 +25,7 @@ public indirect enum ParameterType: Sendable {
         case let .integer(min, max):
             if max == Int.max { return min == Int.min ? "integer" : "integer >= \(min)" }
             return "integer \(min)...\(max)"
+        case let .number(min, max): return "number \(ConfigValue.number(min).display)...\(ConfigValue.number(max).display)"
         case .string: return "string"
         case .boolean: return "true or false"
         case .choice(let words): return "one of " + words.joined(separator: "|")
@@ -39,15 +42,18 @@ public indirect enum ParameterType: Sendable {
 public struct ParameterSpec: Sendable {
     public var name: String
     public var type: ParameterType
-    /// The value used when the key is absent; nil makes the key required.
+    /// The value used when the key is absent; nil makes the key required unless `optional`.
     public var defaultValue: ConfigValue?
+    /// An absent optional key is left out of the validated mapping.
+    public var optional: Bool
     /// One line for `list-stages`.
     public var doc: String
 
-    public init(_ name: String, _ type: ParameterType, default defaultValue: ConfigValue? = nil, doc: String) {
+    public init(_ name: String, _ type: ParameterType, default defaultValue: ConfigValue? = nil, optional: Bool = false, doc: String) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
+        self.optional = optional
         self.doc = doc
     }
 }
@@ -55,14 +61,25 @@ public struct ParameterSpec: Sendable {
 /// A validated value from a pipeline file, with defaults filled in.
 public enum ConfigValue: Sendable, Equatable {
     case int(Int)
+    case number(Double)
     case string(String)
     case bool(Bool)
     case list([ConfigValue])
     case mapping(ConfigMapping)
 
+    /// The value of a `number` key (or an integer), else nil.
+    public var numberValue: Double? {
+        switch self {
+        case .number(let d): d
+        case .int(let i): Double(i)
+        default: nil
+        }
+    }
+
     public var json: JSONValue {
         switch self {
         case .int(let i): .number(Double(i))
+        case .number(let d): .number(d)
         case .string(let s): .string(s)
         case .bool(let b): .bool(b)
         case .list(let items): .array(items.map(\.json))
@@ -74,6 +91,7 @@ public enum ConfigValue: Sendable, Equatable {
     public var display: String {
         switch self {
         case .int(let i): String(i)
+        case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
         case .string(let s): s
         case .bool(let b): String(b)
         case .list(let items): "[" + items.map(\.display).joined(separator: ", ") + "]"
@@ -96,6 +114,11 @@ public struct ConfigMapping: Sendable, Equatable {
 
     public func int(_ key: String) -> Int {
         guard case .int(let value) = self[key] else { preconditionFailure("validated key \(key) is not an integer") }
+        return value
+    }
+
+    public func number(_ key: String) -> Double {
+        guard case .number(let value) = self[key] else { preconditionFailure("validated key \(key) is not a number") }
         return value
     }
 
@@ -238,7 +261,7 @@ public struct ConfigValidator {
                 }
             } else if let defaultValue = spec.defaultValue {
                 entries.append((spec.name, defaultValue))
-            } else {
+            } else if !spec.optional {
                 report(node, "\(context): missing required key '\(spec.name)' (\(spec.type.description))")
             }
         }
@@ -271,6 +294,16 @@ public struct ConfigValidator {
                 return nil
             }
             return .int(value)
+        case let .number(min, max):
+            guard let text = scalarText(), case .scalar(let s) = node, s.style == .plain, let value = Double(text), value.isFinite else {
+                report(node, "\(context): expected \(type.description), found \(describe(node))")
+                return nil
+            }
+            guard value >= min && value <= max else {
+                report(node, "\(context): expected \(type.description), found \(text)")
+                return nil
+            }
+            return .number(value)
         case .string:
             guard let text = scalarText(), !text.isEmpty else {
                 report(node, "\(context): expected a non-empty string, found \(describe(node))")

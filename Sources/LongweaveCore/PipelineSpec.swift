@@ -17,7 +17,12 @@ public struct InputSpec: Sendable {
 
 /// One entry of `stages:`.
 public struct StageSpec: Sendable {
+    /// The stage's name as the file writes it: it names the stage's stats, rejects and random streams.
     public var name: String
+    /// The registered stage that runs it: `name`, or the stage an older spelling maps to
+    /// (`length_buckets: {mode: fill}` runs `fill`).
+    public var factoryName: String
+    public var kind: StageKind
     public var config: ConfigMapping
     /// Where the stage is named in the file, for later messages.
     public var line: Int
@@ -259,9 +264,15 @@ public enum PipelineLoader {
                     validator.report(item, "stages: expected a stage name with its keys, like '- length_buckets: {...}'")
                     continue
                 }
-                guard let stageName, let factory = registry.stages[stageName] else {
+                var factoryName = stageName ?? ""
+                if let stageName, let spelling = registry.spellings[stageName] {
+                    guard let (target, rest) = Self.resolve(spelling, config: configNode, registry: registry, validator: &validator) else { continue }
+                    factoryName = target
+                    configNode = rest
+                }
+                guard let stageName, let factory = registry.stages[factoryName] else {
                     validator.report(nameNode, "stages: unknown stage '\(stageName ?? "")', expected one of: \(registry.stageNames.joined(separator: ", "))",
-                                     suggestion: Suggestion.closest(to: stageName ?? "", in: registry.stageNames))
+                                     suggestion: Suggestion.closest(to: stageName ?? "", in: registry.stageNames + registry.spellings.keys.sorted()))
                     continue
                 }
                 let descriptor = factory.descriptor
@@ -273,8 +284,9 @@ public enum PipelineLoader {
                 } else if assemblingIndex != nil {
                     validator.report(nameNode, "stages: '\(stageName)' comes after an assembling stage; the assembling stage must be last")
                 }
-                guard let config = validator.mapping(configNode, specs: descriptor.parameters, context: "stage '\(stageName)'", at: nameNode) else { continue }
-                stageSpecs.append(StageSpec(name: stageName, config: config, line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0))
+                let context = factoryName == stageName ? "stage '\(stageName)'" : "stage '\(stageName)' (\(factoryName))"
+                guard let config = validator.mapping(configNode, specs: descriptor.parameters, context: context, at: nameNode) else { continue }
+                stageSpecs.append(StageSpec(name: stageName, factoryName: factoryName, kind: descriptor.kind, config: config, line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0))
             }
         }
         return try finish()
@@ -308,7 +320,7 @@ public enum PipelineLoader {
             var setupProblems: [Diagnostic] = []
             for stage in stageSpecs {
                 do {
-                    _ = try registry.stages[stage.name]!.make(StageSetup(config: stage.config, pipeline: spec))
+                    _ = try registry.stages[stage.factoryName]!.make(StageSetup(config: stage.config, pipeline: spec))
                 } catch {
                     setupProblems.append(Diagnostic(file: file, line: stage.line, column: stage.column, message: "stage '\(stage.name)': \(error.message)"))
                 }
@@ -317,6 +329,41 @@ public enum PipelineLoader {
             spec.resolved = .object(resolved)
             return spec
         }
+    }
+
+    /// The stage an older spelling's key picks, and the keys left for it.
+    /// A key that belongs to another of the spelling's stages is an error that says which.
+    static func resolve(_ spelling: StageSpelling, config: Node?, registry: Registry, validator: inout ConfigValidator) -> (String, Node?)? {
+        guard case .mapping(let mapping)? = config else {
+            return spelling.stages[spelling.defaultValue].map { ($0, config) }
+        }
+        let choices = spelling.stages.keys.sorted()
+        var value = spelling.defaultValue
+        var rest: [(Node, Node)] = []
+        for (key, node) in mapping {
+            guard key.string == spelling.key else {
+                rest.append((key, node))
+                continue
+            }
+            guard let text = node.string, spelling.stages[text] != nil else {
+                validator.report(node, "stage '\(spelling.name)' key '\(spelling.key)': expected one of \(choices.joined(separator: "|")), found \(node.string.map { "'\($0)'" } ?? "a non-scalar")",
+                                 suggestion: Suggestion.closest(to: node.string ?? "", in: choices))
+                return nil
+            }
+            value = text
+        }
+        let target = spelling.stages[value]!
+        let keys = Set(registry.stages[target]?.descriptor.parameters.map(\.name) ?? [])
+        var misplaced = false
+        for (key, _) in rest {
+            guard let name = key.string, !keys.contains(name) else { continue }
+            let owners = spelling.stages.filter { registry.stages[$0.value]?.descriptor.parameters.contains { $0.name == name } == true }.keys.sorted()
+            guard !owners.isEmpty else { continue }
+            validator.report(key, "stage '\(spelling.name)' (\(spelling.key) \(value)): key '\(name)' belongs to \(spelling.key) \(owners.joined(separator: " or ")), not \(value)")
+            misplaced = true
+        }
+        if misplaced { return nil }
+        return (target, .mapping(Node.Mapping(rest, mapping.tag, mapping.style, mapping.mark)))
     }
 
     /// Output folder names: `lveval/hotpotqa_fill`.

@@ -8,13 +8,14 @@ public struct Reject: Sendable, Equatable {
     public var line: Int
     /// 0-based position of the record in its file, -1 when unknown.
     public var record: Int
-    /// `ingest:<input id>` or the stage's name.
+    /// `ingest:<input id>` or the stage's name. Ingest formats leave it empty: the runner
+    /// stamps their rejects with the input's id.
     public var stage: String
     public var reason: String
     /// The sample id, when one was read.
     public var id: String?
 
-    public init(file: String, line: Int, record: Int, stage: String, reason: String, id: String? = nil) {
+    public init(file: String, line: Int, record: Int, stage: String = "", reason: String, id: String? = nil) {
         self.file = file
         self.line = line
         self.record = record

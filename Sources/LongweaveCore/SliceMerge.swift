@@ -1,7 +1,7 @@
 import LongweaveIO
 
 /// Joins the slices of a run (`DIR/slices/I-of-N/`) into the output that one machine writes:
-/// the same shards, rejects, keyword table and manifest (apart from its `run` section).
+/// the same shards, rejects, side files and manifest (apart from its `run` section).
 ///
 /// A slice's unit starts where the whole run starts a shard, so its shards are the whole
 /// run's as they are, and are linked into place. Only where a unit ended before a shard
@@ -123,8 +123,15 @@ public enum SliceMerge {
         kinds += outputRejects.map(\.kind)
         try FileSystem.writeAtomically(Array(lines.map { $0 + "\n" }.joined().utf8), to: directory + "/rejects.jsonl")
 
-        if FileSystem.exists(slices[0].folder + "/kpr.tsv") {
-            try FileSystem.writeAtomically(try FileSystem.readAll(slices[0].folder + "/kpr.tsv"), to: directory + "/kpr.tsv")
+        // The stages' side files, each as its stage declared.
+        for entry in reference["side_files"]?.arrayValue ?? [] {
+            guard let file = entry["file"]?.stringValue, let merge = entry["merge"]?.stringValue.flatMap(SideFile.Merge.init(rawValue:)) else {
+                throw RunError("\(slices[0].folder)/\(RunSlice.recordFile): side_files: expected {file, merge} entries, found \(entry)", isInputProblem: true)
+            }
+            switch merge {
+            case .sameInEverySlice:
+                try FileSystem.writeAtomically(try FileSystem.readAll(slices[0].folder + "/" + file), to: directory + "/" + file)
+            }
         }
 
         // Statistics: the assembling stage's output and rejects are the slices' together.

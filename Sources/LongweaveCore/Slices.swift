@@ -58,6 +58,8 @@ struct SliceUnits {
     /// The position of the assembling stage in the stage statistics.
     var assemblingStage: Int?
     var rejectsBeforeOutput = 0
+    /// The stages' side files, with how the merge builds each.
+    var sideFiles: [Manifest.SideFileEntry] = []
 
     init(slice: RunSlice, maxRecords: Int) {
         self.slice = slice
@@ -119,6 +121,7 @@ struct SliceUnits {
             ("blocks", .object(JSONObject(blocks.map { ($0.stream, number($0.count)) }))),
             ("assembling_stage", assemblingStage.map(number) ?? .null),
             ("rejects_before_output", number(rejectsBeforeOutput)),
+            ("side_files", .array(sideFiles.map { .object(JSONObject([("file", .string($0.file.file)), ("merge", .string($0.file.merge.rawValue))])) })),
             ("units", .array(units)),
             ("rejects", .array(rejectLines)),
         ]))

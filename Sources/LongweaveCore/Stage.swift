@@ -72,27 +72,25 @@ extension StreamingStage {
 public protocol DocumentPoolStage: Sendable {
     /// Gets every documents-only input in pipeline order; returns the documents kept of each,
     /// and the removed ones counted by reason.
-    func process(documentInputs: [(id: String, documents: [Document])]) -> (kept: [[Document]], removed: [String: Int])
+    func process(documentInputs: [(id: String, documents: [Document])], context: StageContext) -> (kept: [[Document]], removed: [String: Int])
 }
+
+/// What a pooled stage keeps, in a deterministic order, and its verdicts on the others.
+public typealias PooledResult = (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
 
 /// A stage that needs the whole pool.
 public protocol PooledStage: Sendable {
-    /// Returns the samples to keep, in a deterministic order, and the verdicts on the others.
-    /// Throws when something outside the samples fails (a reference corpus it reads).
-    func process(pool: [Sample], seed: UInt64, stage: String) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
-    /// The same, counting what the stage did (facts made, samples without one by reason).
-    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)])
-    /// A `meta` key whose string value splits the written samples into folders of that name
-    /// (a pipeline without an assembling stage), or nil.
-    var outputSplitKey: String? { get }
+    /// Returns the samples to keep and the verdicts on the others, counting what the stage did
+    /// (facts made, samples without one by reason). Throws when something outside the samples
+    /// fails (a reference corpus it reads).
+    func process(pool: [Sample], context: StageContext, counts: inout [String: Int]) throws -> PooledResult
 }
 
-extension PooledStage {
-    public func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
-        try process(pool: pool, seed: seed, stage: stage)
-    }
-
-    public var outputSplitKey: String? { nil }
+/// A stage that decides the folders of a pipeline without an assembling stage.
+public protocol OutputFoldersStage: Sendable {
+    /// The folders to write the final pool into, by name, in order; nil leaves the choice to
+    /// an earlier stage, or to the default: one folder, `all`.
+    func outputFolders(of pool: [Sample]) -> [(name: String, samples: [Sample])]?
 }
 
 /// One output folder of an assembling stage.
@@ -120,7 +118,7 @@ public enum AssemblyResult: Sendable, Equatable {
 public protocol AssemblingStage: Sendable {
     var streams: [OutputStream] { get }
     /// Called once with the final pool and the documents-only inputs before any record.
-    func prepare(pool: [Sample], documentInputs: [String: [Document]]) throws -> any Assembly
+    func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly
 }
 
 /// A prepared assembler: builds the record of one sample for one stream.
@@ -189,73 +187,6 @@ public struct StageSetupError: Error, Sendable {
     public init(_ message: String) { self.message = message }
 }
 
-/// Whether an ingest format gives samples or documents only (distractor material).
-public enum IngestProduct: String, Sendable {
-    case samples
-    case documents
-}
-
-/// What an ingest format is called, what it gives and which keys it takes beside `id`, `path`, `format`.
-public struct FormatDescriptor: Sendable {
-    public var name: String
-    public var summary: String
-    public var product: IngestProduct
-    public var parameters: [ParameterSpec]
-    /// Whether `path` may name a folder (its files are read in name order).
-    public var readsFolders: Bool
-
-    public init(name: String, summary: String, product: IngestProduct, parameters: [ParameterSpec] = [], readsFolders: Bool = false) {
-        self.name = name
-        self.summary = summary
-        self.product = product
-        self.parameters = parameters
-        self.readsFolders = readsFolders
-    }
-}
-
-/// Everything an ingest format read from one input.
-public struct IngestResult: Sendable {
-    public var samples: [Sample] = []
-    public var documents: [Document] = []
-    public var rejects: [Reject] = []
-    /// Records skipped on purpose (redirects, other namespaces), by reason.
-    public var skipped: [String: Int] = [:]
-    /// Records kept but worth counting (unanswerable questions kept on request), by kind.
-    public var noted: [String: Int] = [:]
-
-    public init() {}
-
-    /// When nothing was read and every record was rejected for a missing or mistyped field,
-    /// the file is not in the declared format: says so with the first record's problem.
-    public func formatMismatch(format: String) -> String? {
-        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, let first = rejects.first,
-              rejects.allSatisfy({ $0.reason.hasPrefix("missing field") || $0.reason.hasPrefix("wrong type") })
-        else { return nil }
-        return "not a \(format) file: record \(first.record + 1) (line \(first.line)): \(first.reason)"
-    }
-}
-
-/// An ingest format: reads one input file.
-public protocol IngestFormat {
-    static var descriptor: FormatDescriptor { get }
-    static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult
-}
-
-/// The stages and formats that pipeline files can name.
-public struct Registry: Sendable {
-    public var stages: [String: any StageFactory.Type]
-    public var formats: [String: any IngestFormat.Type]
-
-    public init(stages: [any StageFactory.Type], formats: [any IngestFormat.Type]) {
-        self.stages = Dictionary(uniqueKeysWithValues: stages.map { ($0.descriptor.name, $0) })
-        self.formats = Dictionary(uniqueKeysWithValues: formats.map { ($0.descriptor.name, $0) })
-    }
-
-    /// Names sorted, for listings and suggestions.
-    public var stageNames: [String] { stages.keys.sorted() }
-    public var formatNames: [String] { formats.keys.sorted() }
-}
-
 extension StageInstance {
     /// The stage's work on documents-only inputs, when it has any.
     public var documentPoolStage: (any DocumentPoolStage)? {
@@ -263,6 +194,15 @@ extension StageInstance {
         case .streaming(let stage): stage as? any DocumentPoolStage
         case .pooled(let stage): stage as? any DocumentPoolStage
         case .assembling: nil
+        }
+    }
+
+    /// The stage's files beside the shards, when it writes any.
+    public var sideFileStage: (any SideFileStage)? {
+        switch self {
+        case .streaming(let stage): stage as? any SideFileStage
+        case .pooled(let stage): stage as? any SideFileStage
+        case .assembling(let stage): stage as? any SideFileStage
         }
     }
 }

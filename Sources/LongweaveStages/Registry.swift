@@ -11,7 +11,9 @@ extension Registry {
             ConfusingFactsStage.self,
             AnswerKeywordsStage.self,
             ContaminationStage.self,
-            LengthBucketsStage.self,
+            FillStage.self,
+            NeedleStage.self,
+            M4LEStage.self,
         ],
         formats: [
             HotpotQAFormat.self,
@@ -26,5 +28,9 @@ extension Registry {
             TextFormat.self,
             ContinuationFormat.self,
             JSONLinesFormat.self,
+        ],
+        spellings: [
+            // One stage with three modes before they became stages of their own.
+            StageSpelling(name: "length_buckets", key: "mode", stages: ["fill": "fill", "needle": "needle", "m4le": "m4le"], defaultValue: "fill"),
         ])
 }

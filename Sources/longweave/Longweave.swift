@@ -183,6 +183,10 @@ extension Longweave {
                 print("\n  \(d.name) (\(d.kind.rawValue)): \(d.summary)")
                 printParameters(d.parameters)
             }
+            for spelling in registry.spellings.values.sorted(by: { $0.name < $1.name }) {
+                let choices = spelling.stages.keys.sorted().map { "\(spelling.key): \($0) runs \(spelling.stages[$0]!)" }
+                print("\n  \(spelling.name): the older spelling of several stages (\(choices.joined(separator: "; ")); default \(spelling.key) \(spelling.defaultValue)); the other keys are that stage's")
+            }
             print("\nIngest formats (inputs: {id, path, format, ...})")
             for name in registry.formatNames {
                 let d = registry.formats[name]!.descriptor
@@ -208,7 +212,7 @@ extension Longweave {
 
         func printParameters(_ parameters: [ParameterSpec], indent: String = "    ") {
             for p in parameters {
-                let requirement = p.defaultValue.map { "default \(display($0, type: p.type))" } ?? "required"
+                let requirement = p.defaultValue.map { "default \(display($0, type: p.type))" } ?? (p.optional ? "optional" : "required")
                 print("\(indent)\(p.name): \(p.type.description); \(requirement). \(p.doc)")
                 if case .mapping(let nested) = p.type { printParameters(nested, indent: indent + "  ") }
             }

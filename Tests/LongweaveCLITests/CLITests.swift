@@ -241,8 +241,10 @@ func shardFiles(_ dataset: String) throws -> [String] {
     @Test func listStagesShowsKeysTypesAndDefaults() throws {
         let result = try runProcess(longweave, ["list-stages"])
         let text = String(decoding: result.stdout, as: UTF8.self)
-        #expect(text.contains("length_buckets (assembling):"))
-        #expect(text.contains("levels: non-empty list of length (16k, 128k, 1000); default []. fill and needle (required there)"))
+        #expect(text.contains("fill (assembling):"))
+        #expect(text.contains("levels: non-empty list of length (16k, 128k, 1000); required. length levels, e.g. [16k, 32k, 64k, 128k, 256k]"))
+        #expect(text.contains("tolerance: number 0...0.99; default 0.02."))
+        #expect(text.contains("length_buckets: the older spelling of several stages (mode: fill runs fill; mode: m4le runs m4le; mode: needle runs needle; default mode fill)"))
         #expect(text.contains("ability: one of explicit-single|semantic-single|explicit-multiple|semantic-multiple|global"))
         #expect(text.contains("unit: string; default words. length unit: words (Python str.split), chars (Unicode scalars), tiktoken:PATH or hf:PATH (tokens)"))
         #expect(text.contains("hotpotqa (gives samples):"))

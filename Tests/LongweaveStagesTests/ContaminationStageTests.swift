@@ -59,7 +59,7 @@ import LongweaveIO
     @Test func badKeysAreValidationErrors() throws {
         for (stage, message) in [
             ("      action: drop", "action drop needs threshold"),
-            ("      action: drop\n      threshold: {token_extend: high}", "threshold: token_extend: expected a number from 0 to 1, found 'high'"),
+            ("      action: drop\n      threshold: {token_extend: high}", "threshold key 'token_extend': expected number 0...1, found 'high'"),
             ("      action: split\n      threshold: {longest_match: 0.1}\n  - length_buckets: {levels: [4k]}", "action split writes clean/ and contaminated/"),
         ] {
             #expect { _ = try loadPipeline(pipeline(stage)) } throws: { "\($0)".contains(message) }

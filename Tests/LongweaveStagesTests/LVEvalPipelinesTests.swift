@@ -154,10 +154,10 @@ import LongweaveText
         let root = try Self.root()
         let base = try Self.yaml("factrecall_en")
         for (change, message) in [
-            (("count: 7", "depths: [0, 1.5]"), "depths: expected numbers from 0 to 1, found '1.5'"),
-            (("haystack: [wikitext2, enwiki-slice]", "haystack: []"), "mode needle needs haystack"),
+            (("count: 7", "depths: [0, 1.5]"), "key 'depths': expected number 0...1, found 1.5"),
+            (("haystack: [wikitext2, enwiki-slice]", "haystack: []"), "key 'haystack': expected non-empty list of input id, found an empty list"),
             (("haystack: [wikitext2, enwiki-slice]", "haystack: [needle]"), "haystack: input 'needle' (format jsonl) gives samples"),
-            (("mode: needle", "mode: fill"), "haystack and depths belong to mode needle"),
+            (("mode: needle", "mode: fill"), "key 'haystack' belongs to mode needle, not fill"),
         ] {
             let yaml = base.replacingOccurrences(of: change.0, with: change.1)
             #expect(yaml != base)

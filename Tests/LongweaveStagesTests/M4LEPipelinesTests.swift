@@ -227,15 +227,18 @@ import LongweaveText
     }
 
     @Test(arguments: [
-        ("{mode: m4le, unit: words}", "mode m4le needs ability"),
-        ("{mode: m4le, ability: global, levels: [16k]}", "mode m4le takes buckets, not levels"),
+        ("{mode: m4le, unit: words}", "missing required key 'ability'"),
+        ("{mode: m4le, ability: global, levels: [16k]}", "key 'levels' belongs to mode fill or needle, not m4le"),
         ("{mode: m4le, ability: explicit-single, buckets: [4k, 2k]}", "expected increasing upper bounds, found 2k after 4k"),
         ("{mode: m4le, ability: explicit-single, label: 'Passage {ID}:'}", "unknown placeholder '{ID}' (did you mean '{id}'?)"),
         ("{mode: m4le, ability: explicit-single, question: 'Q: {answers}'}", "'{answers}' stands alone"),
-        ("{mode: fill, levels: [16k], ability: global}", "ability belongs to mode m4le, not fill"),
-        ("{mode: fill}", "mode fill needs levels"),
+        ("{mode: fill, levels: [16k], ability: global}", "key 'ability' belongs to mode m4le, not fill"),
+        ("{mode: fill}", "missing required key 'levels'"),
+        ("{mode: fil, levels: [16k]}", "key 'mode': expected one of fill|m4le|needle, found 'fil'"),
+        ("{mode: needle, levels: [16k], haystack: [wiki], depths: [0.5, 2]}", "key 'depths': expected number 0...1, found 2"),
+        ("{mode: fill, levels: [16k], tolerance: much}", "key 'tolerance': expected number 0...0.99, found 'much'"),
         ("{mode: m4le, ability: global, distractors: [wiki]}", "ability global reads each document alone"),
-        ("{mode: m4le, ability: semantic-single, tolerance: '0.05'}", "belong to modes needle and fill, not m4le"),
+        ("{mode: m4le, ability: semantic-single, tolerance: 0.05}", "key 'tolerance' belongs to mode fill or needle, not m4le"),
     ])
     func badStageKeysAreRefused(stage: String, message: String) throws {
         let dir = TestPaths.temporaryDirectory()

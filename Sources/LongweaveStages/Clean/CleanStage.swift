@@ -1,4 +1,3 @@
-import Dispatch
 import LongweaveCore
 import LongweaveIO
 import LongweaveText
@@ -103,14 +102,14 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
         return .keep
     }
 
-    public func process(documentInputs: [(id: String, documents: [Document])]) -> (kept: [[Document]], removed: [String: Int]) {
+    public func process(documentInputs: [(id: String, documents: [Document])], context: StageContext) -> (kept: [[Document]], removed: [String: Int]) {
         var removed: [String: Int] = [:]
         var seen: Set<ExactText> = []
         var kept: [[Document]] = []
         for (_, documents) in documentInputs {
             var keep: [Document] = []
             keep.reserveCapacity(documents.count)
-            for document in cleanedInParallel(documents) {
+            for document in context.map(documents.count, chunk: 16, { cleaned(documents[$0]) }) {
                 if let reason = removalReason(document) {
                     removed[reason, default: 0] += 1
                 } else if dedupe && !seen.insert(ExactText(document.text)).inserted {
@@ -124,15 +123,6 @@ public struct CleanStage: StreamingStage, DocumentPoolStage, StageFactory {
         return (kept, removed)
     }
 
-    /// Cleans a pool of documents over all cores; the order is kept.
-    func cleanedInParallel(_ documents: [Document]) -> [Document] {
-        var out = [Document](repeating: Document(title: "", text: ""), count: documents.count)
-        out.withUnsafeMutableBufferPointer { slots in
-            nonisolated(unsafe) let slots = slots
-            DispatchQueue.concurrentPerform(iterations: documents.count) { i in slots[i] = cleaned(documents[i]) }
-        }
-        return out
-    }
 }
 
 /// A text compared and hashed by its UTF-8 bytes: an exact duplicate is the same bytes

@@ -49,12 +49,7 @@ struct FactsFromFile: PooledStage {
     let facts: [String: [String]]
     let perSample: Int
 
-    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
-        var counts: [String: Int] = [:]
-        return process(pool: pool, seed: seed, stage: stage, counts: &counts)
-    }
-
-    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+    func process(pool: [Sample], context: StageContext, counts: inout [String: Int]) -> PooledResult {
         var kept = pool
         for i in kept.indices {
             guard let list = facts[kept[i].id], !list.isEmpty else {
@@ -80,11 +75,6 @@ struct EntitySwap: PooledStage {
     let chinese: Bool
     let english = EnglishKeyPhrases(table: WordCaseTable())
 
-    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
-        var counts: [String: Int] = [:]
-        return process(pool: pool, seed: seed, stage: stage, counts: &counts)
-    }
-
     /// A kind for grouping answers: the key-phrase kind, else words (or characters) count.
     func answerKind(_ answer: String) -> String {
         if chinese { return answer.allSatisfy(\.isNumber) ? "number" : "zh\(answer.count)" }
@@ -97,7 +87,7 @@ struct EntitySwap: PooledStage {
         english.nameRuns(in: text)
     }
 
-    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+    func process(pool: [Sample], context: StageContext, counts: inout [String: Int]) -> PooledResult {
         // Answers by kind and names by length, in pool order (deterministic).
         var answersByKind: [String: [String]] = [:]
         var namesByLength: [Int: [String]] = [:]
@@ -114,7 +104,7 @@ struct EntitySwap: PooledStage {
         }
         var kept = pool
         for index in kept.indices {
-            var random = SeededRandom(seed: seed, stage: stage, key: kept[index].id)
+            var random = context.random(kept[index].id)
             switch makeFacts(for: kept[index], answersByKind: answersByKind, namesByLength: namesByLength, random: &random) {
             case .success(let facts):
                 kept[index].confusingFacts += facts

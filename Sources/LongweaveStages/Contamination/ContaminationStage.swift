@@ -25,8 +25,8 @@ public enum ContaminationStage: StageFactory {
             ParameterSpec("action", .choice(["tag", "drop", "split"]), default: .string("tag"),
                           doc: "tag: scores into meta.contamination; drop: contaminated samples to rejects.jsonl; split: clean/ and contaminated/ outputs"),
             ParameterSpec("threshold", .mapping(ContaminationMetric.allCases.map {
-                ParameterSpec($0.rawValue, .string, default: .string(""), doc: "contaminated when the score is above this")
-            }), default: .mapping(ConfigMapping(ContaminationMetric.allCases.map { ($0.rawValue, .string("")) })),
+                ParameterSpec($0.rawValue, .number(min: 0, max: 1), optional: true, doc: "contaminated when the score is above this")
+            }), default: .mapping(ConfigMapping([])),
                           doc: "drop and split: a sample is contaminated when any listed metric is above its value"),
         ])
 
@@ -46,21 +46,15 @@ public enum ContaminationStage: StageFactory {
             if case .string(let name) = value { return AuditField(rawValue: name) }
             return nil
         }
-        var thresholds: [(ContaminationMetric, Double)] = []
-        for metric in ContaminationMetric.allCases {
-            let text = config.mapping("threshold").string(metric.rawValue)
-            if text.isEmpty { continue }
-            guard let value = Double(text), value >= 0, value <= 1 else {
-                throw StageSetupError("threshold: \(metric.rawValue): expected a number from 0 to 1, found '\(text)'")
-            }
-            thresholds.append((metric, value))
+        let thresholds = ContaminationMetric.allCases.compactMap { metric in
+            config.mapping("threshold")[metric.rawValue]?.numberValue.map { (metric, $0) }
         }
         let action = config.string("action")
         if action != "tag" && thresholds.isEmpty {
             throw StageSetupError("action \(action) needs threshold: {metric: value}, e.g. {token_extend: 0.2}")
         }
-        if action == "split" && setup.pipeline.stages.contains(where: { $0.name == LengthBucketsStage.descriptor.name }) {
-            throw StageSetupError("action split writes clean/ and contaminated/ folders, which a pipeline with length_buckets does not have: use drop, or tag")
+        if action == "split" && setup.pipeline.stages.contains(where: { $0.kind == .assembling }) {
+            throw StageSetupError("action split writes clean/ and contaminated/ folders, which a pipeline with an assembling stage does not have: use drop, or tag")
         }
         let parameters = AuditParameters(tokenizer: AuditTokenizer(rawValue: config.string("tokenizer"))!, n: config.int("n"),
                                          mincount: config.int("mincount"), skipBudget: config.int("skip_budget"))
@@ -69,7 +63,7 @@ public enum ContaminationStage: StageFactory {
     }
 }
 
-struct ContaminationFilter: PooledStage {
+struct ContaminationFilter: PooledStage, OutputFoldersStage {
     let files: [ReferenceFile]
     let textField: String
     let fields: [AuditField]
@@ -80,18 +74,18 @@ struct ContaminationFilter: PooledStage {
 
     static let subsetKey = "contamination_subset"
 
-    var outputSplitKey: String? { action == "split" ? Self.subsetKey : nil }
-
-    func process(pool: [Sample], seed: UInt64, stage: String) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
-        var counts: [String: Int] = [:]
-        return try process(pool: pool, seed: seed, stage: stage, counts: &counts)
+    /// `action: split` writes the clean and the contaminated samples into folders of those names.
+    func outputFolders(of pool: [Sample]) -> [(name: String, samples: [Sample])]? {
+        guard action == "split" else { return nil }
+        func subset(_ sample: Sample) -> String { sample.meta[Self.subsetKey]?.stringValue ?? "none" }
+        return Set(pool.map(subset)).sorted().map { name in (name, pool.filter { subset($0) == name }) }
     }
 
-    func process(pool: [Sample], seed: UInt64, stage: String, counts: inout [String: Int]) throws -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+    func process(pool: [Sample], context: StageContext, counts: inout [String: Int]) throws -> PooledResult {
         let audit = ContaminationAudit(samples: pool.map { ($0.id, AuditSamples.text(of: $0, fields: fields)) }, parameters: parameters)
-        let registry = Registry.standard
+        let registry = context.registry
         var stats = files.map(ReferenceFileStats.init)
-        let result = try audit.run(threads: ProcessInfo.processInfo.activeProcessorCount) { emit in
+        let result = try audit.run(threads: context.threads) { emit in
             try ReferenceReader.forEachDocument(of: files, selected: files.indices.map { ReferencePiece(file: $0) }, textField: textField, skipBad: false,
                                                 registry: registry, root: root, stats: &stats, emit)
         }

@@ -19,10 +19,9 @@ public enum DuReaderFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let dataset = input.options.string("dataset")
         let keepUnanswerable = input.options.string("unanswerable") == "keep"
-        try JSONLines.read(input, stage: stage, into: &result) { located, result in
+        try JSONLines.read(input, into: &result) { located, result in
             let value = located.value
             do throws(FieldError) {
                 try value.requireObject()
@@ -55,7 +54,7 @@ public enum DuReaderFormat: IngestFormat {
                 result.samples.append(Sample(id: id, dataset: dataset, language: pipeline.language, question: question,
                                              answers: answers, documents: documents, meta: meta))
             } catch {
-                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage,
+                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record,
                                              reason: error.reason, id: value["question_id"]?.idText))
             }
         }

@@ -16,14 +16,13 @@ public enum HTMLFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let limit = input.options.int("max_page_bytes")
         for (record, file) in try InputFiles.list(input, extensions: ["html", "htm", "xhtml"]).enumerated() {
             let bytes: [UInt8]
             do {
                 bytes = try InputFile.readAll(file.path, limit: limit)
             } catch let error as IOError where error.exceedsLimit {
-                result.rejects.append(Reject(file: file.shown, line: 0, record: record, stage: stage, reason: "page too large: \(error.message)"))
+                result.rejects.append(Reject(file: file.shown, line: 0, record: record, reason: "page too large: \(error.message)"))
                 continue
             }
             let page = HTMLMainText(try HTMLTree(bytes: bytes, path: file.shown))

@@ -16,9 +16,8 @@ public enum HotpotQAFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let dataset = input.options.string("dataset")
-        try JSONRecords.read(input, stage: stage, into: &result) { record, result in
+        try JSONRecords.read(input, into: &result) { record, result in
             do throws(FieldError) {
                 let sample = try convert(record.value, dataset: dataset, language: pipeline.language,
                                          source: .source(file: input.path, line: record.line, record: record.record))
@@ -26,7 +25,7 @@ public enum HotpotQAFormat: IngestFormat {
             } catch {
                 let id = record.value["_id"]?.stringValue
                 result.rejects.append(Reject(file: input.path, line: record.line, record: record.record,
-                                             stage: stage, reason: error.reason, id: id))
+                                             reason: error.reason, id: id))
             }
         }
         return result

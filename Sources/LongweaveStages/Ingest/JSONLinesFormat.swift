@@ -29,16 +29,15 @@ public enum JSONLinesFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let fields = input.options.mapping("fields")
         let dataset = input.options.string("dataset")
-        try JSONLines.read(input, stage: stage, into: &result) { located, result in
+        try JSONLines.read(input, into: &result) { located, result in
             do throws(FieldError) {
                 let sample = try convert(located, fields: fields, inputID: input.id, dataset: dataset, language: pipeline.language,
                                          source: .source(file: input.path, line: located.line, record: located.record))
                 result.samples.append(sample)
             } catch {
-                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage, reason: error.reason))
+                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, reason: error.reason))
             }
         }
         return result

@@ -20,7 +20,7 @@ enum JSONRecords {
     /// lone surrogate is a reject; a syntax error that breaks the file is a reject
     /// that says the rest is unreadable (the records before it are kept).
     static func read(
-        _ input: InputSpec, stage: String, into result: inout IngestResult,
+        _ input: InputSpec, into result: inout IngestResult,
         convert: (Located, inout IngestResult) -> Void
     ) throws {
         let bytes = try InputFile.readAll(input.resolvedPath)
@@ -37,13 +37,13 @@ enum JSONRecords {
                         convert(Located(value: value, key: element.key, line: line, record: record), &result)
                     case .failure(let problem):
                         let problemLine = lineCounter.line(at: problem.offset)
-                        result.rejects.append(Reject(file: input.path, line: line, record: record, stage: stage,
+                        result.rejects.append(Reject(file: input.path, line: line, record: record,
                                                      reason: "malformed JSON: \(problem.message) (line \(problemLine))"))
                     }
                 }
             } catch let error as JSONSyntaxError {
                 let (line, column) = JSONSyntaxError.location(of: error.offset, in: raw)
-                result.rejects.append(Reject(file: input.path, line: line, record: record, stage: stage,
+                result.rejects.append(Reject(file: input.path, line: line, record: record,
                                              reason: "malformed JSON: \(error.message) at line \(line), column \(column); the rest of the file cannot be read"))
             }
         }
@@ -58,7 +58,7 @@ enum JSONLines {
                                                      doc: "a longer line is rejected and skipped, memory stays bounded")
 
     static func read(
-        _ input: InputSpec, stage: String, into result: inout IngestResult,
+        _ input: InputSpec, into result: inout IngestResult,
         convert: (JSONRecords.Located, inout IngestResult) -> Void
     ) throws {
         var record = 0
@@ -76,12 +76,12 @@ enum JSONLines {
                 let value = try parser.parseDocument()
                 convert(JSONRecords.Located(value: value, key: nil, line: number, record: record), &result)
             } catch let error as JSONSyntaxError {
-                result.rejects.append(Reject(file: input.path, line: number, record: record, stage: stage,
+                result.rejects.append(Reject(file: input.path, line: number, record: record,
                                              reason: "malformed JSON: \(error.message) at byte \(error.offset + 1)"))
             }
         }
         for (line, record) in overlong {
-            result.rejects.append(Reject(file: input.path, line: line, record: record, stage: stage,
+            result.rejects.append(Reject(file: input.path, line: line, record: record,
                                          reason: "line too long: more than \(limit) bytes (max_line_bytes); skipped"))
         }
     }

@@ -16,8 +16,7 @@ public enum LongBenchFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
-        try JSONLines.read(input, stage: stage, into: &result) { located, result in
+        try JSONLines.read(input, into: &result) { located, result in
             let value = located.value
             do throws(FieldError) {
                 let id = try value.requiredString("_id")
@@ -31,7 +30,7 @@ public enum LongBenchFormat: IngestFormat {
                 result.samples.append(Sample(id: id, dataset: dataset, language: language, question: question, answers: answers,
                                              documents: passages(context), meta: meta))
             } catch {
-                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage, reason: error.reason,
+                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, reason: error.reason,
                                              id: value["_id"]?.stringValue))
             }
         }

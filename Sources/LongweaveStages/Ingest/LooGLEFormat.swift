@@ -19,13 +19,12 @@ public enum LooGLEFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let dataset = input.options.string("dataset")
         let passageWords = input.options.int("passage_words")
-        try JSONLines.read(input, stage: stage, into: &result) { located, result in
+        try JSONLines.read(input, into: &result) { located, result in
             let value = located.value
             func reject(_ reason: String, _ id: String?) {
-                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage, reason: reason, id: id))
+                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, reason: reason, id: id))
             }
             let pairs: [JSONValue]
             let document: String

@@ -29,7 +29,6 @@ public enum MediaWikiFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let limit = input.options.int("max_page_bytes")
         // A compressed dump is decompressed on another core while this one parses.
         let file = try InputFile.open(input.resolvedPath)
@@ -80,7 +79,7 @@ public enum MediaWikiFormat: IngestFormat {
                         } else if page.redirect {
                             result.skipped["redirect", default: 0] += 1
                         } else if page.tooLarge {
-                            result.rejects.append(Reject(file: input.path, line: page.line, record: page.record, stage: stage,
+                            result.rejects.append(Reject(file: input.path, line: page.line, record: page.record,
                                                          reason: "page too large: '\(page.title)' has more than \(limit) bytes of wikitext"))
                         } else {
                             batchBytes += page.text.count
@@ -97,7 +96,7 @@ public enum MediaWikiFormat: IngestFormat {
             // Malformed XML: the pages before it are kept, the problem is a reject.
             flush()
             result.documents = stripper.finish()
-            result.rejects.append(Reject(file: input.path, line: reader.line, record: record, stage: stage,
+            result.rejects.append(Reject(file: input.path, line: reader.line, record: record,
                                          reason: "malformed XML: \(error.message); the rest of the file cannot be read"))
             return result
         }

@@ -11,8 +11,7 @@ public enum ParagraphsFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
-        try JSONRecords.read(input, stage: stage, into: &result) { record, result in
+        try JSONRecords.read(input, into: &result) { record, result in
             do throws(FieldError) {
                 let document = try convert(record)
                 if document.text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
@@ -20,7 +19,7 @@ public enum ParagraphsFormat: IngestFormat {
                 }
                 result.documents.append(document)
             } catch {
-                result.rejects.append(Reject(file: input.path, line: record.line, record: record.record, stage: stage, reason: error.reason))
+                result.rejects.append(Reject(file: input.path, line: record.line, record: record.record, reason: error.reason))
             }
         }
         return result

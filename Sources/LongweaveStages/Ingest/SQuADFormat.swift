@@ -46,7 +46,6 @@ public enum SQuADFormat: IngestFormat {
     private struct Reader {
         let input: InputSpec
         let pipeline: PipelineSpec
-        let stage: String
         let dataset: String
         let keepUnanswerable: Bool
         var result = IngestResult()
@@ -55,7 +54,6 @@ public enum SQuADFormat: IngestFormat {
         init(input: InputSpec, pipeline: PipelineSpec) {
             self.input = input
             self.pipeline = pipeline
-            stage = "ingest:\(input.id)"
             dataset = input.options.string("dataset")
             keepUnanswerable = input.options.string("unanswerable") == "keep"
         }
@@ -112,7 +110,7 @@ public enum SQuADFormat: IngestFormat {
                 do throws(FieldError) {
                     try add(question, context: context)
                 } catch {
-                    result.rejects.append(Reject(file: input.path, line: 0, record: record, stage: stage, reason: error.reason,
+                    result.rejects.append(Reject(file: input.path, line: 0, record: record, reason: error.reason,
                                                  id: question.id?.stringValue))
                 }
             }
@@ -164,7 +162,7 @@ public enum SQuADFormat: IngestFormat {
         }
 
         mutating func reject(_ reason: String) {
-            result.rejects.append(Reject(file: input.path, line: 0, record: record, stage: stage, reason: reason))
+            result.rejects.append(Reject(file: input.path, line: 0, record: record, reason: reason))
         }
     }
 }
@@ -179,10 +177,9 @@ public enum CMRC2018Format: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let dataset = input.options.string("dataset")
         var record = 0
-        try JSONRecords.read(input, stage: stage, into: &result) { located, result in
+        try JSONRecords.read(input, into: &result) { located, result in
             do throws(FieldError) {
                 let context = try located.value.requiredString("context_text")
                 let title = located.value["title"]?.stringValue ?? ""
@@ -201,12 +198,12 @@ public enum CMRC2018Format: IngestFormat {
                                                      documents: [Document(title: title, text: context, evidence: true)],
                                                      meta: JSONObject([("source", source), ("context_id", located.value["context_id"] ?? .null)])))
                     } catch {
-                        result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage,
+                        result.rejects.append(Reject(file: input.path, line: located.line, record: located.record,
                                                      reason: error.reason, id: query["query_id"]?.stringValue))
                     }
                 }
             } catch {
-                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, stage: stage, reason: error.reason))
+                result.rejects.append(Reject(file: input.path, line: located.line, record: located.record, reason: error.reason))
             }
         }
         return result

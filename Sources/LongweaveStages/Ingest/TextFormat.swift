@@ -18,12 +18,11 @@ public enum TextFormat: IngestFormat {
 
     public static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult {
         var result = IngestResult()
-        let stage = "ingest:\(input.id)"
         let wikitext = input.options.string("split") == "wikitext"
         for (record, file) in try InputFiles.list(input).enumerated() {
             let bytes = try InputFile.readAll(file.path)
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                result.rejects.append(Reject(file: file.shown, line: 0, record: record, stage: stage, reason: "invalid UTF-8: the file is not UTF-8 text"))
+                result.rejects.append(Reject(file: file.shown, line: 0, record: record, reason: "invalid UTF-8: the file is not UTF-8 text"))
                 continue
             }
             if wikitext {

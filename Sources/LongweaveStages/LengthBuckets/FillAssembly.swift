@@ -12,7 +12,7 @@ struct FillAssembly: Assembly {
     let ownTitles: [[Int32]]
     let tolerance: Double
     let nested: Bool
-    let seed: UInt64
+    let context: StageContext
     /// The split's name, written as each record's `dataset`.
     let split: String
 
@@ -192,7 +192,7 @@ struct FillAssembly: Assembly {
         let fixed = facts.reduce(0) { $0 + factLength($1, language: sample.language) }
         // Nested levels draw from one sequence per sample, so a larger level repeats the
         // smaller one's draws and continues.
-        let planStart = nested ? SeededRandom(seed: seed, stage: "length_buckets", key: sample.id) : random
+        let planStart = nested ? context.random(sample.id) : random
         var factRandom = random
         var correction = 0
         var rendered = Rendered()

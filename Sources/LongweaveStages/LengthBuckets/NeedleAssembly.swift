@@ -2,36 +2,6 @@ import LongweaveCore
 import LongweaveIO
 import LongweaveText
 
-/// Mode `needle` (LV-Eval's factrecall): each sample's evidence is a needle sentence, hidden
-/// in a haystack of documents read in order from a seeded start, one record per level and
-/// depth. The haystack is cut at a sentence end so the context lands within the tolerance.
-struct NeedleAssembler: AssemblingStage {
-    let levels: [Int]
-    let unit: LengthUnit
-    let haystackInputs: [String]
-    let depths: [Double]
-    let tolerance: Double
-    let seed: UInt64
-    /// The split's name, written as each record's `dataset`.
-    let split: String
-
-    var streams: [OutputStream] {
-        levels.map { OutputStream(name: ValueSyntax.levelName($0), level: $0) }
-    }
-
-    func prepare(pool: [Sample], documentInputs: [String: [Document]]) throws -> any Assembly {
-        let tokenizer = try unit.load()
-        let documents = haystackInputs.flatMap { documentInputs[$0] ?? [] }.map { String($0.text.trimmingWhitespace()) }.filter { !$0.isEmpty }
-        let upperBounds = levels.map { $0 + Int((Double($0) * tolerance).rounded(.down)) }
-        let haystacks = pool.map { sample in
-            Haystack.build(for: sample, documents: documents, levels: levels, upperBounds: upperBounds,
-                           unit: unit, tokenizer: tokenizer, seed: seed)
-        }
-        return NeedleAssembly(pool: pool, levels: levels, upperBounds: upperBounds, unit: unit, tokenizer: tokenizer,
-                              depths: depths, haystacks: haystacks, split: split)
-    }
-}
-
 /// One sample's haystack: documents from its seeded start, KPR applied, joined by blank
 /// lines, long enough for the largest level; and where each level's prefix ends.
 struct Haystack: Sendable {
@@ -50,7 +20,7 @@ struct Haystack: Sendable {
     static func separator(_ language: String) -> String { language == "zh" ? "" : " " }
 
     static func build(for sample: Sample, documents: [String], levels: [Int], upperBounds: [Int], unit: LengthUnit,
-                      tokenizer: Tokenizer, seed: UInt64) -> Haystack {
+                      tokenizer: Tokenizer, context: StageContext) -> Haystack {
         var haystack = Haystack()
         let replacer = sample.keywordReplacer
         haystack.needle = sample.documents.filter(\.evidence).map(\.text).joined(separator: separator(sample.language))
@@ -65,7 +35,7 @@ struct Haystack: Sendable {
         let fixed = ([haystack.needle] + haystack.facts).reduce(0) { $0 + tokenizer.count(space + $1) }
 
         // Documents in order from a seeded start, wrapping around once, never repeated.
-        var random = SeededRandom(seed: seed, stage: "length_buckets", key: sample.id)
+        var random = context.random(sample.id)
         haystack.start = random.below(documents.count)
         var total = 0
         var documentEnds: [Int] = []

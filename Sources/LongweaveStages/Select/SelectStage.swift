@@ -87,7 +87,7 @@ struct Selection: PooledStage {
     let values: Set<String>
     let sampleSize: Int
 
-    func process(pool: [Sample], seed: UInt64, stage: String) -> (kept: [Sample], removed: [(id: String, verdict: StageVerdict)]) {
+    func process(pool: [Sample], context: StageContext, counts: inout [String: Int]) -> PooledResult {
         var removed: [(id: String, verdict: StageVerdict)] = []
         var matching: [Int] = []
         for (index, sample) in pool.enumerated() {
@@ -106,7 +106,7 @@ struct Selection: PooledStage {
         // Each sample's draw depends only on the seed and its id, so the chosen set does not
         // depend on the pool's order; the kept samples keep that order.
         let ranked = matching.map { index -> (UInt64, String, Int) in
-            var random = SeededRandom(seed: seed, stage: stage, key: pool[index].id)
+            var random = context.random(pool[index].id)
             return (random.next(), pool[index].id, index)
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         var chosen = Set(ranked.prefix(sampleSize).map(\.2))

@@ -1,0 +1,53 @@
+import LongweaveIO
+
+/// Whether an ingest format gives samples or documents only (distractor material).
+public enum IngestProduct: String, Sendable {
+    case samples
+    case documents
+}
+
+/// What an ingest format is called, what it gives and which keys it takes beside `id`, `path`, `format`.
+public struct FormatDescriptor: Sendable {
+    public var name: String
+    public var summary: String
+    public var product: IngestProduct
+    public var parameters: [ParameterSpec]
+    /// Whether `path` may name a folder (its files are read in name order).
+    public var readsFolders: Bool
+
+    public init(name: String, summary: String, product: IngestProduct, parameters: [ParameterSpec] = [], readsFolders: Bool = false) {
+        self.name = name
+        self.summary = summary
+        self.product = product
+        self.parameters = parameters
+        self.readsFolders = readsFolders
+    }
+}
+
+/// Everything an ingest format read from one input.
+public struct IngestResult: Sendable {
+    public var samples: [Sample] = []
+    public var documents: [Document] = []
+    public var rejects: [Reject] = []
+    /// Records skipped on purpose (redirects, other namespaces), by reason.
+    public var skipped: [String: Int] = [:]
+    /// Records kept but worth counting (unanswerable questions kept on request), by kind.
+    public var noted: [String: Int] = [:]
+
+    public init() {}
+
+    /// When nothing was read and every record was rejected for a missing or mistyped field,
+    /// the file is not in the declared format: says so with the first record's problem.
+    public func formatMismatch(format: String) -> String? {
+        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, let first = rejects.first,
+              rejects.allSatisfy({ $0.reason.hasPrefix("missing field") || $0.reason.hasPrefix("wrong type") })
+        else { return nil }
+        return "not a \(format) file: record \(first.record + 1) (line \(first.line)): \(first.reason)"
+    }
+}
+
+/// An ingest format: reads one input file.
+public protocol IngestFormat {
+    static var descriptor: FormatDescriptor { get }
+    static func read(_ input: InputSpec, pipeline: PipelineSpec) throws -> IngestResult
+}

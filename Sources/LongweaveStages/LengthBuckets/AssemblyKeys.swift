@@ -1,0 +1,83 @@
+import LongweaveCore
+import LongweaveIO
+import LongweaveText
+
+/// The keys and checks that the assembling stages (`fill`, `needle`, `m4le`) share.
+enum AssemblyKeys {
+    static let unit = ParameterSpec("unit", .string, default: .string("words"),
+                                    doc: "length unit: words (Python str.split), chars (Unicode scalars), tiktoken:PATH or hf:PATH (tokens)")
+    static let encoding = ParameterSpec("encoding", .string, default: .string(""),
+                                        doc: "tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen)")
+    static let levels = ParameterSpec("levels", .list(.length, nonEmpty: true),
+                                      doc: "length levels, e.g. [16k, 32k, 64k, 128k, 256k]")
+    static let distractors = ParameterSpec("distractors", .list(.inputReference, nonEmpty: false), default: .list([]),
+                                           doc: "ids of documents inputs added to the distractor pool")
+    static let tolerance = ParameterSpec("tolerance", .number(min: 0, max: 0.99), default: .number(0.02),
+                                         doc: "a context's length lands in [level, level * (1 + tolerance)]: the last passage is cut at a sentence end")
+
+    /// The levels in increasing order; a level listed twice is an error.
+    static func levels(_ config: ConfigMapping) throws(StageSetupError) -> [Int] {
+        var levels: [Int] = []
+        for case .int(let level) in config.list("levels") {
+            if levels.contains(level) { throw StageSetupError("level \(ValueSyntax.levelName(level)) is listed twice") }
+            levels.append(level)
+        }
+        return levels.sorted()
+    }
+
+    /// The ids listed under `key`, each a documents input.
+    static func documentInputs(_ config: ConfigMapping, key: String, pipeline: PipelineSpec) throws(StageSetupError) -> [String] {
+        var ids: [String] = []
+        for case .string(let id) in config.list(key) {
+            guard let input = pipeline.input(id) else { throw StageSetupError("\(key): no input '\(id)'") }
+            if input.product != .documents {
+                throw StageSetupError("\(key): input '\(id)' (format \(input.format)) gives samples, expected a documents input (format paragraphs, or as: documents)")
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    /// The output folders of levels or buckets: `16k`, `128k`.
+    static func streams(_ levels: [Int]) -> [OutputStream] {
+        levels.map { OutputStream(name: ValueSyntax.levelName($0), level: $0) }
+    }
+}
+
+/// How lengths are counted: a tokenizer spec, loaded when the stage first needs it.
+struct LengthUnit: Sendable, CustomStringConvertible {
+    /// As written in the pipeline file.
+    let spec: String
+    /// The spec with its path resolved against the repository root.
+    let resolvedSpec: String
+    let encoding: String?
+
+    init(spec: String, encoding: String, pipeline: PipelineSpec) throws(StageSetupError) {
+        self.spec = spec
+        self.encoding = encoding.isEmpty ? nil : encoding
+        if !encoding.isEmpty && !Tokenizer.encodingNames.contains(encoding) {
+            let suggestion = Suggestion.closest(to: encoding, in: Tokenizer.encodingNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw StageSetupError("encoding: expected one of \(Tokenizer.encodingNames.joined(separator: ", ")), found '\(encoding)'\(suggestion)")
+        }
+        if spec == "words" || spec == "chars" {
+            resolvedSpec = spec
+            return
+        }
+        for prefix in ["tiktoken:", "hf:"] where spec.hasPrefix(prefix) {
+            let path = pipeline.resolve(String(spec.dropFirst(prefix.count)))
+            guard FileSystem.exists(path) else { throw StageSetupError("unit: tokenizer file \(path) does not exist") }
+            resolvedSpec = prefix + path
+            return
+        }
+        throw StageSetupError("unit: expected words, chars, tiktoken:PATH or hf:PATH, found '\(spec)'")
+    }
+
+    var description: String { spec }
+
+    /// Whether lengths of parts add up to the length of their concatenation (words, chars).
+    var isAdditive: Bool { resolvedSpec == "words" || resolvedSpec == "chars" }
+
+    func load() throws -> Tokenizer {
+        try Tokenizer.load(resolvedSpec, encoding: encoding)
+    }
+}
