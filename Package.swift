@@ -44,37 +44,40 @@ let package = Package(
         .target(name: "LongweaveText", dependencies: ["LongweaveIO"]),
         // Markup: streaming XML, HTML trees, wikitext and main-text extraction.
         .target(name: "LongweaveMarkup", dependencies: ["LibXMLShim", "LongweaveIO", "LongweaveText"]),
-        // Records, pipeline spec, stage protocol, runner, manifests.
+        // Records, pipeline spec, stage protocols and context, runner, manifests, slices.
         .target(
             name: "LongweaveCore",
-            dependencies: [
-                "LongweaveIO", "LongweaveText", "Yams",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["LongweaveIO", "Yams", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The contamination audit (ConTAM's four metrics): engine, readers, reports, slices.
+        .target(name: "LongweaveAudit", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
         // Every stage and ingest format, and the registry that names them.
-        .target(name: "LongweaveStages", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup"]),
+        .target(name: "LongweaveStages", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup"]),
         .executableTarget(
             name: "longweave",
             dependencies: [
-                "LongweaveStages", "LongweaveCore", "LongweaveIO", "Yams",
+                "LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveText", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "LongweaveBench",
-            dependencies: ["LongweaveIO", "LongweaveCore", "LongweaveStages", "LongweaveText", "LongweaveMarkup"]
+            dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveMarkup", "LongweaveStages", "LongweaveText"]
         ),
 
         // Paths to the real data beside the repository, temporary folders, subprocesses.
         .target(name: "LongweaveTestSupport", path: "Tests/LongweaveTestSupport"),
+        // Pipelines written, loaded and run in a temporary folder with the standard registry.
+        .target(name: "PipelineTestSupport", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport"],
+                path: "Tests/PipelineTestSupport"),
         .testTarget(name: "LibXMLShimTests", dependencies: ["LibXMLShim"]),
         .testTarget(name: "LongweaveIOTests", dependencies: ["LongweaveIO", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveTextTests", dependencies: ["LongweaveText", "LongweaveTestSupport"]),
-        .testTarget(name: "LongweaveMarkupTests", dependencies: ["LongweaveMarkup", "LongweaveIO", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveMarkupTests", dependencies: ["LongweaveMarkup"]),
         .testTarget(name: "LongweaveCoreTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveTestSupport"]),
-        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveStages", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweaveAuditTests", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),
+        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),
+        // Runs the built `longweave` binary, so it depends on it without importing it.
         .testTarget(name: "LongweaveCLITests", dependencies: ["LongweaveIO", "LongweaveTestSupport", "longweave"]),
     ]
 )

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import LongweaveCore
 import LongweaveIO
+import LongweaveAudit
 import LongweaveStages
 import LongweaveMarkup
 import LongweaveText

@@ -42,7 +42,7 @@ public struct Runner {
 
     /// Where this run writes: the output folder, or its slice's folder under `slices/`.
     public var workDirectory: String {
-        options.slice.isWhole ? outputDirectory : outputDirectory + "/" + RunSlice.folder + "/" + options.slice.name
+        options.slice.isWhole ? outputDirectory : SliceFolders.folder(of: options.slice, in: outputDirectory)
     }
 
     /// What the run has rejected and counted so far, in the order it happened.
@@ -79,24 +79,21 @@ public struct Runner {
             units.rejectsBeforeOutput = log.rejects.count - units.rejects.count
             units.sideFiles = sideFiles
             try FileSystem.writeAtomically(units.record(spec: spec, streams: streams.map(\.name)).prettyPrinted(), to: directory + "/" + RunSlice.recordFile)
-            try FileSystem.writeAtomically(Array("done\n".utf8), to: directory + "/" + RunSlice.doneMarker)
+            try SliceFolders.markDone(options.slice, in: outputDirectory)
         }
         return RunSummary(outputDirectory: directory, streams: streams, stages: log.stats, rejects: log.rejects.count)
     }
 
     /// Removes the previous run's output. The manifest goes first so that an interrupted
-    /// rerun never looks finished. A slice removes only its own folder: the other slices may
-    /// be running; slices of an earlier run with another count would stop the merge.
+    /// rerun never looks finished. A slice clears only its own folder (see `SliceFolders`).
     private func clearPreviousOutput() throws {
         try FileSystem.remove(outputDirectory + "/manifest.json")
-        try FileSystem.remove(workDirectory)
-        if !options.slice.isWhole {
-            let slices = outputDirectory + "/" + RunSlice.folder
-            for name in (try? FileSystem.list(slices)) ?? [] where !name.hasSuffix("-of-\(options.slice.count)") {
-                try FileSystem.remove(slices + "/" + name)
-            }
+        if options.slice.isWhole {
+            try FileSystem.remove(workDirectory)
+            try FileSystem.createDirectories(workDirectory)
+        } else {
+            _ = try SliceFolders.prepare(options.slice, in: outputDirectory)
         }
-        try FileSystem.createDirectories(workDirectory)
     }
 
     /// Writes the stages' side files; returns what the manifest pins of each.

@@ -26,22 +26,10 @@ public enum SliceMerge {
 
     /// Merges the slices under `directory` (a pipeline's output folder).
     public static func merge(directory: String) throws -> Summary {
-        let slicesFolder = directory + "/" + RunSlice.folder
-        guard FileSystem.isDirectory(slicesFolder) else {
-            throw RunError("\(directory): no \(RunSlice.folder)/ folder; expected the output of `longweave run --shard-count N`", isInputProblem: true)
-        }
-        let names = try FileSystem.list(slicesFolder)
-        guard let first = names.first, let count = Int(first.split(separator: "-").last ?? "") else {
-            throw RunError("\(slicesFolder): no slice folders (expected I-of-N)", isInputProblem: true)
-        }
+        let folders = try SliceFolders.complete(in: directory, what: "longweave run --shard-count N")
+        let count = folders.count
         var slices: [SliceRecord] = []
-        var incomplete: [String] = []
-        for index in 0..<count {
-            let folder = slicesFolder + "/\(index)-of-\(count)"
-            guard FileSystem.exists(folder + "/" + RunSlice.doneMarker) else {
-                incomplete.append("\(index)")
-                continue
-            }
+        for folder in folders {
             let json = try JSONValue.parse(file: folder + "/" + RunSlice.recordFile)
             let units = (json["units"]?.arrayValue ?? []).map { unit in
                 var stats = StreamStats(name: unit["stream"]?.stringValue ?? "")
@@ -57,9 +45,6 @@ public enum SliceMerge {
                 return (int(unit["ordinal"]), stats.name, int(unit["block"]), stats)
             }
             slices.append(SliceRecord(folder: folder, json: json, units: units))
-        }
-        guard incomplete.isEmpty else {
-            throw RunError("\(directory): slices \(incomplete.joined(separator: ", ")) of \(count) are not complete (no \(RunSlice.doneMarker) marker); rerun those tasks, then merge", isInputProblem: true)
         }
         let reference = slices[0].json
         for slice in slices.dropFirst() {
@@ -78,7 +63,7 @@ public enum SliceMerge {
 
         // The whole run's files go; the slices stay until the merge is complete.
         try FileSystem.remove(directory + "/manifest.json")
-        for name in try FileSystem.list(directory) where name != RunSlice.folder {
+        for name in try FileSystem.list(directory) where name != SliceFolders.folderName {
             try FileSystem.remove(directory + "/" + name)
         }
 
@@ -163,7 +148,7 @@ public enum SliceMerge {
             merged.set("run", .object(run))
         }
         try FileSystem.writeAtomically(JSONValue.object(merged).prettyPrinted(), to: directory + "/manifest.json")
-        try FileSystem.remove(slicesFolder)
+        try SliceFolders.removeAll(in: directory)
         return Summary(slices: count, streams: streams, rejects: lines.count, shardsMoved: moved, shardsRewritten: rewritten)
     }
 

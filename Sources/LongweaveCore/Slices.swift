@@ -31,10 +31,8 @@ public struct RunSlice: Sendable, Equatable {
     /// The slice's folder name under `slices/`: `2-of-4`.
     public var name: String { "\(index)-of-\(count)" }
 
-    static let folder = "slices"
+    /// What a pipeline slice writes beside its units for the merge.
     static let recordFile = "slice.json"
-    /// Written last: a slice without it is not complete.
-    static let doneMarker = "done"
 }
 
 /// The units of a run, which of them this slice writes, and what it wrote.

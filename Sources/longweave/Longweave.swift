@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LongweaveCore
 import LongweaveIO
+import LongweaveAudit
 import LongweaveStages
 import LongweaveText
 
@@ -447,7 +448,7 @@ extension Longweave {
         @Option(name: .customLong("shard-index"), help: "This slice of the reference files (default: SLURM_ARRAY_TASK_ID, else 0).")
         var shardIndex: Int?
 
-        @Option(name: .customLong("shard-count"), help: "Slices (default: SLURM_ARRAY_TASK_COUNT, else 1). Above 1, a slice writes DIR/partials/ for audit-merge.")
+        @Option(name: .customLong("shard-count"), help: "Slices (default: SLURM_ARRAY_TASK_COUNT, else 1). Above 1, a slice writes DIR/slices/I-of-N/ for audit-merge.")
         var shardCount: Int?
 
         func run() throws {
@@ -476,7 +477,7 @@ extension Longweave {
             }
             options.slice = try Exit.slice(index: shardIndex, count: shardCount)
             guard let report = try Exit.reporting({ try AuditRunner.run(options, registry: .standard) }) else {
-                print("slice \(options.slice.index) of \(options.slice.count) written to \(out)/partials; run `longweave audit-merge \(out)` when every slice is done")
+                print("slice \(options.slice.index) of \(options.slice.count) written to \(out)/slices; run `longweave audit-merge \(out)` when every slice is done")
                 return
             }
             let flagged = report.result.scores.filter { $0.longestMatch > 0 }.count
@@ -506,7 +507,7 @@ extension Longweave {
     struct AuditMerge: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "audit-merge",
-            abstract: "Combine the slices of an audit (DIR/partials/) into the scores and reports of a single run.")
+            abstract: "Combine the slices of an audit (DIR/slices/) into the scores and reports of a single run.")
 
         @Argument(help: "The audit's output folder.")
         var directory: String

@@ -55,7 +55,7 @@ extension Longweave {
             if first == "audit" {
                 let arguments = Array(command.dropFirst())
                 guard let outIndex = arguments.firstIndex(of: "--out"), outIndex + 1 < arguments.count else {
-                    throw Exit.badInput("an audit needs --out DIR: the slices write DIR/partials/ and the merge job reads them")
+                    throw Exit.badInput("an audit needs --out DIR: the slices write DIR/slices/ and the merge job reads them")
                 }
                 if arguments.contains(where: { $0 == "--shard-index" || $0 == "--shard-count" }) {
                     throw Exit.badInput("leave --shard-index and --shard-count out: each task gets them from the array")

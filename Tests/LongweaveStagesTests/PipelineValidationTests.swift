@@ -1,4 +1,5 @@
 import Foundation
+import PipelineTestSupport
 import Testing
 import LongweaveTestSupport
 @testable import LongweaveCore

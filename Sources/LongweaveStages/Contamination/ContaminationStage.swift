@@ -1,4 +1,5 @@
 import Foundation
+import LongweaveAudit
 import LongweaveCore
 import LongweaveIO
 
@@ -108,7 +109,7 @@ struct ContaminationFilter: PooledStage, OutputFoldersStage {
             if !above.isEmpty { counts["contaminated", default: 0] += 1 }
             switch action {
             case "drop" where !above.isEmpty:
-                let why = above.map { "\($0.0.rawValue) \(AuditHTML.number(scores.value($0.0))) > \($0.1)" }.joined(separator: ", ")
+                let why = above.map { "\($0.0.rawValue) \(AuditReport.shown(scores.value($0.0))) > \($0.1)" }.joined(separator: ", ")
                 removed.append((sample.id, .reject(reason: "contaminated: \(why)")))
                 continue
             case "split":

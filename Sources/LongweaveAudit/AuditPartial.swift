@@ -4,13 +4,13 @@ import LongweaveIO
 /// One slice's findings, written by `longweave audit --shard-index I --shard-count N` and
 /// combined by `longweave audit-merge`: a JSON header line (the audit's options, the slice,
 /// a fingerprint of the benchmark and parameters, the reference files it read) and then the
-/// raw counts and span candidates as little-endian integers. The file is written under a
-/// temporary name and renamed, so a file that exists is complete.
+/// raw counts and span candidates as little-endian integers, in `slices/I-of-N/audit.bin`.
 struct AuditPartial {
     var header: JSONObject
     var scanner: ReferenceScanner
 
-    static func fileName(index: Int, count: Int) -> String { "partials/audit-\(index)-of-\(count).bin" }
+    /// The partial's name in its slice's folder.
+    static let fileName = "audit.bin"
 
     /// What the benchmark and parameters are, so that slices of different audits never merge.
     static func fingerprint(_ benchmark: AuditBenchmark) -> String {

@@ -29,7 +29,10 @@ public struct AuditReport {
     }
 
     /// Scores rounded to six decimals, as written.
-    static func rounded(_ value: Double) -> JSONValue { .number((value * 1_000_000).rounded() / 1_000_000) }
+    public static func rounded(_ value: Double) -> JSONValue { .number((value * 1_000_000).rounded() / 1_000_000) }
+
+    /// A score as people read it: four decimals at most.
+    public static func shown(_ value: Double) -> String { String((value * 10000).rounded() / 10000) }
 
     /// One line per sample.
     public func scoresJSONLines() -> [UInt8] {

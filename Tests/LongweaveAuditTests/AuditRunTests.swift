@@ -1,9 +1,11 @@
 import Foundation
+import PipelineTestSupport
 import Testing
 import LongweaveTestSupport
 @testable import LongweaveCore
 import LongweaveIO
-@testable import LongweaveStages
+@testable import LongweaveAudit
+import LongweaveStages
 
 /// JSON Lines from lines.
 func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" }
@@ -167,7 +169,7 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         slice.threads = 1
         slice.slice = try RunSlice(index: 1, count: 2)
         #expect(try AuditRunner.run(slice, registry: .standard) == nil)
-        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("slices not finished: 0 of 2") }
+        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("slices 0 of 2 are not complete") }
         slice.slice = try RunSlice(index: 0, count: 2)
         _ = try AuditRunner.run(slice, registry: .standard)
         _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard)
@@ -181,8 +183,8 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         _ = try AuditRunner.run(other, registry: .standard)
         #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("another benchmark or other parameters") }
         // Slices of an earlier audit with another count are named, not mixed in.
-        try FileSystem.writeAtomically([0x7B, 0x7D, 0x0A], to: slice.outputDirectory + "/partials/audit-0-of-3.bin")
-        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("partials of different slice counts (2, 3)") }
+        try FileSystem.createDirectories(slice.outputDirectory + "/slices/0-of-3")
+        #expect { _ = try AuditRunner.merge(directory: slice.outputDirectory, registry: .standard) } throws: { "\($0)".contains("slices of different counts (2, 3)") }
     }
 
     /// One large JSON Lines reference shared by slices through byte ranges (and a compressed
@@ -218,7 +220,7 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
             slice.slice = try RunSlice(index: index, count: 3)
             #expect(try AuditRunner.run(slice, registry: .standard) == nil)
             // Every slice reads a third of the large file; the compressed one goes to slice 1 alone.
-            let header = try AuditPartial.header(slice.outputDirectory + "/" + AuditPartial.fileName(index: index, count: 3))
+            let header = try AuditPartial.header(SliceFolders.folder(of: slice.slice, in: slice.outputDirectory) + "/" + AuditPartial.fileName)
             let files = header["files"]?.arrayValue ?? []
             #expect(files.contains { $0["index"]?.numberValue == 0 && ($0["documents"]?.numberValue ?? 0) > 1000 })
             #expect(files.contains { $0["index"]?.numberValue == 1 } == (index == 1))

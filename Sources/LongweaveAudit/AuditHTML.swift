@@ -38,7 +38,7 @@ struct AuditHTML {
     static func escape(_ text: String) -> String { escape(text[...]) }
 
     static func percent(_ value: Double) -> String { String((value * 1000).rounded() / 10) + "%" }
-    static func number(_ value: Double) -> String { String((value * 10000).rounded() / 10000) }
+    static func number(_ value: Double) -> String { AuditReport.shown(value) }
 
     /// A line chart in a 360 x 220 box: x and y from 0 to the given maxima.
     static func lineChart(title: String, xLabel: String, yLabel: String, series: [(name: String, points: [(Double, Double)], mark: (Double, Double)?)],

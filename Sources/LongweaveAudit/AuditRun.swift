@@ -78,7 +78,7 @@ public struct AuditOptions: Sendable {
 /// `scores.jsonl`, `report.json` and `report.html` under the output folder.
 public enum AuditRunner {
     /// Runs the audit, or with a slice count above 1 its slice, which writes
-    /// `partials/audit-I-of-N.bin` under the output folder and returns nil.
+    /// `slices/I-of-N/audit.bin` under the output folder (see `SliceFolders`) and returns nil.
     public static func run(_ options: AuditOptions, registry: Registry) throws -> AuditReport? {
         let slice = options.slice
         let samples = try readBenchmark(options, registry: registry)
@@ -103,37 +103,32 @@ public enum AuditRunner {
                                     ("documents", .number(Double(stats[i].documents))),
                                     ("skipped", .object(JSONObject(stats[i].skipped.map { ($0.key, .number(Double($0.value))) }.sorted { $0.0 < $1.0 })))]))
             }))
-            try FileSystem.createDirectories(out + "/partials")
-            try AuditPartial(header: header, scanner: found).write(to: out + "/" + AuditPartial.fileName(index: slice.index, count: slice.count))
+            let folder = try SliceFolders.prepare(slice, in: out)
+            try AuditPartial(header: header, scanner: found).write(to: folder + "/" + AuditPartial.fileName)
+            try SliceFolders.markDone(slice, in: out)
             return nil
         }
         return try finish(audit, samples: samples, files: files, stats: stats, found: found, options: options, registry: registry)
     }
 
-    /// Combines the slices under `directory/partials/` into the report a single run writes,
+    /// Combines the slices under `directory/slices/` into the report a single run writes,
     /// in `directory` (relative to the current directory).
     public static func merge(directory given: String, registry: Registry) throws -> AuditReport {
         let directory = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
-        let partials = (try? FileSystem.list(directory + "/partials"))?.filter { $0.hasPrefix("audit-") && $0.hasSuffix(".bin") }.sorted() ?? []
-        guard let first = partials.first else { throw IOError(path: directory, "no partials/audit-I-of-N.bin here: run the slices first") }
-        let counts = Set(partials.compactMap { $0.split(separator: "-").last?.split(separator: ".").first })
-        if counts.count > 1 {
-            throw IOError(path: directory, "partials of different slice counts (\(counts.sorted().joined(separator: ", "))): remove those of the old audit")
+        let partials = try SliceFolders.complete(in: directory, what: "longweave audit --shard-count N").map { $0 + "/" + AuditPartial.fileName }
+        let count = partials.count
+        let firstHeader = try AuditPartial.header(partials[0])
+        guard firstHeader["shard_count"]?.numberValue == Double(count), let optionsJSON = firstHeader["options"] else {
+            throw IOError(path: partials[0], "not the header of slice 0 of \(count) of a longweave audit")
         }
-        let firstHeader = try AuditPartial.header(directory + "/partials/" + first)
-        guard let count = firstHeader["shard_count"]?.numberValue.map({ Int($0) }), let optionsJSON = firstHeader["options"] else {
-            throw IOError(path: directory + "/partials/" + first, "not a longweave audit partial header")
-        }
-        let missing = (0..<count).filter { !partials.contains(String(AuditPartial.fileName(index: $0, count: count).dropFirst("partials/".count))) }
-        if !missing.isEmpty { throw IOError(path: directory, "slices not finished: \(missing.map(String.init).joined(separator: ", ")) of \(count)") }
-        let options = try AuditOptions(json: optionsJSON, shownAs: directory + "/partials/" + first)
+        let options = try AuditOptions(json: optionsJSON, shownAs: partials[0])
         let samples = try readBenchmark(options, registry: registry)
         let files = try referenceFiles(options)
         let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
         var found = audit.emptyScan()
         var stats = files.map(ReferenceFileStats.init)
-        for index in 0..<count {
-            let header = try AuditPartial.read(directory + "/" + AuditPartial.fileName(index: index, count: count), into: &found)
+        for partial in partials {
+            let header = try AuditPartial.read(partial, into: &found)
             for file in header["files"]?.arrayValue ?? [] {
                 guard let i = file["index"]?.numberValue.map({ Int($0) }), stats.indices.contains(i) else { continue }
                 // A file split by byte ranges is counted by every slice and hashed by one.

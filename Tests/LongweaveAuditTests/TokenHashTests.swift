@@ -1,7 +1,8 @@
 import LongweaveCore
 import LongweaveText
 import Testing
-@testable import LongweaveStages
+@testable import LongweaveAudit
+import LongweaveStages
 
 @Suite struct TokenHashTests {
     /// The register normaliser gives `MatchNormalizer`'s bytes for every ASCII token it takes,

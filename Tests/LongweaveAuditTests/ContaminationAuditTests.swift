@@ -1,10 +1,12 @@
 import Foundation
+import PipelineTestSupport
 import Testing
 import LongweaveTestSupport
 @testable import LongweaveCore
 import LongweaveIO
 import LongweaveText
-@testable import LongweaveStages
+@testable import LongweaveAudit
+import LongweaveStages
 
 /// ConTAM's definitions, computed the slow way: every occurrence counted by scanning every
 /// reference document at every position.

@@ -1,3 +1,4 @@
+/// Pipelines written, loaded and run in a temporary folder, for the tests of stages and the audit.
 import Foundation
 import LongweaveTestSupport
 import LongweaveCore
@@ -5,14 +6,14 @@ import LongweaveIO
 import LongweaveStages
 
 /// Writes `yaml` as `dir/p.yaml` and loads it with the standard registry, `dir` as the root.
-func loadPipeline(_ yaml: String, in dir: String = TestPaths.temporaryDirectory()) throws -> PipelineSpec {
+public func loadPipeline(_ yaml: String, in dir: String = TestPaths.temporaryDirectory()) throws -> PipelineSpec {
     try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
     return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
 }
 
 /// The inputs of the HotpotQA-and-2WikiMultihopQA pipelines the tests run: HotpotQA dev
 /// (`dev`), LongBench 2wikimqa (`2wikimqa`) and the Wikipedia paragraphs (`wiki`), as YAML.
-let hotpotWikiInputs = """
+public let hotpotWikiInputs = """
     inputs:
       - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
       - {id: 2wikimqa, path: "\(TestPaths.data("longbench/2wikimqa.jsonl"))", format: longbench}
@@ -20,12 +21,12 @@ let hotpotWikiInputs = """
     """
 
 /// Runs `spec` with its outputs under `dir/build`.
-func runPipeline(_ spec: PipelineSpec, in dir: String, threads: Int = 2) throws -> RunSummary {
+public func runPipeline(_ spec: PipelineSpec, in dir: String, threads: Int = 2) throws -> RunSummary {
     try Runner(spec: spec, registry: .standard, options: RunOptions(threads: threads, outputBase: dir + "/build", progress: false), root: dir).run()
 }
 
 /// A pipeline spec around one input, for calling formats directly.
-func makeSpec(inputs: [(id: String, path: String, format: String)], language: String = "en") throws -> PipelineSpec {
+public func makeSpec(inputs: [(id: String, path: String, format: String)], language: String = "en") throws -> PipelineSpec {
     var yaml = "version: 1\nname: test/ingest\nseed: 1\nlanguage: \(language)\ninputs:\n"
     for input in inputs { yaml += "  - {id: \(input.id), path: \"\(input.path)\", format: \(input.format)}\n" }
     yaml += "stages: []\n"
@@ -33,7 +34,7 @@ func makeSpec(inputs: [(id: String, path: String, format: String)], language: St
 }
 
 /// Reads one input through its format, with extra input keys written as YAML flow pairs.
-func ingest(_ format: String, _ path: String, _ extra: String = "", language: String = "en") throws -> IngestResult {
+public func ingest(_ format: String, _ path: String, _ extra: String = "", language: String = "en") throws -> IngestResult {
     let spec = try loadPipeline("""
         version: 1
         name: test/formats
@@ -47,14 +48,14 @@ func ingest(_ format: String, _ path: String, _ extra: String = "", language: St
     return try Registry.standard.formats[format]!.read(spec.inputs[0], pipeline: spec)
 }
 
-func writeTemporary(_ bytes: [UInt8], _ name: String) throws -> String {
+public func writeTemporary(_ bytes: [UInt8], _ name: String) throws -> String {
     let path = TestPaths.temporaryDirectory() + "/" + name
     try FileSystem.writeAtomically(bytes, to: path)
     return path
 }
 
 /// The records of every shard of an output folder (a level, or `all`), in order.
-func records(_ dir: String) throws -> [[String: Any]] {
+public func records(_ dir: String) throws -> [[String: Any]] {
     var out: [[String: Any]] = []
     for shard in try DatasetReader.shards(at: dir) {
         try LineReader.forEachLine(in: shard) { line, _ in
