@@ -46,9 +46,19 @@ struct AuditBenchmark: Sendable {
             rawIDs.append(sampleIDs)
             ranges.append(sampleRanges)
             var normalizedSample: [Int32] = []
-            scratch.withUnsafeBytes { normalizedBytes in
-                parameters.tokenizer.forEachToken(utf8: normalizedBytes) { start, end in
-                    normalizedSample.append(vocabulary.intern(UnsafeRawBufferPointer(rebasing: normalizedBytes[start..<end])))
+            if parameters.tokenizer.isBPE {
+                // A BPE token normalises alone, as the reference side's tokens do.
+                text.withUTF8 { bytes in
+                    for range in sampleRanges {
+                        MatchNormalizer.normalize(utf8: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[range]), into: &scratch)
+                        if !scratch.isEmpty { normalizedSample.append(scratch.withUnsafeBytes { vocabulary.intern($0) }) }
+                    }
+                }
+            } else {
+                scratch.withUnsafeBytes { normalizedBytes in
+                    parameters.tokenizer.forEachToken(utf8: normalizedBytes) { start, end in
+                        normalizedSample.append(vocabulary.intern(UnsafeRawBufferPointer(rebasing: normalizedBytes[start..<end])))
+                    }
                 }
             }
             normalizedIDs.append(normalizedSample)

@@ -149,7 +149,7 @@ struct AuditHTML {
             <h1>Contamination audit</h1>
             """
         html += "<p class=\"meta\">\(scores.count) samples (\(Self.escape(report.fields.map(\.rawValue).joined(separator: ", ")))) from \(Self.escape(report.benchmarkInputs.joined(separator: ", ")))"
-        html += " against \(report.result.referenceDocuments) reference documents, \(report.result.referenceTokens) tokens; tokenizer \(parameters.tokenizer.rawValue), n = \(parameters.n), mincount = \(parameters.mincount), skip budget = \(parameters.skipBudget).</p>"
+        html += " against \(report.result.referenceDocuments) reference documents, \(report.result.referenceTokens) tokens; tokenizer \(parameters.tokenizer.description), n = \(parameters.n), mincount = \(parameters.mincount), skip budget = \(parameters.skipBudget).</p>"
 
         html += "<h2>Score distributions</h2><div class=\"charts\">"
         for metric in ContaminationMetric.allCases { html += Self.histogram(metric, values: scores.map { $0.value(metric) }) }

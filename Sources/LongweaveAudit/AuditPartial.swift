@@ -15,7 +15,7 @@ struct AuditPartial {
     /// What the benchmark and parameters are, so that slices of different audits never merge.
     static func fingerprint(_ benchmark: AuditBenchmark) -> String {
         var json = JSONWriter()
-        json.value(.array([.string(benchmark.parameters.tokenizer.rawValue), .number(Double(benchmark.parameters.n)),
+        json.value(.array([.string(benchmark.parameters.tokenizer.description), .number(Double(benchmark.parameters.n)),
                            .number(Double(benchmark.parameters.mincount)), .number(Double(benchmark.parameters.skipBudget))]))
         for (id, text) in zip(benchmark.ids, benchmark.texts) {
             json.string(id)

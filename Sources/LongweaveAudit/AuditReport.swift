@@ -81,7 +81,7 @@ public struct AuditReport {
         var report = JSONObject()
         report.set("parameters", .object(JSONObject([
             ("fields", .array(fields.map { .string($0.rawValue) })),
-            ("tokenizer", .string(parameters.tokenizer.rawValue)),
+            ("tokenizer", .string(parameters.tokenizer.description)),
             ("n", .number(Double(parameters.n))),
             ("mincount", .number(Double(parameters.mincount))),
             ("skip_budget", .number(Double(parameters.skipBudget))),

@@ -1,6 +1,7 @@
 import Foundation
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// Everything `longweave audit` was asked for.
 public struct AuditOptions: Sendable {
@@ -41,7 +42,8 @@ public struct AuditOptions: Sendable {
             ("benchmarks", strings(benchmarks)), ("benchmark_format", benchmarkFormat.map { .string($0) } ?? .null),
             ("references", strings(references)), ("reference_format", referenceFormat.map { .string($0) } ?? .null),
             ("reference_field", .string(referenceTextField)), ("fields", strings(fields.map(\.rawValue))),
-            ("tokenizer", .string(parameters.tokenizer.rawValue)), ("n", .number(Double(parameters.n))),
+            ("tokenizer", .string(parameters.tokenizer.description)),
+            ("tokenizer_encoding", parameters.tokenizer.spec.encoding.map { .string($0) } ?? .null), ("n", .number(Double(parameters.n))),
             ("mincount", .number(Double(parameters.mincount))), ("skip_budget", .number(Double(parameters.skipBudget))),
             ("models", .array(models.map { .array([.string($0.name), .string($0.path)]) })), ("min_clean", .number(Double(minClean))),
             ("skip_bad_reference", .bool(skipBadReference)), ("working_directory", .string(workingDirectory)),
@@ -56,8 +58,14 @@ public struct AuditOptions: Sendable {
             return Int(value)
         }
         guard let working = json["working_directory"]?.stringValue, let out = json["output_directory"]?.stringValue,
-              let tokenizer = json["tokenizer"]?.stringValue.flatMap(AuditTokenizer.init(rawValue:)) else {
+              let written = json["tokenizer"]?.stringValue else {
             throw IOError(path: path, "not a longweave audit partial header")
+        }
+        let tokenizer: AuditTokenizer
+        do {
+            tokenizer = try AuditTokenizer(TokenizerSpec(written, encoding: json["tokenizer_encoding"]?.stringValue, root: working))
+        } catch {
+            throw IOError(path: path, "tokenizer: \(error)")
         }
         self.init(benchmarks: strings("benchmarks"), references: strings("references"), outputDirectory: out, workingDirectory: working)
         benchmarkFormat = json["benchmark_format"]?.stringValue

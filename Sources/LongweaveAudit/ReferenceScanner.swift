@@ -86,18 +86,18 @@ struct ReferenceScanner {
         }
         // The buffers grow with the tokens of the longest document so far, never shrink.
         var count = 0
-        switch benchmark.parameters.tokenizer {
-        case .words:
+        let tokenizer = benchmark.parameters.tokenizer
+        if tokenizer.isWords {
             count = Words.boundaries(utf8: text, starts: &starts, ends: &ends)
-        case .chars:
-            let scalars = CharCount.count(utf8: text)
-            if starts.count < scalars {
-                starts = Array(repeating: 0, count: max(scalars, 2 * starts.count))
+        } else {
+            let bound = tokenizer.tokenCountBound(utf8: text)
+            if starts.count < bound {
+                starts = Array(repeating: 0, count: max(bound, 2 * starts.count))
                 ends = starts
             }
             starts.withUnsafeMutableBufferPointer { starts in
                 ends.withUnsafeMutableBufferPointer { ends in
-                    benchmark.parameters.tokenizer.forEachToken(utf8: text) { start, end in
+                    tokenizer.forEachToken(utf8: text) { start, end in
                         starts[count] = start
                         ends[count] = end
                         count += 1

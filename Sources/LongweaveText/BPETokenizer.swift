@@ -76,6 +76,14 @@ public struct BPETokenizer: Sendable {
         return table
     }
 
+    /// The length in bytes of each token id, indexed by id (0 for an unused id).
+    public func tokenByteLengths() -> [Int32] {
+        let table = tokenBytes()
+        var lengths = [Int32](repeating: 0, count: Int(table.keys.max() ?? 0) + 1)
+        for (id, bytes) in table { lengths[Int(id)] = Int32(bytes.count) }
+        return lengths
+    }
+
     /// The number of tokens of `text` (special tokens as plain text).
     public func count(_ text: String) -> Int {
         encode(text).count
@@ -94,37 +102,41 @@ public struct BPETokenizer: Sendable {
 
     private func encodeOrdinary(_ text: String, into out: inout [UInt32]) {
         var text = normalizeNFC ? text.precomposedStringWithCanonicalMapping : text
-        text.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
-            // Scalars and the byte offset where each starts (plus the end).
-            var scalars: [UInt32] = []
-            var offsets: [Int] = []
-            scalars.reserveCapacity(bytes.count)
-            offsets.reserveCapacity(bytes.count + 1)
-            var i = 0
-            while i < bytes.count {
-                let b = bytes[i]
-                offsets.append(i)
-                if b < 0x80 {
-                    scalars.append(UInt32(b))
-                    i += 1
-                } else if b < 0xE0 {
-                    scalars.append(UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F))
-                    i += 2
-                } else if b < 0xF0 {
-                    scalars.append(UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F))
-                    i += 3
-                } else {
-                    scalars.append(UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F))
-                    i += 4
-                }
+        text.withUTF8 { encodeOrdinary(utf8: UnsafeRawBufferPointer($0), into: &out) }
+    }
+
+    /// The ids of valid UTF-8 `bytes` as `encode` gives them, special tokens as plain text,
+    /// but without the NFC step: the tokens' bytes are `bytes` in order, so that an audit's
+    /// offsets point into the text it read.
+    public func encodeOrdinary(utf8 bytes: UnsafeRawBufferPointer, into out: inout [UInt32]) {
+        // Scalars and the byte offset where each starts (plus the end).
+        var scalars: [UInt32] = []
+        var offsets: [Int] = []
+        scalars.reserveCapacity(bytes.count)
+        offsets.reserveCapacity(bytes.count + 1)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            offsets.append(i)
+            if b < 0x80 {
+                scalars.append(UInt32(b))
+                i += 1
+            } else if b < 0xE0 {
+                scalars.append(UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F))
+                i += 2
+            } else if b < 0xF0 {
+                scalars.append(UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F))
+                i += 3
+            } else {
+                scalars.append(UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F))
+                i += 4
             }
-            offsets.append(bytes.count)
-            scalars.withUnsafeBufferPointer { scalarBuffer in
-                pattern.split(scalarBuffer) { start, end in
-                    let piece = UnsafeRawBufferPointer(rebasing: bytes[offsets[start]..<offsets[end]])
-                    encodePiece(piece, into: &out)
-                }
+        }
+        offsets.append(bytes.count)
+        scalars.withUnsafeBufferPointer { scalarBuffer in
+            pattern.split(scalarBuffer) { start, end in
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[offsets[start]..<offsets[end]])
+                encodePiece(piece, into: &out)
             }
         }
     }

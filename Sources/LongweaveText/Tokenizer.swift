@@ -1,7 +1,7 @@
 import Foundation
 import LongweaveIO
 
-/// A length unit / tokenizer named by a spec: `words`, `chars`, `tiktoken:PATH`, `hf:PATH`.
+/// A loaded length unit: words, characters or a BPE tokenizer (see `TokenizerSpec`).
 public enum Tokenizer: Sendable {
     /// Python's `str.split()`.
     case words
@@ -18,21 +18,14 @@ public enum Tokenizer: Sendable {
     /// The tiktoken encodings whose pre-tokenizer and special tokens are built in.
     public static let encodingNames = ["gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base", "qwen"]
 
-    /// Loads a tokenizer. `encoding` names a tiktoken encoding (`gpt2`, `r50k_base`,
-    /// `cl100k_base`, `o200k_base`, `qwen`) when the file name does not.
+    /// Loads the tokenizer of a spec (see `TokenizerSpec`); `encoding` names a tiktoken
+    /// encoding when the file name does not.
     public static func load(_ spec: String, encoding: String? = nil) throws -> Tokenizer {
-        switch spec {
-        case "words": return .words
-        case "chars": return .chars
-        default: break
+        do {
+            return try TokenizerSpec(spec, encoding: encoding).load()
+        } catch let error as TokenizerSpec.ParseError {
+            throw LoadError(error.description)
         }
-        if spec.hasPrefix("tiktoken:") {
-            return .bpe(try TokenizerFiles.tiktoken(path: String(spec.dropFirst("tiktoken:".count)), encoding: encoding))
-        }
-        if spec.hasPrefix("hf:") {
-            return .bpe(try TokenizerFiles.huggingFace(path: String(spec.dropFirst("hf:".count))))
-        }
-        throw LoadError("unknown tokenizer '\(spec)', expected words, chars, tiktoken:PATH or hf:PATH")
     }
 
     /// The length of `text` in this unit.

@@ -346,7 +346,7 @@ extension Longweave {
         func run() throws {
             let loaded: LongweaveText.Tokenizer
             do {
-                loaded = try LongweaveText.Tokenizer.load(tokenizer, encoding: encoding)
+                loaded = try TokenizerSpec(tokenizer, encoding: encoding, root: FileManager.default.currentDirectoryPath).load()
             } catch {
                 throw Exit.badInput("\(error)")
             }
@@ -418,8 +418,11 @@ extension Longweave {
         @Option(help: "Sample fields audited, joined by newlines: question, answers, documents, context.")
         var fields = "question,answers"
 
-        @Option(help: "words (Python str.split) or chars.")
+        @Option(help: "What n-grams are made of: words (Python str.split), chars, tiktoken:PATH or hf:PATH (a model's tokens).")
         var tokenizer = "words"
+
+        @Option(help: "The tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen).")
+        var encoding: String?
 
         @Option(help: "n-gram length.")
         var n = 8
@@ -468,7 +471,12 @@ extension Longweave {
                 parsedFields.append(field)
             }
             options.fields = parsedFields
-            guard let kind = AuditTokenizer(rawValue: tokenizer) else { throw Exit.badInput("--tokenizer: expected words or chars, found '\(tokenizer)'") }
+            let kind: AuditTokenizer
+            do {
+                kind = try AuditTokenizer(TokenizerSpec(tokenizer, encoding: encoding, root: cwd))
+            } catch {
+                throw Exit.badInput("--tokenizer: \(error)")
+            }
             guard n >= 1, mincount >= 1, skipBudget >= 0 else { throw Exit.badInput("--n and --mincount must be at least 1, --skip-budget at least 0") }
             options.parameters = AuditParameters(tokenizer: kind, n: n, mincount: mincount, skipBudget: skipBudget)
             for pair in modelScores {

@@ -14,9 +14,13 @@ struct BruteForceOracle {
     var n: Int
     var mincount: Int
     var skipBudget: Int
+    /// A model's tokens normalise one by one (a token left empty is dropped); words are
+    /// normalised as a text, then split again.
+    var tokenByToken = false
 
-    static func normalized(_ tokens: [String]) -> [String] {
-        tokens.map { MatchNormalizer.normalize($0) }.joined(separator: " ").split(separator: " ").map(String.init)
+    func normalized(_ tokens: [String]) -> [String] {
+        if tokenByToken { return tokens.map { MatchNormalizer.normalize($0) }.filter { !$0.isEmpty } }
+        return tokens.map { MatchNormalizer.normalize($0) }.joined(separator: " ").split(separator: " ").map(String.init)
     }
 
     func count(_ sequence: ArraySlice<String>, in documents: [[String]]) -> Int {
@@ -31,8 +35,8 @@ struct BruteForceOracle {
 
     /// (token_match, ngram_match, token_extend, longest_match) of `sample` against `documents`.
     func scores(_ sample: [String], _ documents: [[String]]) -> [Double] {
-        let x = Self.normalized(sample)
-        let corpus = documents.map(Self.normalized)
+        let x = normalized(sample)
+        let corpus = documents.map(normalized)
         var covered = Set<Int>()
         var seeds = 0
         if x.count >= n {
@@ -102,9 +106,46 @@ struct BruteForceOracle {
         #expect(checked > 1300)
     }
 
+    /// In a model's tokens: texts of words cut by the model's tokenizer, n-grams of its ids
+    /// (a word with and without its leading space are different tokens), normalised token by token.
+    @Test(arguments: ["tiktoken:tokenizers/cl100k_base/cl100k_base.tiktoken", "hf:tokenizers/qwen2/tokenizer.json"])
+    func matchesTheBruteForceOracleInAModelsTokens(spec: String) throws {
+        let tokenizer = try AuditTokenizer(TokenizerSpec(spec, root: TestPaths.sharedData))
+        let alphabet = ["the", "The", "cat,", "sat", "unbelievably", "Straße", "«élan»", "—", "中文", "文本", ".", "$5"]
+        let checked = try Self.compareWithOracle(alphabet: alphabet, cases: 600, key: "bpe " + spec, tokenizer: tokenizer)
+        #expect(checked > 900)
+    }
+
+    @Test func aModelsTokensAreItsIds() throws {
+        let spec = try TokenizerSpec("tiktoken:tokenizers/cl100k_base/cl100k_base.tiktoken", root: TestPaths.sharedData)
+        guard case .bpe(let bpe) = try spec.load() else { Issue.record("not a BPE tokenizer"); return }
+        let text = "Tenzing Norgay became the first climbers to reach the summit. 中文文本测试"
+        let tokenizer = try AuditTokenizer(spec)
+        var pieces: [[UInt8]] = []
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { raw in
+            tokenizer.forEachToken(utf8: raw) { start, end in pieces.append(Array(raw[start..<end])) }
+        }
+        // Each token's bytes are those of the tokenizer's id at the same position.
+        let table = bpe.tokenBytes()
+        #expect(pieces == bpe.encode(text).map { table[$0]! })
+        #expect(pieces.count > 10 && pieces.count < bytes.count)
+    }
+
+    /// The tokens of `text` in the audit's tokenizer, as strings (a model's token may hold
+    /// part of a character; such a token is compared by its bytes all the same).
+    static func tokens(_ text: String, _ tokenizer: AuditTokenizer) -> [String] {
+        var out: [String] = []
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            tokenizer.forEachToken(utf8: UnsafeRawBufferPointer(raw)) { start, end in out.append(String(decoding: raw[start..<end], as: UTF8.self)) }
+        }
+        return out
+    }
+
     /// Audits random samples and documents drawn from `alphabet` (its first three tokens
     /// half the time) and compares every score with the oracle's; the number of samples checked.
-    static func compareWithOracle(alphabet: [String], cases: Int, key: String) throws -> Int {
+    static func compareWithOracle(alphabet: [String], cases: Int, key: String, tokenizer: AuditTokenizer = .words) throws -> Int {
         var random = SeededRandom(seed: 11, stage: "oracle", key: key)
         var checked = 0
         for _ in 0..<cases {
@@ -114,12 +155,15 @@ struct BruteForceOracle {
             func text(_ maximum: Int) -> [String] { (0..<random.below(maximum + 1)).map { _ in alphabet[random.below(random.below(2) == 0 ? 3 : alphabet.count)] } }
             let samples = (0..<(1 + random.below(3))).map { _ in text(12) }
             let documents = (0..<(1 + random.below(4))).map { _ in text(16) }
-            let parameters = AuditParameters(tokenizer: .words, n: n, mincount: mincount, skipBudget: skip)
-            let result = try audit(samples.map { $0.joined(separator: " ") }, documents.map { $0.joined(separator: " ") },
-                                   parameters, threads: 1 + random.below(2))
-            let oracle = BruteForceOracle(n: n, mincount: mincount, skipBudget: skip)
-            for (sample, scores) in zip(samples, result.scores) {
-                let expected = oracle.scores(sample, documents)
+            let parameters = AuditParameters(tokenizer: tokenizer, n: n, mincount: mincount, skipBudget: skip)
+            let sampleTexts = samples.map { $0.joined(separator: " ") }
+            let documentTexts = documents.map { $0.joined(separator: " ") }
+            let result = try audit(sampleTexts, documentTexts, parameters, threads: 1 + random.below(2))
+            let oracle = BruteForceOracle(n: n, mincount: mincount, skipBudget: skip, tokenByToken: tokenizer.isBPE)
+            let documentTokens = tokenizer.isBPE ? documentTexts.map { Self.tokens($0, tokenizer) } : documents
+            for (index, scores) in result.scores.enumerated() {
+                let sample = tokenizer.isBPE ? Self.tokens(sampleTexts[index], tokenizer) : samples[index]
+                let expected = oracle.scores(sample, documentTokens)
                 let got = [scores.tokenMatch, scores.ngramMatch, scores.tokenExtend, scores.longestMatch]
                 #expect(got == expected, "n \(n) mincount \(mincount) skip \(skip): \(sample) in \(documents)")
                 if got != expected { return checked }

@@ -280,4 +280,30 @@ func shardFiles(_ dataset: String) throws -> [String] {
         let badField = try runProcess(longweave, ["audit"] + common + ["--fields", "title", "--out", dir + "/x"])
         #expect(badField.status == 1 && badField.stderr.contains("--fields: unknown field 'title'"))
     }
+
+    /// In a model's tokens: the report names the tokenizer and counts the reference in its
+    /// ids; its slices merge into the single run's bytes; a tokenizer that is not there is exit 1.
+    @Test func auditInAModelsTokens() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let cl100k = TestPaths.data("tokenizers/cl100k_base/cl100k_base.tiktoken")
+        let common = ["--benchmark", TestPaths.data("longbench/2wikimqa.jsonl"), "--format", "longbench", "--fields", "documents",
+                      "--reference", TestPaths.data("wiki_paragraphs/2wikimultihopqa_corpus.json"), "--n", "13", "--tokenizer", "tiktoken:" + cl100k]
+        let single = try runProcess(longweave, ["audit"] + common + ["--out", dir + "/single"])
+        #expect(single.status == 0, "\(single.stderr)")
+        let report = try JSONValue.parse(file: dir + "/single/report.json")
+        #expect(report["parameters"]?["tokenizer"]?.stringValue == "tiktoken:" + cl100k)
+        let words = try runProcess(longweave, ["audit"] + common.dropLast(2) + ["--out", dir + "/words"])
+        #expect(words.status == 0, "\(words.stderr)")
+        let wordTokens = try JSONValue.parse(file: dir + "/words/report.json")["reference"]?["tokens"]?.numberValue ?? 0
+        let modelTokens = report["reference"]?["tokens"]?.numberValue ?? 0
+        #expect(modelTokens > wordTokens * 1.1, "\(modelTokens) tokens against \(wordTokens) words")
+        for index in 0..<2 {
+            let slice = try runProcess(longweave, ["audit"] + common + ["--out", dir + "/sliced", "--shard-index", "\(index)", "--shard-count", "2"])
+            #expect(slice.status == 0, "\(slice.stderr)")
+        }
+        #expect(try runProcess(longweave, ["audit-merge", dir + "/sliced"]).status == 0)
+        #expect(try FileSystem.readAll(dir + "/sliced/scores.jsonl") == FileSystem.readAll(dir + "/single/scores.jsonl"))
+        let missing = try runProcess(longweave, ["audit"] + common.dropLast(2) + ["--tokenizer", "hf:" + dir + "/none.json", "--out", dir + "/x"])
+        #expect(missing.status == 1 && missing.stderr.contains("--tokenizer: tokenizer file " + dir + "/none.json does not exist"))
+    }
 }

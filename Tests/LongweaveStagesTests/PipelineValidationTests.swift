@@ -88,7 +88,7 @@ import LongweaveStages
         #expect(found.count == 1)
         #expect(found[0].line == 7 && found[0].message.contains("level 16k is listed twice"))
 
-        for (unit, message) in [("sentencepiece:x.model", "unit: expected words, chars, tiktoken:PATH or hf:PATH, found 'sentencepiece:x.model'"),
+        for (unit, message) in [("sentencepiece:x.model", "unit: unknown tokenizer 'sentencepiece:x.model', expected words, chars, tiktoken:PATH or hf:PATH"),
                                 ("tiktoken:raw/none.tiktoken", "raw/none.tiktoken does not exist"),
                                 ("words\", encoding: \"o200k_bsae", "encoding: expected one of gpt2, r50k_base, p50k_base, cl100k_base, o200k_base, qwen, found 'o200k_bsae' (did you mean 'o200k_base'?)")] {
             let problems = try diagnostics(hotpotPipeline(stage: "length_buckets: {levels: [16k], unit: \"\(unit)\"}"))

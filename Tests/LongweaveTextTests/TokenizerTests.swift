@@ -102,6 +102,8 @@ import LongweaveTestSupport
         }
         try Data("not a rank file\n".utf8).write(to: URL(fileURLWithPath: dir + "/cl100k_base.tiktoken"))
         #expect { try Tokenizer.load("tiktoken:" + dir + "/cl100k_base.tiktoken") } throws: { "\($0)".contains(":1: expected 'base64 rank'") }
+        #expect { try Tokenizer.load("tiktoken:" + dir + "/mystery.tiktoken") } throws: { "\($0)".contains("mystery.tiktoken does not exist") }
+        try Data("not a rank file\n".utf8).write(to: URL(fileURLWithPath: dir + "/mystery.tiktoken"))
         #expect { try Tokenizer.load("tiktoken:" + dir + "/mystery.tiktoken") } throws: { "\($0)".contains("cannot tell the encoding") }
         #expect { try Tokenizer.load("sentencepiece:x") } throws: { "\($0)".contains("unknown tokenizer") }
     }

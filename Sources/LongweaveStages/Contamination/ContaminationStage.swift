@@ -2,6 +2,7 @@ import Foundation
 import LongweaveAudit
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// `contamination`: audits the pool against reference files (streamed once) with ConTAM's
 /// metrics, then tags each sample, drops the contaminated ones, or splits the output.
@@ -19,7 +20,10 @@ public enum ContaminationStage: StageFactory {
             ParameterSpec("reference_field", .string, default: .string("text"), doc: "the text field of jsonl references"),
             ParameterSpec("fields", .list(.choice(AuditField.allCases.map(\.rawValue)), nonEmpty: true),
                           default: .list([.string("question"), .string("answers")]), doc: "sample fields audited, joined by newlines"),
-            ParameterSpec("tokenizer", .choice(AuditTokenizer.allCases.map(\.rawValue)), default: .string("words"), doc: "words or chars"),
+            ParameterSpec("tokenizer", .string, default: .string("words"),
+                          doc: "what n-grams are made of: words, chars, tiktoken:PATH or hf:PATH (the model's tokens)"),
+            ParameterSpec("encoding", .string, default: .string(""),
+                          doc: "tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen)"),
             ParameterSpec("n", .integer(min: 1, max: 1000), default: .int(8), doc: "n-gram length"),
             ParameterSpec("mincount", .integer(min: 1, max: 1000), default: .int(1), doc: "occurrences that make an n-gram a seed"),
             ParameterSpec("skip_budget", .integer(min: 0, max: 1000), default: .int(0), doc: "mismatches a span may bridge"),
@@ -57,7 +61,13 @@ public enum ContaminationStage: StageFactory {
         if action == "split" && setup.pipeline.stages.contains(where: { $0.kind == .assembling }) {
             throw StageSetupError("action split writes clean/ and contaminated/ folders, which a pipeline with an assembling stage does not have: use drop, or tag")
         }
-        let parameters = AuditParameters(tokenizer: AuditTokenizer(rawValue: config.string("tokenizer"))!, n: config.int("n"),
+        let tokenizer: AuditTokenizer
+        do {
+            tokenizer = try AuditTokenizer(TokenizerSpec(config.string("tokenizer"), encoding: config.string("encoding"), root: setup.pipeline.root))
+        } catch {
+            throw StageSetupError("tokenizer: \(error)")
+        }
+        let parameters = AuditParameters(tokenizer: tokenizer, n: config.int("n"),
                                          mincount: config.int("mincount"), skipBudget: config.int("skip_budget"))
         return .pooled(ContaminationFilter(files: files, textField: config.string("reference_field"), fields: fields, parameters: parameters,
                                            action: action, thresholds: thresholds, root: setup.pipeline.root))

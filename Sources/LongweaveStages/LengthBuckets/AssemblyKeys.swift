@@ -44,40 +44,18 @@ enum AssemblyKeys {
     }
 }
 
-/// How lengths are counted: a tokenizer spec, loaded when the stage first needs it.
-struct LengthUnit: Sendable, CustomStringConvertible {
-    /// As written in the pipeline file.
-    let spec: String
-    /// The spec with its path resolved against the repository root.
-    let resolvedSpec: String
-    let encoding: String?
-
-    init(spec: String, encoding: String, pipeline: PipelineSpec) throws(StageSetupError) {
-        self.spec = spec
-        self.encoding = encoding.isEmpty ? nil : encoding
+extension TokenizerSpec {
+    /// The `unit:` and `encoding:` keys of an assembling stage, paths from the repository root.
+    init(unit config: ConfigMapping, pipeline: PipelineSpec) throws(StageSetupError) {
+        let encoding = config.string("encoding")
         if !encoding.isEmpty && !Tokenizer.encodingNames.contains(encoding) {
             let suggestion = Suggestion.closest(to: encoding, in: Tokenizer.encodingNames).map { " (did you mean '\($0)'?)" } ?? ""
             throw StageSetupError("encoding: expected one of \(Tokenizer.encodingNames.joined(separator: ", ")), found '\(encoding)'\(suggestion)")
         }
-        if spec == "words" || spec == "chars" {
-            resolvedSpec = spec
-            return
+        do {
+            try self.init(config.string("unit"), encoding: config.string("encoding"), root: pipeline.root)
+        } catch {
+            throw StageSetupError("unit: \(error.description)")
         }
-        for prefix in ["tiktoken:", "hf:"] where spec.hasPrefix(prefix) {
-            let path = pipeline.resolve(String(spec.dropFirst(prefix.count)))
-            guard FileSystem.exists(path) else { throw StageSetupError("unit: tokenizer file \(path) does not exist") }
-            resolvedSpec = prefix + path
-            return
-        }
-        throw StageSetupError("unit: expected words, chars, tiktoken:PATH or hf:PATH, found '\(spec)'")
-    }
-
-    var description: String { spec }
-
-    /// Whether lengths of parts add up to the length of their concatenation (words, chars).
-    var isAdditive: Bool { resolvedSpec == "words" || resolvedSpec == "chars" }
-
-    func load() throws -> Tokenizer {
-        try Tokenizer.load(resolvedSpec, encoding: encoding)
     }
 }

@@ -5,7 +5,7 @@ import LongweaveText
 struct FillAssembly: Assembly {
     let pool: [Sample]
     let levels: [Int]
-    let unit: LengthUnit
+    let unit: TokenizerSpec
     let tokenizer: Tokenizer
     let candidates: CandidatePool
     let ownCandidates: [[Int32]]

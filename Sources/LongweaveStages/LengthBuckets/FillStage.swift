@@ -23,7 +23,7 @@ public enum FillStage: StageFactory {
         let config = setup.config
         return .assembling(FillAssembler(
             levels: try AssemblyKeys.levels(config),
-            unit: try LengthUnit(spec: config.string("unit"), encoding: config.string("encoding"), pipeline: setup.pipeline),
+            unit: try TokenizerSpec(unit: config, pipeline: setup.pipeline),
             distractorInputs: try AssemblyKeys.documentInputs(config, key: "distractors", pipeline: setup.pipeline),
             tolerance: config.number("tolerance"), nested: config.bool("nested"),
             split: LVEvalRecord.splitName(pipeline: setup.pipeline.name)))
@@ -32,7 +32,7 @@ public enum FillStage: StageFactory {
 
 struct FillAssembler: AssemblingStage {
     let levels: [Int]
-    let unit: LengthUnit
+    let unit: TokenizerSpec
     let distractorInputs: [String]
     let tolerance: Double
     let nested: Bool

@@ -7,7 +7,7 @@ struct M4LELayout: Sendable {
     let pool: [Sample]
     let candidates: CandidatePool
     let templates: M4LETemplates
-    let unit: LengthUnit
+    let unit: TokenizerSpec
     let tokenizer: Tokenizer
     /// The length of the instruction and of the one-shot example with its blank line.
     let fixedLength: Int
@@ -28,7 +28,7 @@ struct M4LELayout: Sendable {
     let escapedTitles: [[UInt8]]
     let escapedExample: [UInt8]
 
-    init(pool: [Sample], candidates: CandidatePool, templates: M4LETemplates, unit: LengthUnit, tokenizer: Tokenizer) {
+    init(pool: [Sample], candidates: CandidatePool, templates: M4LETemplates, unit: TokenizerSpec, tokenizer: Tokenizer) {
         self.pool = pool
         self.candidates = candidates
         self.templates = templates

@@ -40,7 +40,7 @@ public enum M4LEStage: StageFactory {
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
         let config = setup.config
-        let unit = try LengthUnit(spec: config.string("unit"), encoding: config.string("encoding"), pipeline: setup.pipeline)
+        let unit = try TokenizerSpec(unit: config, pipeline: setup.pipeline)
         let distractors = try AssemblyKeys.documentInputs(config, key: "distractors", pipeline: setup.pipeline)
         let ability = M4LEAbility(rawValue: config.string("ability"))!
         if ability == .global && !distractors.isEmpty { throw StageSetupError("ability global reads each document alone: it takes no distractors") }
@@ -66,7 +66,7 @@ struct M4LEAssembler: AssemblingStage {
     let perBucket: Int
     let ability: M4LEAbility
     let templates: M4LETemplates
-    let unit: LengthUnit
+    let unit: TokenizerSpec
     let distractorInputs: [String]
     let maxTries: Int
     let answersInGold: Bool

@@ -19,7 +19,7 @@ struct Haystack: Sendable {
 
     static func separator(_ language: String) -> String { language == "zh" ? "" : " " }
 
-    static func build(for sample: Sample, documents: [String], levels: [Int], upperBounds: [Int], unit: LengthUnit,
+    static func build(for sample: Sample, documents: [String], levels: [Int], upperBounds: [Int], unit: TokenizerSpec,
                       tokenizer: Tokenizer, context: StageContext) -> Haystack {
         var haystack = Haystack()
         let replacer = sample.keywordReplacer
@@ -80,7 +80,7 @@ struct NeedleAssembly: Assembly {
     let pool: [Sample]
     let levels: [Int]
     let upperBounds: [Int]
-    let unit: LengthUnit
+    let unit: TokenizerSpec
     let tokenizer: Tokenizer
     let depths: [Double]
     let haystacks: [Haystack]

@@ -31,7 +31,7 @@ public enum NeedleStage: StageFactory {
         }
         return .assembling(NeedleAssembler(
             levels: try AssemblyKeys.levels(config),
-            unit: try LengthUnit(spec: config.string("unit"), encoding: config.string("encoding"), pipeline: setup.pipeline),
+            unit: try TokenizerSpec(unit: config, pipeline: setup.pipeline),
             haystackInputs: try AssemblyKeys.documentInputs(config, key: "haystack", pipeline: setup.pipeline),
             depths: depths, tolerance: config.number("tolerance"),
             split: LVEvalRecord.splitName(pipeline: setup.pipeline.name)))
@@ -41,7 +41,7 @@ public enum NeedleStage: StageFactory {
 /// Builds every sample's haystack once, then a record per level and depth.
 struct NeedleAssembler: AssemblingStage {
     let levels: [Int]
-    let unit: LengthUnit
+    let unit: TokenizerSpec
     let haystackInputs: [String]
     let depths: [Double]
     let tolerance: Double
