@@ -62,7 +62,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "LongweaveBench",
-            dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveMarkup", "LongweaveStages", "LongweaveText"]
+            dependencies: [
+                "LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveMarkup", "LongweaveStages", "LongweaveText",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Paths to the real data beside the repository, temporary folders, subprocesses.

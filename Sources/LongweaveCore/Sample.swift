@@ -15,7 +15,7 @@ public struct Document: Sendable, Equatable {
 }
 
 /// An in-flight sample: what ingest produces and stages transform, before contexts
-/// are assembled (the record of DESIGN.md).
+/// are assembled (the in-flight record of docs/ARCHITECTURE.md).
 public struct Sample: Sendable, Equatable {
     /// Stable and unique within a run; every random choice about the sample is keyed by it.
     public var id: String
@@ -48,7 +48,7 @@ public struct Sample: Sendable, Equatable {
         self.meta = meta
     }
 
-    /// Writes the sample as one JSON object (the fields of DESIGN.md's in-flight sample).
+    /// Writes the sample as one JSON object (the in-flight sample of docs/ARCHITECTURE.md).
     public func write(to json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.string(id)

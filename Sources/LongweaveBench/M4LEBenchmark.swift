@@ -1,0 +1,29 @@
+import Foundation
+import LongweaveCore
+import LongweaveIO
+import LongweaveStages
+
+/// Building every M4LE pipeline (pipelines/m4le/, one process: ingest, planning, rendering,
+/// compression) against compressing their output bytes with the zstd CLI at the same level.
+enum M4LEBenchmark: Benchmark {
+    static let section = BenchSection.m4le
+
+    static func run(_ bench: inout BenchRun) throws {
+        let cores = bench.cores
+        let out = bench.scratch + "/m4le"
+        let pipelines = try FileManager.default.contentsOfDirectory(atPath: bench.root + "/pipelines/m4le").filter { $0.hasSuffix(".yaml") }.sorted()
+        var levels = Set<Int>()
+        for pipeline in pipelines {
+            levels.insert(try PipelineLoader.load(file: bench.root + "/pipelines/m4le/" + pipeline, root: bench.root, registry: .standard).output.zstdLevel)
+        }
+        guard levels.count == 1, let level = levels.first else { throw IOError(path: "pipelines/m4le", "the pipelines use several zstd levels: \(levels.sorted())") }
+        let arguments = pipelines.map { "pipelines/m4le/" + $0 }.joined(separator: " ")
+        let build = try best(2) { try shell("\(bench.longweave) run --quiet --threads \(cores) --out \(out) \(arguments) > /dev/null") }
+        let joined = bench.scratch + "/m4le.jsonl"
+        let shards = try pipelines.flatMap { try DatasetReader.shards(at: out + "/m4le/" + String($0.dropLast(5))) }
+        let (bytes, records) = try bench.concatenate(shards, into: joined)
+        let cli = try best(2) { try shell("zstd -q -f -T\(cores) -\(level) \(joined) -o \(joined).zst") }
+        print("m4le: \(pipelines.count) pipelines, \(records) records, \(bytes / 1_000_000) MB of JSON Lines")
+        bench.compare("m4le pipelines build (\(cores) threads)", ours: build, reference: cli, referenceName: "zstd -T\(cores) -\(level)", bytes: bytes, target: .ratio(0.7))
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import LongweaveIO
+import LongweaveText
+
+extension Longweave {
+    struct Tokenize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Token ids or counts of each line of text files, exactly as the reference libraries give them.")
+
+        @Option(help: "words, chars, tiktoken:PATH or hf:PATH.")
+        var tokenizer: String
+
+        @Option(help: "The tiktoken encoding when the file name does not say it (gpt2, r50k_base, cl100k_base, o200k_base, qwen).")
+        var encoding: String?
+
+        @Flag(help: "Print one count per line instead of ids.")
+        var count = false
+
+        @Flag(help: "Print ids (the default).")
+        var ids = false
+
+        @Flag(help: "Each input line is a JSON string (so texts may hold newlines).")
+        var records = false
+
+        @Flag(help: "Recognise special tokens such as <|endoftext|> instead of treating them as text.")
+        var allowSpecial = false
+
+        @Argument(help: "Text files; each line (without its newline) is one text.")
+        var files: [String]
+
+        func validate() throws {
+            if count && ids { throw ValidationError("--count and --ids exclude each other") }
+        }
+
+        func run() throws {
+            let loaded: LongweaveText.Tokenizer
+            do {
+                loaded = try TokenizerSpec(tokenizer, encoding: encoding, root: FileManager.default.currentDirectoryPath).load()
+            } catch {
+                throw Exit.badInput("\(error)")
+            }
+            let output = FileDescriptor(borrowing: 1, name: "stdout")
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            do {
+                for file in files {
+                    try LineReader.forEachLine(in: file) { line, number in
+                        let text: String
+                        if records {
+                            var parser = JSONParser(bytes: line)
+                            guard case .string(let s) = try parser.parseDocument() else {
+                                throw IOError(path: file, "line \(number): expected a JSON string")
+                            }
+                            text = s
+                        } else {
+                            text = String(decoding: line, as: UTF8.self)
+                        }
+                        if count {
+                            buffer.append(contentsOf: String(loaded.count(text)).utf8)
+                        } else {
+                            guard case .bpe(let bpe) = loaded else {
+                                throw IOError(path: file, "ids need a BPE tokenizer; words and chars only count (use --count)")
+                            }
+                            var first = true
+                            for id in bpe.encode(text, allowSpecial: allowSpecial) {
+                                if !first { buffer.append(0x20) }
+                                first = false
+                                buffer.append(contentsOf: String(id).utf8)
+                            }
+                        }
+                        buffer.append(0x0A)
+                        if buffer.count >= 1 << 20 {
+                            try output.write(buffer)
+                            buffer.removeAll(keepingCapacity: true)
+                        }
+                    }
+                }
+                try output.write(buffer)
+            } catch {
+                throw Exit.badInput("\(error)")
+            }
+        }
+    }
+}
