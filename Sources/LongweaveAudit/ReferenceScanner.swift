@@ -70,20 +70,16 @@ struct ReferenceScanner {
         // Swapped out, so that filling them does not overlap other accesses to self.
         var starts: [Int] = [], ends: [Int] = [], rawHashes: [UInt64] = [], normalizedHashes: [UInt64] = []
         var normalizedSources: [Int32] = [], hasher = TokenHasher.placeholder
-        swap(&starts, &self.starts)
-        swap(&ends, &self.ends)
-        swap(&rawHashes, &self.rawHashes)
-        swap(&normalizedHashes, &self.normalizedHashes)
-        swap(&normalizedSources, &self.normalizedSources)
-        swap(&hasher, &self.hasher)
-        defer {
-            swap(&starts, &self.starts)
-            swap(&ends, &self.ends)
-            swap(&rawHashes, &self.rawHashes)
-            swap(&normalizedHashes, &self.normalizedHashes)
-            swap(&normalizedSources, &self.normalizedSources)
-            swap(&hasher, &self.hasher)
+        func exchange(_ scanner: inout ReferenceScanner) {
+            swap(&starts, &scanner.starts)
+            swap(&ends, &scanner.ends)
+            swap(&rawHashes, &scanner.rawHashes)
+            swap(&normalizedHashes, &scanner.normalizedHashes)
+            swap(&normalizedSources, &scanner.normalizedSources)
+            swap(&hasher, &scanner.hasher)
         }
+        exchange(&self)
+        defer { exchange(&self) }
         // The buffers grow with the tokens of the longest document so far, never shrink.
         var count = 0
         let tokenizer = benchmark.parameters.tokenizer

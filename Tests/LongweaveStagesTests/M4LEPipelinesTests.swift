@@ -240,6 +240,9 @@ import LongweaveText
         ("{mode: fill, levels: [16k], tolerance: much}", "key 'tolerance': expected number 0...0.99, found 'much'"),
         ("{mode: m4le, ability: global, distractors: [wiki]}", "ability global reads each document alone"),
         ("{mode: m4le, ability: semantic-single, tolerance: 0.05}", "key 'tolerance' belongs to mode fill or needle, not m4le"),
+        // Written with its default value, a key of another mode is refused all the same.
+        ("{mode: m4le, ability: semantic-single, nested: false}", "key 'nested' belongs to mode fill, not m4le"),
+        ("{mode: fill, levels: [16k], per_bucket: 200}", "key 'per_bucket' belongs to mode m4le, not fill"),
     ])
     func badStageKeysAreRefused(stage: String, message: String) throws {
         let dir = TestPaths.temporaryDirectory()
