@@ -93,8 +93,8 @@ struct AuditPartial {
                 if length > 0 { found.offer(SpanCandidate(length: length, document: document, offset: offset), slot: i) }
             }
         }
-        found.documents += header["documents"]?.numberValue.map { Int($0) } ?? 0
-        found.tokens += header["tokens"]?.numberValue.map { Int($0) } ?? 0
+        found.documents += header["documents"]?.intValue ?? 0
+        found.tokens += header["tokens"]?.intValue ?? 0
         return header
     }
 }

@@ -138,19 +138,22 @@ public struct AuditReport {
         return .object(report)
     }
 
-    /// Reads a `--scores` file (`{"_id", "score"}` per line) and checks it covers exactly
-    /// the benchmark's samples.
+    /// Reads a `--scores` file (`{"_id", "score"}` per line, the score a finite number, each
+    /// id once) and checks it covers exactly the benchmark's samples.
     public static func readModelScores(_ path: String, sampleIDs: [String]) throws -> [String: Double] {
         var scores: [String: Double] = [:]
+        var lines: [String: Int] = [:]
         try LineReader.forEachLine(in: path) { line, number in
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
             var parser = JSONParser(bytes: line)
             let record = try? parser.parseDocument()
-            var score = record?["score"]?.numberValue
-            if case .bool(let correct)? = record?["score"] { score = correct ? 1 : 0 }
-            guard let record, let id = record["_id"]?.stringValue ?? record["id"]?.stringValue, let score else {
-                throw IOError(path: path, "line \(number): expected {\"_id\": ..., \"score\": number}")
+            guard let record, let id = record["_id"]?.stringValue ?? record["id"]?.stringValue,
+                  case .number(let score)? = record["score"] else {
+                throw IOError(path: path, "line \(number): expected {\"_id\": \"...\", \"score\": number}")
             }
+            guard score.isFinite else { throw IOError(path: path, "line \(number): the score of '\(id)' is not a finite number") }
+            if let first = lines[id] { throw IOError(path: path, "line \(number): '\(id)' has a score already (line \(first))") }
+            lines[id] = number
             scores[id] = score
         }
         let known = Set(sampleIDs)

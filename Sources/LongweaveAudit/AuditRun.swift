@@ -54,8 +54,8 @@ public struct AuditOptions: Sendable {
     init(json: JSONValue, shownAs path: String) throws {
         func strings(_ key: String) -> [String] { json[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         func int(_ key: String) throws -> Int {
-            guard let value = json[key]?.numberValue else { throw IOError(path: path, "the header has no '\(key)'") }
-            return Int(value)
+            guard let value = json[key]?.intValue, value >= 0 else { throw IOError(path: path, "the header has no whole number '\(key)'") }
+            return value
         }
         guard let working = json["working_directory"]?.stringValue, let out = json["output_directory"]?.stringValue,
               let written = json["tokenizer"]?.stringValue else {
@@ -89,6 +89,9 @@ public enum AuditRunner {
     /// `slices/I-of-N/audit.bin` under the output folder (see `SliceFolders`) and returns nil.
     public static func run(_ options: AuditOptions, registry: Registry) throws -> AuditReport? {
         let slice = options.slice
+        let outputFolder = options.resolve(options.outputDirectory)
+        let locks = slice.isWhole ? [try OutputLock(outputFolder)] : try SliceFolders.lock(slice, in: outputFolder)
+        defer { withExtendedLifetime(locks) {} }
         let samples = try readBenchmark(options, registry: registry)
         let files = try referenceFiles(options)
         let audit = ContaminationAudit(samples: samples, parameters: options.parameters)
@@ -111,7 +114,7 @@ public enum AuditRunner {
                                     ("documents", .number(Double(stats[i].documents))),
                                     ("skipped", .object(JSONObject(stats[i].skipped.map { ($0.key, .number(Double($0.value))) }.sorted { $0.0 < $1.0 })))]))
             }))
-            let folder = try SliceFolders.prepare(slice, in: out)
+            let folder = try SliceFolders.prepare(slice, in: out, ownFiles: [AuditPartial.fileName, SliceFolders.doneMarker])
             try AuditPartial(header: header, scanner: found).write(to: folder + "/" + AuditPartial.fileName)
             try SliceFolders.markDone(slice, in: out)
             return nil
@@ -123,6 +126,8 @@ public enum AuditRunner {
     /// in `directory` (relative to the current directory).
     public static func merge(directory given: String, registry: Registry) throws -> AuditReport {
         let directory = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
+        let lock = try OutputLock(directory)
+        defer { withExtendedLifetime(lock) {} }
         let partials = try SliceFolders.complete(in: directory, what: "longweave audit --shard-count N").map { $0 + "/" + AuditPartial.fileName }
         let count = partials.count
         let firstHeader = try AuditPartial.header(partials[0])
@@ -138,12 +143,12 @@ public enum AuditRunner {
         for partial in partials {
             let header = try AuditPartial.read(partial, into: &found)
             for file in header["files"]?.arrayValue ?? [] {
-                guard let i = file["index"]?.numberValue.map({ Int($0) }), stats.indices.contains(i) else { continue }
+                guard let i = file["index"]?.intValue, stats.indices.contains(i) else { continue }
                 // A file split by byte ranges is counted by every slice and hashed by one.
-                stats[i].bytes = file["bytes"]?.numberValue.map { Int($0) } ?? 0
+                stats[i].bytes = file["bytes"]?.intValue ?? 0
                 if let sha256 = file["sha256"]?.stringValue { stats[i].sha256 = sha256 }
-                stats[i].documents += file["documents"]?.numberValue.map { Int($0) } ?? 0
-                for (reason, value) in file["skipped"]?.objectValue?.members ?? [] { stats[i].skipped[reason, default: 0] += value.numberValue.map { Int($0) } ?? 0 }
+                stats[i].documents += file["documents"]?.intValue ?? 0
+                for (reason, value) in file["skipped"]?.objectValue?.members ?? [] { stats[i].skipped[reason, default: 0] += value.intValue ?? 0 }
             }
         }
         var merged = options

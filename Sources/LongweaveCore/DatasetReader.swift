@@ -26,21 +26,24 @@ public enum DatasetReader {
         var named: Set<String> = []
         for shard in shards {
             guard let path = shard["path"]?.stringValue, let sha = shard["sha256"]?.stringValue,
-                  let compressed = shard["compressed_bytes"]?.numberValue,
-                  let uncompressed = shard["uncompressed_bytes"]?.numberValue,
-                  let records = shard["records"]?.numberValue
+                  let compressed = shard["compressed_bytes"]?.intValue,
+                  let uncompressed = shard["uncompressed_bytes"]?.intValue,
+                  let records = shard["records"]?.intValue
             else {
-                throw IOError(path: directory + "/manifest.json", "a shard entry lacks path, sha256, sizes or records")
+                throw IOError(path: directory + "/manifest.json", "a shard entry lacks path, sha256, or whole-number sizes and records")
             }
             named.insert(path)
-            let full = directory + "/" + path
-            guard FileSystem.exists(full) else {
+            guard let full = FileSystem.inside(directory, path) else {
+                findings.append(Finding(path: path, problem: "outside the folder (an absolute path, '..' or a link on the way); not read"))
+                continue
+            }
+            guard FileSystem.kind(full) == .file else {
                 findings.append(Finding(path: path, problem: "missing"))
                 continue
             }
             let (hex, size) = try Digest.sha256Hex(ofFile: full)
-            if hex != sha || size != Int(compressed) {
-                findings.append(Finding(path: path, problem: "differs from the manifest (sha256 \(hex), \(size) bytes; expected \(sha), \(Int(compressed)) bytes)"))
+            if hex != sha || size != compressed {
+                findings.append(Finding(path: path, problem: "differs from the manifest (sha256 \(hex), \(size) bytes; expected \(sha), \(compressed) bytes)"))
             }
             var bytes = 0
             var lines = 0
@@ -49,8 +52,8 @@ public enum DatasetReader {
                     bytes += chunk.count
                     for byte in chunk where byte == 0x0A { lines += 1 }
                 }
-                if bytes != Int(uncompressed) || lines != Int(records) {
-                    findings.append(Finding(path: path, problem: "decompresses to \(bytes) bytes in \(lines) records; expected \(Int(uncompressed)) bytes in \(Int(records))"))
+                if bytes != uncompressed || lines != records {
+                    findings.append(Finding(path: path, problem: "decompresses to \(bytes) bytes in \(lines) records; expected \(uncompressed) bytes in \(records)"))
                 }
             } catch let error as IOError {
                 findings.append(Finding(path: path, problem: "not a complete zstd stream: \(error.message)"))
@@ -58,6 +61,10 @@ public enum DatasetReader {
         }
         // The files the manifest pins beside the shards: rejects.jsonl and the stages' side files.
         for (_, file, sha) in Manifest.pinnedFiles(manifest) {
+            guard FileSystem.inside(directory, file) != nil else {
+                findings.append(Finding(path: file, problem: "outside the folder (an absolute path, '..' or a link on the way); not read"))
+                continue
+            }
             guard FileSystem.exists(directory + "/" + file) else {
                 findings.append(Finding(path: file, problem: "missing"))
                 continue
@@ -90,7 +97,12 @@ public enum DatasetReader {
         }
         if FileSystem.exists(path + "/manifest.json") {
             let manifest = try Manifest.read(path + "/manifest.json")
-            return (manifest["shards"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue.map { path + "/" + $0 } }
+            return try (manifest["shards"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }.map { relative in
+                guard let full = FileSystem.inside(path, relative) else {
+                    throw IOError(path: path + "/manifest.json", "shard path '\(relative)' leads outside the folder (an absolute path, '..' or a link on the way)")
+                }
+                return full
+            }
         }
         let parts = try FileSystem.list(path).filter { $0.hasPrefix("part-") && $0.hasSuffix(".jsonl.zst") }
         guard !parts.isEmpty else { throw IOError(path: path, "no manifest.json and no part-*.jsonl.zst here") }

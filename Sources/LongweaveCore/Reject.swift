@@ -28,8 +28,8 @@ public struct Reject: Sendable, Equatable {
     public init(sample: Sample, stage: String, reason: String) {
         let source = sample.meta["source"]
         self.init(file: source?["file"]?.stringValue ?? "",
-                  line: Int(source?["line"]?.numberValue ?? 0),
-                  record: Int(source?["record"]?.numberValue ?? -1),
+                  line: source?["line"]?.intValue ?? 0,
+                  record: source?["record"]?.intValue ?? -1,
                   stage: stage, reason: reason, id: sample.id)
     }
 

@@ -40,10 +40,14 @@ public struct Runner {
 
     public var outputDirectory: String { options.outputBase + "/" + spec.name }
 
-    /// Where this run writes: the output folder, or its slice's folder under `slices/`.
+    /// Where this run writes: the output folder's staging folder (swapped in when the run is
+    /// complete), or its slice's folder under `slices/`.
     public var workDirectory: String {
-        options.slice.isWhole ? outputDirectory : SliceFolders.folder(of: options.slice, in: outputDirectory)
+        options.slice.isWhole ? outputDirectory + "/" + OutputFolder.stagingFolder : SliceFolders.folder(of: options.slice, in: outputDirectory)
     }
+
+    /// The names of the files that the registry's stages may write beside the shards.
+    var sideFileNames: Set<String> { Set(registry.stages.values.flatMap { $0.descriptor.sideFiles }) }
 
     /// What the run has rejected and counted so far, in the order it happened.
     struct RunLog {
@@ -52,7 +56,11 @@ public struct Runner {
     }
 
     public func run() throws -> RunSummary {
-        try clearPreviousOutput()
+        try OutputFolder.checkNotNested(outputDirectory, base: options.outputBase)
+        let locks = options.slice.isWhole ? [try OutputLock(outputDirectory)] : try SliceFolders.lock(options.slice, in: outputDirectory)
+        defer { withExtendedLifetime(locks) {} }
+        let previous = try OutputFolder.ownedEntries(of: outputDirectory, sideFiles: sideFileNames)
+        try clearWorkDirectory()
         var log = RunLog()
         var (pool, documentInputs) = try ingest(into: &log)
         let stages = try runStages(pool: &pool, documentInputs: &documentInputs, log: &log)
@@ -80,19 +88,21 @@ public struct Runner {
             units.sideFiles = sideFiles
             try FileSystem.writeAtomically(units.record(spec: spec, streams: streams.map(\.name)).prettyPrinted(), to: directory + "/" + RunSlice.recordFile)
             try SliceFolders.markDone(options.slice, in: outputDirectory)
+            return RunSummary(outputDirectory: directory, streams: streams, stages: log.stats, rejects: log.rejects.count)
         }
-        return RunSummary(outputDirectory: directory, streams: streams, stages: log.stats, rejects: log.rejects.count)
+        try OutputFolder.swapIn(directory, into: outputDirectory, replacing: previous)
+        return RunSummary(outputDirectory: outputDirectory, streams: streams, stages: log.stats, rejects: log.rejects.count)
     }
 
-    /// Removes the previous run's output. The manifest goes first so that an interrupted
-    /// rerun never looks finished. A slice clears only its own folder (see `SliceFolders`).
-    private func clearPreviousOutput() throws {
-        try FileSystem.remove(outputDirectory + "/manifest.json")
+    /// Empties the folder this run writes into. A whole run builds in a staging folder, so
+    /// that the previous output stays whole until the new one is complete; a slice clears
+    /// only its own folder (see `SliceFolders`).
+    private func clearWorkDirectory() throws {
         if options.slice.isWhole {
             try FileSystem.remove(workDirectory)
             try FileSystem.createDirectories(workDirectory)
         } else {
-            _ = try SliceFolders.prepare(options.slice, in: outputDirectory)
+            _ = try SliceFolders.prepare(options.slice, in: outputDirectory, ownFiles: OutputFolder.pipelineFiles(sideFiles: sideFileNames))
         }
     }
 
@@ -100,6 +110,9 @@ public struct Runner {
     private func writeSideFiles(_ files: [SideFile]) throws -> [Manifest.SideFileEntry] {
         var entries: [Manifest.SideFileEntry] = []
         for file in files {
+            guard sideFileNames.contains(file.file) else {
+                throw RunError("internal: a stage wrote the side file '\(file.file)', which no stage declares", isInputProblem: false)
+            }
             try FileSystem.writeAtomically(file.bytes, to: workDirectory + "/" + file.file)
             entries.append(Manifest.SideFileEntry(file: file, sha256: Digest.sha256Hex(file.bytes)))
         }

@@ -15,15 +15,44 @@ public enum SliceFolders {
 
     /// Makes the slice's folder empty, and removes slices of another count (an earlier run's,
     /// which would stop the merge). The other slices of this count may be running: they stay.
-    public static func prepare(_ slice: RunSlice, in directory: String) throws -> String {
+    /// `ownFiles` names the files a slice writes; anything else under `slices/` is an error,
+    /// and nothing is deleted.
+    public static func prepare(_ slice: RunSlice, in directory: String, ownFiles: Set<String>) throws -> String {
         let slices = directory + "/" + folderName
-        for name in (try? FileSystem.list(slices)) ?? [] where !name.hasSuffix("-of-\(slice.count)") {
-            try FileSystem.remove(slices + "/" + name)
-        }
+        let doomed = try owned(in: directory, ownFiles: ownFiles).filter { !$0.hasSuffix("-of-\(slice.count)") || $0 == slice.name }
+        for name in doomed { try FileSystem.remove(slices + "/" + name) }
         let folder = folder(of: slice, in: directory)
-        try FileSystem.remove(folder)
         try FileSystem.createDirectories(folder)
         return folder
+    }
+
+    /// The slice folders under `directory/slices/`, once checked to hold only what slices
+    /// write (lock files `.I-of-N.lock` are left out: another slice may hold one).
+    static func owned(in directory: String, ownFiles: Set<String>) throws -> [String] {
+        let slices = directory + "/" + folderName
+        switch FileSystem.kind(slices) {
+        case .missing: return []
+        case .directory: break
+        default: throw RunError("\(slices) is not a folder that longweave wrote; nothing was deleted", isInputProblem: true)
+        }
+        var names: [String] = []
+        for name in try FileSystem.list(slices) {
+            let path = slices + "/" + name
+            if name.hasPrefix(".") && name.hasSuffix(OutputLock.fileName) && FileSystem.kind(path) == .file { continue }
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[1] == "of", Int(parts[0]) != nil, Int(parts[2]) != nil, FileSystem.kind(path) == .directory else {
+                throw RunError("\(path) was not written by longweave; nothing was deleted. Move it out of the output folder", isInputProblem: true)
+            }
+            try OutputFolder.checkTree(path, ownFiles: ownFiles)
+            names.append(name)
+        }
+        return names
+    }
+
+    /// Holds slice `slice`'s own lock, and the output folder's shared with the other slices.
+    public static func lock(_ slice: RunSlice, in directory: String) throws -> [OutputLock] {
+        let shared = try OutputLock(directory, shared: true)
+        return [shared, try OutputLock(directory + "/" + folderName, name: "." + slice.name + OutputLock.fileName)]
     }
 
     /// Marks the slice complete; call it after everything else of the slice is written.
@@ -51,8 +80,9 @@ public enum SliceFolders {
         return folders
     }
 
-    /// Removes the slices once merged.
-    public static func removeAll(in directory: String) throws {
+    /// Removes the slices once merged (after checking that they hold only what slices write).
+    public static func removeAll(in directory: String, ownFiles: Set<String>) throws {
+        _ = try owned(in: directory, ownFiles: ownFiles)
         try FileSystem.remove(directory + "/" + folderName)
     }
 }

@@ -26,6 +26,8 @@ public enum SliceMerge {
 
     /// Merges the slices under `directory` (a pipeline's output folder).
     public static func merge(directory: String) throws -> Summary {
+        let lock = try OutputLock(directory)
+        defer { withExtendedLifetime(lock) {} }
         let folders = try SliceFolders.complete(in: directory, what: "longweave run --shard-count N")
         let count = folders.count
         var slices: [SliceRecord] = []
@@ -53,6 +55,12 @@ public enum SliceMerge {
             }
         }
         let unitsTotal = int(reference["units_total"])
+        // The numbers that size what the merge builds, checked before anything is built.
+        let ranges: [(String, ClosedRange<Int>)] = [("units_total", 0...(1 << 40)), ("rejects_before_output", 0...(1 << 40)),
+                                                    ("max_records", 1...(1 << 40)), ("max_bytes", 1...(1 << 50)), ("zstd_level", 1...22)]
+        for (key, range) in ranges where reference[key]?.intValue.map(range.contains) != true {
+            throw RunError("\(folders[0])/\(RunSlice.recordFile): \(key) is \(reference[key].map { "\($0)" } ?? "missing"), expected a whole number from \(range.lowerBound) to \(range.upperBound)", isInputProblem: true)
+        }
         var seen = [Bool](repeating: false, count: unitsTotal)
         for slice in slices {
             for unit in slice.units where unit.ordinal < unitsTotal { seen[unit.ordinal] = true }
@@ -61,11 +69,12 @@ public enum SliceMerge {
             throw RunError("\(directory): unit \(missing) of \(unitsTotal) was written by no slice", isInputProblem: true)
         }
 
-        // The whole run's files go; the slices stay until the merge is complete.
+        // The whole run's files go (only those longweave wrote); the slices stay until the
+        // merge is complete.
+        let sideFiles = Set((reference["side_files"]?.arrayValue ?? []).compactMap { $0["file"]?.stringValue })
+        let owned = try OutputFolder.ownedEntries(of: directory, sideFiles: sideFiles)
         try FileSystem.remove(directory + "/manifest.json")
-        for name in try FileSystem.list(directory) where name != SliceFolders.folderName {
-            try FileSystem.remove(directory + "/" + name)
-        }
+        try OutputFolder.remove(owned.filter { $0 != SliceFolders.folderName }, in: directory)
 
         let maxRecords = int(reference["max_records"])
         let manifest = try JSONValue.parse(file: slices[0].folder + "/manifest.json")
@@ -123,7 +132,7 @@ public enum SliceMerge {
         let written = streams.reduce(0) { $0 + $1.records }
         var stageLines = try FileSystem.readAll(slices[0].folder + "/stats.jsonl").split(separator: 0x0A).map { try parseLine($0) }
         var stages = manifest["stages"]?.arrayValue ?? []
-        if let assembling = reference["assembling_stage"]?.numberValue.map({ Int($0) }) {
+        if let assembling = reference["assembling_stage"]?.intValue, assembling >= 0 {
             if assembling < stages.count && assembling < stageLines.count {
                 // Rejects the stage made while preparing (before any record) are in every slice's count.
                 let prepared = int(stages[assembling]["rejected"]) - (slices[0].json["rejects"]?.arrayValue ?? []).count
@@ -148,7 +157,7 @@ public enum SliceMerge {
             merged.set("run", .object(run))
         }
         try FileSystem.writeAtomically(JSONValue.object(merged).prettyPrinted(), to: directory + "/manifest.json")
-        try SliceFolders.removeAll(in: directory)
+        try SliceFolders.removeAll(in: directory, ownFiles: OutputFolder.pipelineFiles(sideFiles: sideFiles))
         return Summary(slices: count, streams: streams, rejects: lines.count, shardsMoved: moved, shardsRewritten: rewritten)
     }
 
@@ -179,7 +188,15 @@ public enum SliceMerge {
             stream.merge(lengths)
             let isLastUnit = position == units.count - 1
             for (k, shard) in unit.stats.shards.enumerated() {
-                let path = unit.folder + "/" + shard.path
+                // A slice's shard must be the file its slice wrote: inside the slice's folder
+                // and with the hash it recorded.
+                guard let path = FileSystem.inside(unit.folder, shard.path), FileSystem.kind(path) == .file else {
+                    throw RunError("\(unit.folder): shard '\(shard.path)' is missing or leads outside the slice's folder", isInputProblem: true)
+                }
+                let (hex, _) = try Digest.sha256Hex(ofFile: path)
+                guard hex == shard.sha256 else {
+                    throw RunError("\(path): sha256 \(hex) differs from the slice's record (\(shard.sha256)); run that slice again", isInputProblem: true)
+                }
                 if rewriter == nil {
                     let isLastShard = k == unit.stats.shards.count - 1
                     if !isLastShard || isLastUnit || shard.records >= limits.maxRecords {
@@ -214,7 +231,8 @@ public enum SliceMerge {
         return .object(object)
     }
 
-    private static func int(_ value: JSONValue?) -> Int { Int(value?.numberValue ?? 0) }
+    /// A whole number of a slice's files; 0 when absent (never a trap on `1e400`).
+    private static func int(_ value: JSONValue?) -> Int { value?.intValue ?? 0 }
 
     private static func parseLine(_ line: ArraySlice<UInt8>) throws -> JSONValue {
         try line.withUnsafeBytes { raw in

@@ -16,12 +16,16 @@ public struct StageDescriptor: Sendable {
     public var summary: String
     public var kind: StageKind
     public var parameters: [ParameterSpec]
+    /// The names of the files the stage may write beside the shards (`SideFileStage`), so
+    /// that a later run knows them as longweave's own.
+    public var sideFiles: [String]
 
-    public init(name: String, summary: String, kind: StageKind, parameters: [ParameterSpec]) {
+    public init(name: String, summary: String, kind: StageKind, parameters: [ParameterSpec], sideFiles: [String] = []) {
         self.name = name
         self.summary = summary
         self.kind = kind
         self.parameters = parameters
+        self.sideFiles = sideFiles
     }
 }
 

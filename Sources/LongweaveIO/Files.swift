@@ -122,6 +122,41 @@ public enum FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// What a path is, without following a link at its end.
+    public enum Kind: Sendable, Equatable {
+        case missing, file, directory, link, other
+    }
+
+    public static func kind(_ path: String) -> Kind {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return .missing }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .link
+        default: return .other
+        }
+    }
+
+    /// Whether `relative` names a place inside the folder it is relative to: not empty, not
+    /// absolute, no `..` or `.` component, no empty component.
+    public static func isInsideRelativePath(_ relative: String) -> Bool {
+        guard !relative.isEmpty, !relative.hasPrefix("/") else { return false }
+        return relative.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+    }
+
+    /// `directory + "/" + relative` when `relative` stays inside `directory`: a relative path
+    /// without `..`, and no link on the way (a link could lead out of the folder); nil otherwise.
+    public static func inside(_ directory: String, _ relative: String) -> String? {
+        guard isInsideRelativePath(relative) else { return nil }
+        var path = directory
+        for component in relative.split(separator: "/") {
+            path += "/" + component
+            if kind(path) == .link { return nil }
+        }
+        return path
+    }
+
     public static func size(_ path: String) throws -> Int {
         var st = stat()
         guard stat(path, &st) == 0 else { throw IOError.errno(path: path, "cannot stat") }
@@ -152,9 +187,10 @@ public enum FileSystem {
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
-    /// Removes a file or a whole directory tree; a missing path is not an error.
+    /// Removes a file or a whole directory tree; a missing path is not an error. A link is
+    /// removed itself: what it points at is never touched, and a linked folder never entered.
     public static func remove(_ path: String) throws {
-        if isDirectory(path) {
+        if kind(path) == .directory {
             for name in try list(path) { try remove(path + "/" + name) }
             guard rmdir(path) == 0 else { throw IOError.errno(path: path, "cannot remove directory") }
         } else if unlink(path) != 0 && errno != ENOENT {

@@ -187,6 +187,11 @@ public struct JSONParser {
         }
         func isDigit(_ b: UInt8?) -> Bool { b.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
         guard isDigit(peek()) else { throw error("invalid number") }
+        // A leading zero stands alone (`0123` is not JSON; Python refuses it too).
+        if peek() == UInt8(ascii: "0") {
+            position += 1
+            if isDigit(peek()) { throw error("invalid number: a leading zero") }
+        }
         while isDigit(peek()) { position += 1 }
         if peek() == UInt8(ascii: ".") {
             position += 1

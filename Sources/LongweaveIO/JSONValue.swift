@@ -33,6 +33,12 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The number when it is a whole number that fits an `Int` (never a trap on `1e400`).
+    public var intValue: Int? {
+        guard case .number(let n) = self, n.isFinite, n == n.rounded(), abs(n) < 9.0e15 else { return nil }
+        return Int(n)
+    }
+
     /// The JSON type's name, for error messages.
     public var typeName: String {
         switch self {

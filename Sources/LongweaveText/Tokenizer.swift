@@ -84,15 +84,37 @@ public enum TokenizerFiles {
         let bytes = try InputFile.readAll(path)
         var ranks = ByteSequenceTable(expectedCount: 210_000)
         var lineNumber = 0
-        for line in bytes.split(separator: 0x0A) {
+        // tiktoken's own checks: every rank once, ranks 0..<count, and (for byte-level BPE to
+        // encode any text) every single byte a token.
+        var seenRanks: [Bool] = []
+        var singleBytes = [Bool](repeating: false, count: 256)
+        var count = 0
+        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
+            let line = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            if line.isEmpty { continue }
             guard let space = line.firstIndex(of: 0x20),
                   let token = Data(base64Encoded: Data(line[line.startIndex..<space])),
                   let rank = UInt32(String(decoding: line[(space + 1)...], as: UTF8.self))
             else {
                 throw Tokenizer.LoadError("\(path):\(lineNumber): expected 'base64 rank'")
             }
-            ranks.insert(Array(token), value: rank)
+            let index = Int(rank)
+            if index >= seenRanks.count { seenRanks += [Bool](repeating: false, count: index + 1 - seenRanks.count) }
+            if seenRanks[index] { throw Tokenizer.LoadError("\(path):\(lineNumber): rank \(rank) is given twice") }
+            seenRanks[index] = true
+            let key = Array(token)
+            if key.withUnsafeBytes({ ranks.get($0) }) != nil { throw Tokenizer.LoadError("\(path):\(lineNumber): this token already has a rank") }
+            if key.count == 1 { singleBytes[Int(key[0])] = true }
+            ranks.insert(key, value: rank)
+            count += 1
+        }
+        if count == 0 { throw Tokenizer.LoadError("\(path): no ranks; expected lines of 'base64 rank'") }
+        if let gap = seenRanks.firstIndex(of: false) {
+            throw Tokenizer.LoadError("\(path): rank \(gap) is missing; expected ranks 0 to \(count - 1), each once")
+        }
+        if let missing = singleBytes.firstIndex(of: false) {
+            throw Tokenizer.LoadError("\(path): byte \(missing) has no rank; every single byte must be a token")
         }
         return BPETokenizer(name: name, pattern: pattern, normalizeNFC: false, model: .ranks(ranks),
                             specialTokens: specialTokens(pattern))

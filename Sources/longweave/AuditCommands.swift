@@ -36,13 +36,14 @@ extension Longweave {
         @Option(help: "The tiktoken encoding when the rank file's name does not say it (cl100k_base, o200k_base, gpt2, qwen).")
         var encoding: String?
 
-        @Option(help: "n-gram length.")
+        // `.unconditional`: `--n -1` is a value (then refused), not a missing one.
+        @Option(parsing: .unconditional, help: "n-gram length.")
         var n = 8
 
-        @Option(help: "Occurrences in the reference that make an n-gram a seed.")
+        @Option(parsing: .unconditional, help: "Occurrences in the reference that make an n-gram a seed.")
         var mincount = 1
 
-        @Option(name: .customLong("skip-budget"), help: "Mismatched tokens a matching span may bridge.")
+        @Option(name: .customLong("skip-budget"), parsing: .unconditional, help: "Mismatched tokens a matching span may bridge.")
         var skipBudget = 0
 
         @Option(help: "Output folder.")

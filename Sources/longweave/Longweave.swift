@@ -10,6 +10,21 @@ struct Longweave: ParsableCommand {
         abstract: "Build long-context evaluation datasets from short real ones, reproducibly.",
         version: Runner.toolVersion,
         subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self, Merge.self, Slurm.self])
+
+    /// As swift-argument-parser runs a command, but a bad argument exits 1 (bad input), as
+    /// every other bad input does, not 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Exit.printError(fullMessage(for: error))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes: 0 done, 1 bad input or config, 2 internal error.
@@ -42,8 +57,13 @@ enum Exit {
     /// `--shard-index`/`--shard-count`, else Slurm's array variables, else the whole job.
     static func slice(index: Int?, count: Int?) throws -> RunSlice {
         let environment = ProcessInfo.processInfo.environment
-        let count = count ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) } ?? 1
-        let index = index ?? environment["SLURM_ARRAY_TASK_ID"].flatMap { Int($0) } ?? 0
+        func variable(_ name: String) throws -> Int? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Int(text) else { throw badInput("\(name)=\(text): expected a whole number") }
+            return value
+        }
+        let count = try count ?? variable("SLURM_ARRAY_TASK_COUNT") ?? 1
+        let index = try index ?? variable("SLURM_ARRAY_TASK_ID") ?? 0
         return try reporting { try RunSlice(index: index, count: count) }
     }
 

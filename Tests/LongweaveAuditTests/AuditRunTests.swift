@@ -239,8 +239,16 @@ func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" 
         try Data(lines(#"{"_id": "a", "score": 1}"#, #"{"_id": "b", "score": 0}"#, #"{"_id": "c", "score": 1}"#, #"{"_id": "zz", "score": 1}"#).utf8).write(to: URL(fileURLWithPath: unknown))
         #expect { _ = try AuditReport.readModelScores(unknown, sampleIDs: ids) } throws: { "\($0)".contains("does not have: zz") }
         let missing = dir + "/missing.jsonl"
-        try Data(lines(#"{"_id": "a", "score": true}"#).utf8).write(to: URL(fileURLWithPath: missing))
+        try Data(lines(#"{"_id": "a", "score": 0.5}"#).utf8).write(to: URL(fileURLWithPath: missing))
         #expect { _ = try AuditReport.readModelScores(missing, sampleIDs: ids) } throws: { "\($0)".contains("no score for benchmark ids: b, c") }
+        // Only finite numbers, each id once, every problem named by its line.
+        for (second, message) in [(#"{"_id": "b", "score": true}"#, "line 2: expected"), (#"{"_id": "b", "score": NaN}"#, "line 2: the score of 'b' is not a finite number"),
+                                  (#"{"_id": "b", "score": 1e999}"#, "line 2: the score of 'b' is not a finite number"),
+                                  (#"{"_id": "a", "score": 1}"#, "line 2: 'a' has a score already (line 1)")] {
+            let bad = dir + "/bad.jsonl"
+            try Data(lines(#"{"_id": "a", "score": 1}"#, second, #"{"_id": "c", "score": 1}"#).utf8).write(to: URL(fileURLWithPath: bad))
+            #expect { _ = try AuditReport.readModelScores(bad, sampleIDs: ids) } throws: { "\($0)".contains(message) }
+        }
     }
 
     @Test func theEPGThresholdMaximisesZ() {

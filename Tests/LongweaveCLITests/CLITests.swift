@@ -171,35 +171,48 @@ func shardFiles(_ dataset: String) throws -> [String] {
         #expect(!FileManager.default.fileExists(atPath: dir + "/build"))
     }
 
-    @Test func aKilledRunLeavesNothingThatLooksFinishedAndARerunCompletesIt() throws {
+    /// A run builds in `.staging` and swaps it in when complete: killed, a first run leaves
+    /// nothing that looks finished, and a later one leaves the previous output whole; a rerun
+    /// gives the bytes of an uninterrupted run.
+    @Test func aKilledRunLeavesThePreviousOutputWholeAndARerunCompletesIt() throws {
         let dir = TestPaths.temporaryDirectory()
         let pipeline = try writePipeline(in: dir, levels: "[16k, 64k, 128k]", maxRecords: 10)
         #expect(try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/whole", pipeline]).status == 0)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: longweave)
-        process.arguments = ["run", "--quiet", "--threads", "1", "--root", dir, "--out", dir + "/killed", pipeline]
-        try process.run()
         let dataset = dir + "/killed/lveval/cli_fill"
-        // Wait until some shard is complete, then kill the run mid-way.
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if (try? shardFiles(dataset))?.contains(where: { $0.hasSuffix("part-00001.jsonl.zst") }) == true { break }
-            usleep(20_000)
+
+        /// Starts a run and kills it once its staging folder holds a second shard.
+        func killMidway() throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: longweave)
+            process.arguments = ["run", "--quiet", "--threads", "1", "--root", dir, "--out", dir + "/killed", pipeline]
+            try process.run()
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if (try? shardFiles(dataset + "/.staging"))?.contains(where: { $0.hasSuffix("part-00001.jsonl.zst") }) == true { break }
+                usleep(20_000)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            for shard in try shardFiles(dataset + "/.staging") where shard.hasSuffix(".jsonl.zst") {
+                // Whatever carries a final name is complete.
+                #expect(try runProcess("/usr/bin/env", ["zstd", "-tq", shard]).status == 0)
+            }
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+
+        try killMidway()
         #expect(!FileManager.default.fileExists(atPath: dataset + "/manifest.json"))
-        let left = try shardFiles(dataset)
-        for shard in left where shard.hasSuffix(".jsonl.zst") {
-            // Whatever carries a final name is complete.
-            #expect(try runProcess("/usr/bin/env", ["zstd", "-tq", shard]).status == 0)
-        }
         #expect(try runProcess(longweave, ["verify", dataset]).status == 1)
+        #expect(try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/killed", pipeline]).status == 0)
+        let finished = try shardFiles(dataset).map { try FileSystem.readAll($0) }
+
+        try killMidway()
+        #expect(try runProcess(longweave, ["verify", dataset]).status == 0)
+        #expect(try shardFiles(dataset).filter { !$0.contains("/.staging") }.map { try FileSystem.readAll($0) } == finished)
 
         #expect(try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/killed", pipeline]).status == 0)
         #expect(try runProcess(longweave, ["verify", dataset]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dataset + "/.staging"))
         let whole = try shardFiles(dir + "/whole/lveval/cli_fill")
         let rerun = try shardFiles(dataset)
         #expect(whole.count == rerun.count)

@@ -108,6 +108,26 @@ import LongweaveTestSupport
         #expect { try Tokenizer.load("sentencepiece:x") } throws: { "\($0)".contains("unknown tokenizer") }
     }
 
+    /// Rank files are checked as tiktoken checks them: every rank once and none missing,
+    /// every single byte a token; CRLF line ends read as LF ones.
+    @Test func rankFilesAreChecked() throws {
+        let dir = TestPaths.temporaryDirectory()
+        func line(_ bytes: [UInt8], _ rank: Int) -> String { Data(bytes).base64EncodedString() + " \(rank)" }
+        let bytes = (0..<256).map { line([UInt8($0)], $0) }
+        func load(_ lines: [String], separator: String = "\n") throws -> Tokenizer {
+            try Data(lines.joined(separator: separator).utf8).write(to: URL(fileURLWithPath: dir + "/cl100k_base.tiktoken"))
+            return try Tokenizer.load("tiktoken:" + dir + "/cl100k_base.tiktoken")
+        }
+        #expect { try load([]) } throws: { "\($0)".contains("no ranks") }
+        #expect { try load(Array(bytes.dropLast())) } throws: { "\($0)".contains("byte 255 has no rank") }
+        #expect { try load(bytes + [line([97, 98], 5)]) } throws: { "\($0)".contains(":257: rank 5 is given twice") }
+        #expect { try load(bytes + [line([97, 98], 300)]) } throws: { "\($0)".contains("rank 256 is missing") }
+        #expect { try load(bytes + [line([97], 256)]) } throws: { "\($0)".contains(":257: this token already has a rank") }
+        let merged = bytes + [line([97, 98], 256)]
+        let lf = try load(merged), crlf = try load(merged, separator: "\r\n")
+        #expect(lf.count("abab") == 2 && crlf.count("abab") == 2)
+    }
+
     @Test func wordsAndChars() throws {
         #expect(try Tokenizer.load("words").count("a  b\u{3000}c") == 3)
         #expect(try Tokenizer.load("chars").count("中文😀") == 3)

@@ -8,7 +8,7 @@ import LongweaveText
 ///
 /// The pairs applied to a sample are kept in `meta.kpr` (`[{"from", "to"}]`); the context
 /// assembler applies them to the distractor passages and confusing facts it adds, and the
-/// runner collects them into `kpr.tsv`.
+/// stage writes them into `kpr.tsv` (`KeywordTable.swift`).
 public enum KeywordReplacementStage: StageFactory {
     public static let descriptor = StageDescriptor(
         name: "keyword_replacement",
@@ -25,7 +25,8 @@ public enum KeywordReplacementStage: StageFactory {
                               doc: "English: a plain-text corpus; a capitalised word written lower-case there more often than capitalised is a common word, never a name"),
             ]), default: .mapping(ConfigMapping([])),
             doc: "make a table per sample from its answers and question (names, numbers, years, dates, titles; Chinese places, organisations and persons) where the evidence holds them"),
-        ])
+        ],
+        sideFiles: ["kpr.tsv"])
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
         let config = setup.config

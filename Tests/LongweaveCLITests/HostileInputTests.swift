@@ -1,0 +1,203 @@
+import Foundation
+import LongweaveIO
+import LongweaveTestSupport
+import Testing
+
+/// Hostile inputs against the released behaviour: each case checks the exit code, the
+/// message, and that nothing outside the output folder (or any file longweave did not write)
+/// changed.
+@Suite(.serialized) struct HostileInputTests {
+    /// A tiny pipeline named `name` (SQuAD's first articles, cleaned) in `dir`.
+    func pipeline(_ name: String, in dir: String) throws -> String {
+        let path = dir + "/" + name.replacingOccurrences(of: "/", with: "_") + ".yaml"
+        try """
+            version: 1
+            name: \(name)
+            seed: 1
+            inputs:
+              - {id: dev, path: "\(TestPaths.data("squad/squad_v2.0_dev_first5articles.json"))", format: squad}
+            stages: [clean: {}]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func run(_ pipeline: String, out: String) throws -> (status: Int32, stdout: Data, stderr: String) {
+        try runProcess(longweave, ["run", "--quiet", "--out", out, pipeline])
+    }
+
+    /// A folder outside the output with a file in it.
+    func victim(in dir: String) throws -> String {
+        let victim = dir + "/victim"
+        try FileSystem.createDirectories(victim)
+        try Array("precious\n".utf8).write(to: victim + "/a.txt")
+        return victim
+    }
+
+    func intact(_ victim: String) -> Bool {
+        (try? FileSystem.readAll(victim + "/a.txt")) == Array("precious\n".utf8)
+    }
+
+    @Test func aLinkInTheOutputFolderIsNeverFollowed() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let victim = try victim(in: dir)
+        let grp = try pipeline("grp", in: dir)
+        try FileSystem.createDirectories(dir + "/out/grp")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/out/grp/link", withDestinationPath: victim)
+        let result = try run(grp, out: dir + "/out")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("out/grp/link (a link) was not written by longweave; nothing was deleted"), "\(result.stderr)")
+        #expect(intact(victim) && FileSystem.kind(dir + "/out/grp/link") == .link)
+
+        // The output folder itself a link: refused, the folder it points at untouched.
+        try FileSystem.remove(dir + "/out")
+        try FileSystem.createDirectories(dir + "/out")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/out/grp", withDestinationPath: victim)
+        let linked = try run(grp, out: dir + "/out")
+        #expect(linked.status == 1 && linked.stderr.contains("out/grp is a link; longweave never writes through one"), "\(linked.stderr)")
+        #expect(try intact(victim) && FileSystem.list(victim) == ["a.txt"])
+    }
+
+    @Test func aFileLongweaveDidNotWriteStopsTheRunAndStays() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let grp = try pipeline("grp", in: dir)
+        #expect(try run(grp, out: dir + "/out").status == 0)
+        try Array("mine\n".utf8).write(to: dir + "/out/grp/notes.txt")
+        let result = try run(grp, out: dir + "/out")
+        #expect(result.status == 1 && result.stderr.contains("out/grp/notes.txt (a file) was not written by longweave"), "\(result.stderr)")
+        #expect(try FileSystem.readAll(dir + "/out/grp/notes.txt") == Array("mine\n".utf8))
+        // The previous output is still whole.
+        #expect(try runProcess(longweave, ["verify", dir + "/out/grp"]).status == 0)
+    }
+
+    @Test func pipelinesNestedInsideAnotherOnesOutputAreRefused() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let grp = try pipeline("grp", in: dir)
+        let child = try pipeline("grp/child", in: dir)
+        #expect(try run(child, out: dir + "/a").status == 0)
+        let outer = try run(grp, out: dir + "/a")
+        #expect(outer.status == 1 && outer.stderr.contains("a/grp/child holds the output of another pipeline"), "\(outer.stderr)")
+        #expect(try runProcess(longweave, ["verify", dir + "/a/grp/child"]).status == 0)
+
+        #expect(try run(grp, out: dir + "/b").status == 0)
+        let inner = try run(child, out: dir + "/b")
+        #expect(inner.status == 1 && inner.stderr.contains("b/grp/child lies inside"), "\(inner.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/b/grp/child"))
+        #expect(try runProcess(longweave, ["verify", dir + "/b/grp"]).status == 0)
+    }
+
+    @Test func aMergeNeverFollowsALink() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let victim = try victim(in: dir)
+        let grp = try pipeline("grp", in: dir)
+        for index in 0..<2 {
+            #expect(try runProcess(longweave, ["run", "--quiet", "--out", dir + "/out", "--shard-index", "\(index)", "--shard-count", "2", grp]).status == 0)
+        }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/out/grp/slices/0-of-2/link", withDestinationPath: victim)
+        let merge = try runProcess(longweave, ["merge", dir + "/out/grp"])
+        #expect(merge.status == 1 && merge.stderr.contains("slices/0-of-2/link was not written by longweave"), "\(merge.stderr)")
+        #expect(intact(victim))
+        try FileSystem.remove(dir + "/out/grp/slices/0-of-2/link")
+        #expect(try runProcess(longweave, ["merge", dir + "/out/grp"]).status == 0)
+        #expect(try runProcess(longweave, ["verify", dir + "/out/grp"]).status == 0)
+    }
+
+    @Test func aSecondRunIntoTheSameOutputFailsAtOnce() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let slow = try writePipeline(in: dir, levels: "[16k, 64k, 128k]", maxRecords: 10)
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: longweave)
+        first.arguments = ["run", "--quiet", "--threads", "1", "--root", dir, "--out", dir + "/out", slow]
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        let lock = dir + "/out/lveval/cli_fill/.lock"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && ((try? FileSystem.readAll(lock))?.isEmpty ?? true) { usleep(20_000) }
+        let second = try runProcess(longweave, ["run", "--quiet", "--root", dir, "--out", dir + "/out", slow])
+        first.waitUntilExit()
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("is being written by another longweave run (pid \(first.processIdentifier))"), "\(second.stderr)")
+        #expect(first.terminationStatus == 0)
+        #expect(try runProcess(longweave, ["verify", dir + "/out/lveval/cli_fill"]).status == 0)
+    }
+
+    @Test func manifestPathsNeverLeadOutOfTheFolder() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let grp = try pipeline("grp", in: dir)
+        #expect(try run(grp, out: dir + "/out").status == 0)
+        let manifestPath = dir + "/out/grp/manifest.json"
+        let original = String(decoding: try FileSystem.readAll(manifestPath), as: UTF8.self)
+        let escaping = original.replacingOccurrences(of: "\"path\": \"all/part-00000.jsonl.zst\"", with: "\"path\": \"../../../../../../../../etc/passwd\"")
+        #expect(escaping != original)
+        try Array(escaping.utf8).write(to: manifestPath)
+        let cat = try runProcess(longweave, ["cat", dir + "/out/grp"])
+        #expect(cat.status == 1 && cat.stdout.isEmpty && cat.stderr.contains("leads outside the folder"), "\(cat.stderr)")
+        let verify = try runProcess(longweave, ["verify", dir + "/out/grp"])
+        #expect(verify.status == 1 && verify.stderr.contains("../etc/passwd: outside the folder"), "\(verify.stderr)")
+
+        // A shard that is a link to a file outside, with the right hash, fails too.
+        try Array(original.utf8).write(to: manifestPath)
+        let shard = dir + "/out/grp/all/part-00000.jsonl.zst"
+        try FileSystem.rename(shard, to: dir + "/outside.zst")
+        try FileManager.default.createSymbolicLink(atPath: shard, withDestinationPath: dir + "/outside.zst")
+        #expect(try runProcess(longweave, ["verify", dir + "/out/grp"]).status == 1)
+        #expect(try runProcess(longweave, ["cat", dir + "/out/grp"]).status == 1)
+    }
+}
+
+extension HostileInputTests {
+    /// Numbers that do not fit, in a manifest or a slice's record, are exit 1 with the file
+    /// named, never a trap; so is a slice's shard that differs from its record.
+    @Test func badNumbersAndCorruptSlicesAreExitOne() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let grp = try pipeline("grp", in: dir)
+        #expect(try run(grp, out: dir + "/out").status == 0)
+        let manifest = dir + "/out/grp/manifest.json"
+        let text = String(decoding: try FileSystem.readAll(manifest), as: UTF8.self)
+        try Array(text.replacingOccurrences(of: "\"records\": 500", with: "\"records\": 1e400").utf8).write(to: manifest)
+        let verify = try runProcess(longweave, ["verify", dir + "/out/grp"])
+        #expect(verify.status == 1 && verify.stderr.contains("whole-number sizes and records"), "\(verify.stderr)")
+
+        for index in 0..<2 {
+            #expect(try runProcess(longweave, ["run", "--quiet", "--out", dir + "/sliced", "--shard-index", "\(index)", "--shard-count", "2", grp]).status == 0)
+        }
+        let records = (0..<2).map { dir + "/sliced/grp/slices/\($0)-of-2/slice.json" }
+        let originals = try records.map { String(decoding: try FileSystem.readAll($0), as: UTF8.self) }
+        for bad in ["-5", "1e400"] {
+            for (record, original) in zip(records, originals) {
+                try Array(original.replacing(#/"units_total": \d+/#, with: "\"units_total\": \(bad)").utf8).write(to: record)
+            }
+            let merge = try runProcess(longweave, ["merge", dir + "/sliced/grp"])
+            #expect(merge.status == 1 && merge.stderr.contains("expected a whole number from 0 to"), "\(merge.stderr)")
+        }
+        for (record, original) in zip(records, originals) { try Array(original.utf8).write(to: record) }
+        let shard = dir + "/sliced/grp/slices/1-of-2/" + (try FileSystem.list(dir + "/sliced/grp/slices/1-of-2/units/all")).first.map { "units/all/" + $0 + "/part-00000.jsonl.zst" }!
+        var bytes = try FileSystem.readAll(shard)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: shard)
+        let corrupt = try runProcess(longweave, ["merge", dir + "/sliced/grp"])
+        #expect(corrupt.status == 1 && corrupt.stderr.contains("differs from the slice's record"), "\(corrupt.stderr)")
+    }
+
+    /// Argument errors are bad input (exit 1), and a value that looks like an option is a value.
+    @Test func argumentErrorsExitOne() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let negative = try runProcess(longweave, ["audit", "--benchmark", "b.jsonl", "--reference", "r.jsonl", "--out", dir + "/x", "--n", "-1"])
+        #expect(negative.status == 1 && negative.stderr.contains("--n and --mincount must be at least 1"), "\(negative.stderr)")
+        let unknown = try runProcess(longweave, ["run", "--no-such-option", "p.yaml"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("Unknown option '--no-such-option'"), "\(unknown.stderr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: longweave)
+        process.arguments = ["run", "--quiet", "--out", dir + "/out", try pipeline("grp", in: dir)]
+        process.environment = ["SLURM_ARRAY_TASK_ID": "abc", "SLURM_ARRAY_TASK_COUNT": "2"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("SLURM_ARRAY_TASK_ID=abc: expected a whole number"))
+    }
+}
+
+extension Array where Element == UInt8 {
+    func write(to path: String) throws { try FileSystem.writeAtomically(self, to: path) }
+}
