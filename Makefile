@@ -6,20 +6,28 @@ THREADS ?= $(shell nproc)
 LONGWEAVE := .build/release/longweave
 PIPELINES := $(shell find pipelines -name '*.yaml' | sort)
 
-.PHONY: datasets test test-slurm bench raw release clean
+.PHONY: datasets test test-slurm bench raw release setup setup-test clean
 
-datasets: release raw
+datasets: setup release raw
 	$(LONGWEAVE) run --threads $(THREADS) $(PIPELINES)
 	@for dir in $$(find build -name manifest.json -exec dirname {} \; | sort); do $(LONGWEAVE) verify $$dir || exit 1; done
 	scripts/lveval-scoring.sh $(LONGWEAVE) build/lveval
 
-release:
+release: setup
 	$(SWIFT) build -c release --product longweave
+
+# The Debian packages the build needs (and, for the tests, the tools that read outputs back),
+# installed when missing; see scripts/setup.sh.
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
 
 raw: release
 	$(LONGWEAVE) fetch-raw $(if $(RAW_MIRROR),--mirror $(RAW_MIRROR),)
 
-test:
+test: setup-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/tokenizer-exactness.sh .build/debug/longweave

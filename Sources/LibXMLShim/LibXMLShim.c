@@ -39,8 +39,10 @@ lw_xml_reader *lw_xml_reader_open_memory(const char *buffer, size_t length, cons
     if (self == NULL) {
         return NULL;
     }
-    /* No NOENT (entities stay references), no DTDLOAD, no network, default size limits. */
-    self->reader = xmlReaderForMemory(buffer, (int)length, name, NULL, XML_PARSE_NONET);
+    /* No NOENT (entities stay references), no DTDLOAD, no network. XML_PARSE_HUGE lifts the
+     * 10 MB limit on one text node (a long page's wikitext) to libxml2's 1 GB; the formats
+     * bound a page themselves (`max_page_bytes`) and reject it, reading on. */
+    self->reader = xmlReaderForMemory(buffer, (int)length, name, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
     if (self->reader == NULL) {
         free(self);
         return NULL;
@@ -55,7 +57,7 @@ lw_xml_reader *lw_xml_reader_open_io(lw_xml_read_callback read, void *context, c
     if (self == NULL) {
         return NULL;
     }
-    self->reader = xmlReaderForIO(read, NULL, context, name, NULL, XML_PARSE_NONET);
+    self->reader = xmlReaderForIO(read, NULL, context, name, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
     if (self->reader == NULL) {
         free(self);
         return NULL;
@@ -151,10 +153,25 @@ int lw_html_walk(const char *buffer, size_t length, const char *name, lw_html_ca
         return -1;
     }
     xmlSetExternalEntityLoader(lw_no_external_loader);
-    htmlDocPtr document = htmlReadMemory(buffer, (int)length, name, NULL,
-                                         HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+    htmlParserCtxtPtr parser = htmlNewParserCtxt();
+    if (parser == NULL) {
+        return -1;
+    }
+    /* XML_PARSE_HUGE lifts the nesting limit of 256 elements, past which libxml2 stops and
+     * keeps what it read. Should it stop for depth all the same, that is reported (-2),
+     * never passed on as the page. The walk is a loop, so depth costs no stack. */
+    htmlDocPtr document = htmlCtxtReadMemory(parser, buffer, (int)length, name, NULL,
+                                             HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                                             HTML_PARSE_NOWARNING | XML_PARSE_HUGE);
+    int too_deep = parser->lastError.code == XML_ERR_INTERNAL_ERROR && parser->lastError.message != NULL &&
+                   strstr(parser->lastError.message, "Excessive depth") != NULL;
+    htmlFreeParserCtxt(parser);
     if (document == NULL) {
         return -1;
+    }
+    if (too_deep) {
+        xmlFreeDoc(document);
+        return -2;
     }
     xmlNodePtr root = xmlDocGetRootElement(document);
     if (root != NULL) {

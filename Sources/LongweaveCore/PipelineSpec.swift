@@ -226,6 +226,11 @@ public enum PipelineLoader {
             guard let mapping = validator.mapping(filtered, specs: specs, context: "input", at: item), let format else { continue }
             let path = mapping.string("path")
             let resolved = path.hasPrefix("/") ? path : root + "/" + path
+            if FileSystem.exists(resolved) && !FileSystem.isRegularFile(resolved) && !FileSystem.isDirectory(resolved) {
+                validator.report(pairs.first { $0.0.string == "path" }?.1,
+                                 "input '\(mapping.string("id"))': \(resolved) is not a regular file (a device, a FIFO or a socket); longweave reads files only")
+                continue
+            }
             if !FileSystem.exists(resolved) || (FileSystem.isDirectory(resolved) && !format.descriptor.readsFolders) {
                 validator.report(pairs.first { $0.0.string == "path" }?.1,
                                  "input '\(mapping.string("id"))': missing input file \(resolved)" + (path.hasPrefix("raw/") ? " (run `make raw` to fetch raw sources)" : ""))

@@ -8,9 +8,18 @@ public final class FileDescriptor {
     public let path: String
 
     /// Opens `path` for reading.
+    /// Opens a regular file for reading. Anything else (a device such as `/dev/zero`, a FIFO,
+    /// a socket, a folder) is an error: it could be endless, or block for ever.
     public init(readingFrom path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking until it is known to be a regular file: opening a FIFO would wait for a writer.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw IOError.errno(path: path, "cannot open for reading") }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw IOError(path: path, "not a regular file (a device, a FIFO, a socket or a folder); longweave reads files only")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         self.fd = fd
         self.path = path
     }
@@ -115,6 +124,12 @@ public enum FileSystem {
 
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
+    }
+
+    /// Whether `path` is a regular file (following a link).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     public static func isDirectory(_ path: String) -> Bool {

@@ -30,7 +30,15 @@ public struct HTMLTree: Sendable {
                 }
             }, Unmanaged.passUnretained(sink).toOpaque())
         }
+        if status == -2 { throw NestedTooDeep(path: path) }
         guard status == 0 else { throw IOError(path: path, "not an HTML page libxml2 can parse") }
         events = sink.events
     }
+}
+
+/// A page whose elements nest deeper than libxml2 reads, which would lose the text from
+/// that point on: the page is refused whole instead.
+public struct NestedTooDeep: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var description: String { "\(path): elements nest deeper than libxml2 reads; the page cannot be read whole" }
 }

@@ -198,6 +198,83 @@ extension HostileInputTests {
     }
 }
 
+extension HostileInputTests {
+    /// JSON Lines values are never changed or dropped: an answer that is not text and a
+    /// numeric id that a Double would round are rejects with their reason, an id read twice
+    /// is a reject, and a device or a FIFO is no input.
+    @Test func valuesAreNeverChangedOrDroppedSilently() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let lines = [
+            #"{"id": 9007199254740993, "question": "q", "answers": ["a"], "documents": "d"}"#,
+            #"{"id": 1, "question": "q", "answers": [0.1, "x"], "documents": "d"}"#,
+            #"{"id": 2, "question": "q", "answers": ["x"], "documents": "d"}"#,
+            #"{"id": 2.0, "question": "q", "answers": ["x"], "documents": "d"}"#,
+            #"{"id": 1e999, "question": "q", "answers": ["x"], "documents": "d"}"#,
+        ]
+        try Array((lines.joined(separator: "\n") + "\n").utf8).write(to: dir + "/values.jsonl")
+        let yaml = "version: 1\nname: values\nseed: 1\ninputs:\n  - {id: in, path: \(dir)/values.jsonl, format: jsonl, fields: {id: id}}\nstages: []\n"
+        try Array(yaml.utf8).write(to: dir + "/values.yaml")
+        #expect(try runProcess(longweave, ["run", "--quiet", "--out", dir + "/out", dir + "/values.yaml"]).status == 0)
+        let rejects = String(decoding: try FileSystem.readAll(dir + "/out/values/rejects.jsonl"), as: UTF8.self)
+        #expect(rejects.contains(#""line":1,"record":0,"stage":"ingest:in","reason":"wrong type: 'id' is number, expected a string or a whole number below 2^53""#), "\(rejects)")
+        #expect(rejects.contains(#""line":2,"record":1,"stage":"ingest:in","reason":"wrong type: 'answers.0' is number, expected a string or {text}""#))
+        #expect(rejects.contains(#""line":4,"record":3,"stage":"ingest:in","reason":"duplicate id: '2' was read before""#))
+        #expect(rejects.contains(#""line":5,"record":4"#))
+        #expect(rejects.split(separator: "\n").count == 4)
+
+        for device in ["/dev/zero", dir + "/fifo"] {
+            if device.hasSuffix("fifo") { #expect(mkfifo(device, 0o644) == 0) }
+            try Array(yaml.replacingOccurrences(of: dir + "/values.jsonl", with: device).utf8).write(to: dir + "/device.yaml")
+            let validate = try runProcess(longweave, ["validate", dir + "/device.yaml"])
+            #expect(validate.status == 1 && validate.stderr.contains("is not a regular file"), "\(validate.stderr)")
+            let tokenize = try runProcess(longweave, ["tokenize", "--tokenizer", "words", "--count", device])
+            #expect(tokenize.status == 1 && tokenize.stderr.contains("not a regular file"), "\(tokenize.stderr)")
+        }
+    }
+}
+
+extension HostileInputTests {
+    /// Deeply nested HTML loses no text; a MediaWiki page past 10 MB (libxml2's default limit
+    /// on one text node) is read, one past `max_page_bytes` is a reject naming its title, and
+    /// the pages after it are read.
+    @Test func deepAndLargeMarkupLosesNothing() throws {
+        let dir = TestPaths.temporaryDirectory()
+        try FileSystem.createDirectories(dir + "/html")
+        for depth in [300, 20_000] {
+            let page = "<html><body><p>before the nesting</p>" + String(repeating: "<div>", count: depth) + "<p>inside the nesting</p>"
+                + String(repeating: "</div>", count: depth) + "<p>after the nesting</p></body></html>"
+            try Array(page.utf8).write(to: dir + "/html/deep\(depth).html")
+        }
+        let huge = String(repeating: "Lorem ipsum dolor sit amet. ", count: 450_000)
+        let pages = [("Small one", "A small page about cats."), ("Huge page", huge), ("After huge", "The page after the huge one.")].enumerated().map { i, page in
+            "<page><title>\(page.0)</title><ns>0</ns><id>\(i + 1)</id><revision><id>\(i + 10)</id><text xml:space=\"preserve\">\(page.1)</text></revision></page>"
+        }
+        try Array(("<mediawiki xmlns=\"http://www.mediawiki.org/xml/export-0.10/\" version=\"0.10\">" + pages.joined() + "</mediawiki>").utf8).write(to: dir + "/dump.xml")
+        let yaml = """
+            version: 1
+            name: markup
+            seed: 1
+            inputs:
+              - {id: pages, path: \(dir)/html, format: html}
+              - {id: dump, path: \(dir)/dump.xml, format: mediawiki}
+              - {id: bounded, path: \(dir)/dump.xml, format: mediawiki, max_page_bytes: 5MiB}
+            stages: []
+            """
+        try Array(yaml.utf8).write(to: dir + "/markup.yaml")
+        let run = try runProcess(longweave, ["run", "--quiet", "--out", dir + "/out", dir + "/markup.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let documents = String(decoding: try runProcess(longweave, ["cat", dir + "/out/markup"]).stdout, as: UTF8.self)
+        for depth in [300, 20_000] {
+            #expect(documents.contains(#""title":"deep\#(depth)","text":"before the nesting\ninside the nesting\nafter the nesting""#), "\(documents.prefix(400))")
+        }
+        #expect(documents.contains(#""input":"dump","title":"Huge page""#))
+        #expect(documents.contains(#""input":"bounded","title":"After huge""#) && !documents.contains(#""input":"bounded","title":"Huge page""#))
+        let rejects = String(decoding: try FileSystem.readAll(dir + "/out/markup/rejects.jsonl"), as: UTF8.self)
+        #expect(rejects.contains("\"stage\":\"ingest:bounded\",\"reason\":\"page too large: 'Huge page' has more than 5242880 bytes of wikitext\""), "\(rejects)")
+        #expect(rejects.split(separator: "\n").count == 1)
+    }
+}
+
 extension Array where Element == UInt8 {
     func write(to path: String) throws { try FileSystem.writeAtomically(self, to: path) }
 }

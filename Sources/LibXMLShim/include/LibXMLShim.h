@@ -52,7 +52,8 @@ enum {
 /* For LW_HTML_START and LW_HTML_END: `name` is the lower-case tag name and `attributes`
  * the element's class, id and role joined by spaces (START only). For LW_HTML_TEXT: `text`. */
 typedef void (*lw_html_callback)(void *context, int kind, const char *name, const char *text, const char *attributes);
-/* Returns 0, or -1 when the bytes cannot be parsed at all. */
+/* Returns 0; -1 when the bytes cannot be parsed at all; -2 when libxml2 stopped reading
+ * because elements nest too deep: then nothing is walked. */
 int lw_html_walk(const char *buffer, size_t length, const char *name, lw_html_callback callback, void *context);
 
 #endif

@@ -25,7 +25,14 @@ public enum HTMLFormat: IngestFormat {
                 result.rejects.append(Reject(file: file.shown, line: 0, record: record, reason: "page too large: \(error.message)"))
                 continue
             }
-            let page = HTMLMainText(try HTMLTree(bytes: bytes, path: file.shown))
+            let tree: HTMLTree
+            do {
+                tree = try HTMLTree(bytes: bytes, path: file.shown)
+            } catch is NestedTooDeep {
+                result.rejects.append(Reject(file: file.shown, line: 0, record: record, reason: "nested too deep: elements nest deeper than libxml2 reads; the page cannot be read whole"))
+                continue
+            }
+            let page = HTMLMainText(tree)
             if page.text.isEmpty {
                 result.skipped["no main text", default: 0] += 1
                 continue

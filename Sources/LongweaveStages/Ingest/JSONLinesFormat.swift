@@ -54,7 +54,7 @@ public enum JSONLinesFormat: IngestFormat {
         } else {
             let value = try lookup(record, idPath)
             guard let text = value.idText else {
-                throw FieldError(reason: "wrong type: '\(idPath)' is \(value.typeName), expected string or number")
+                throw FieldError(reason: "wrong type: '\(idPath)' is \(value.typeName), expected a string or a whole number below 2^53")
             }
             id = text
         }
@@ -65,7 +65,14 @@ public enum JSONLinesFormat: IngestFormat {
         let answersPath = fields.string("answers")
         let answers: [String] = switch try lookup(record, answersPath) {
         case .string(let answer): [answer]
-        case .array(let list): list.compactMap { $0.stringValue ?? $0["text"]?.stringValue }
+        case .array(let list):
+            // Every item is an answer: one that is not text is a reject, never dropped.
+            try list.enumerated().map { (i, item) throws(FieldError) -> String in
+                guard let text = item.stringValue ?? item["text"]?.stringValue else {
+                    throw FieldError(reason: "wrong type: '\(answersPath).\(i)' is \(item.typeName), expected a string or {text}")
+                }
+                return text
+            }
         case let other: throw FieldError(reason: "wrong type: '\(answersPath)' is \(other.typeName), expected string or list")
         }
         let documentsPath = fields.string("documents")

@@ -138,8 +138,11 @@ extension JSONValue {
     /// A field that may also hold a Python-literal string of the same structure (some
     /// redistributions of HotpotQA and LooGLE store lists that way).
     /// A string, or an integer-valued number as its digits (ids such as DuReader's `question_id`).
+    /// An id as text: a string, or a whole number that a Double holds exactly (below 2^53),
+    /// written as its digits. Other numbers (`0.5`, `1e999`, `9007199254740993`, which a
+    /// Double would round) are no id: a record needs them as strings.
     var idText: String? {
-        if case .number(let n) = self { return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n) }
+        if case .number(let n) = self { return n.isFinite && n == n.rounded() && abs(n) < 9_007_199_254_740_992 ? String(Int(n)) : nil }
         return stringValue
     }
 
