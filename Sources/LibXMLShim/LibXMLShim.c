@@ -153,19 +153,18 @@ int lw_html_walk(const char *buffer, size_t length, const char *name, lw_html_ca
         return -1;
     }
     xmlSetExternalEntityLoader(lw_no_external_loader);
-    htmlParserCtxtPtr parser = htmlNewParserCtxt();
-    if (parser == NULL) {
-        return -1;
-    }
+
     /* XML_PARSE_HUGE lifts the nesting limit of 256 elements, past which libxml2 stops and
      * keeps what it read. Should it stop for depth all the same, that is reported (-2),
      * never passed on as the page. The walk is a loop, so depth costs no stack. */
-    htmlDocPtr document = htmlCtxtReadMemory(parser, buffer, (int)length, name, NULL,
-                                             HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                                             HTML_PARSE_NOWARNING | XML_PARSE_HUGE);
-    int too_deep = parser->lastError.code == XML_ERR_INTERNAL_ERROR && parser->lastError.message != NULL &&
-                   strstr(parser->lastError.message, "Excessive depth") != NULL;
-    htmlFreeParserCtxt(parser);
+    xmlResetLastError();
+    htmlDocPtr document = htmlReadMemory(buffer, (int)length, name, NULL,
+                                         HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                                         HTML_PARSE_NOWARNING | XML_PARSE_HUGE);
+    /* libxml2's last error is kept per thread. */
+    xmlErrorPtr last = xmlGetLastError();
+    int too_deep = last != NULL && last->code == XML_ERR_INTERNAL_ERROR && last->message != NULL &&
+                   strstr(last->message, "Excessive depth") != NULL;
     if (document == NULL) {
         return -1;
     }

@@ -39,11 +39,12 @@ let benchmarks: [any Benchmark.Type] = [
     LVEvalBenchmark.self,
     M4LEBenchmark.self,
     AuditBenchmark.self,
+    HostileBenchmark.self,
 ]
 
 /// The names a benchmark can be chosen by.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case writer, json, cat, tokenizers, ingest, lveval, m4le, audit
+    case writer, json, cat, tokenizers, ingest, lveval, m4le, audit, hostile
 }
 
 /// One benchmark: what it measures, as rows of `bench`.

@@ -85,7 +85,9 @@ public enum DatasetReader {
 
     /// Sub-folders of a dataset folder that hold shards.
     static func shardFolders(_ directory: String) throws -> [String] {
-        try FileSystem.list(directory).filter { FileSystem.isDirectory(directory + "/" + $0) }
+        // `.staging` is a build that has not been swapped in, `slices` a job array's parts:
+        // neither is part of the output.
+        try FileSystem.list(directory).filter { $0 != OutputFolder.stagingFolder && $0 != SliceFolders.folderName && FileSystem.isDirectory(directory + "/" + $0) }
     }
 
     /// The shard files that `path` stands for, in order: a shard itself, a level folder's

@@ -28,7 +28,7 @@ public struct FormatDescriptor: Sendable {
 public struct IngestResult: Sendable {
     public var samples: [Sample] = []
     public var documents: [Document] = []
-    public var rejects: [Reject] = []
+    public var rejects = RejectList()
     /// Records skipped on purpose (redirects, other namespaces), by reason.
     public var skipped: [String: Int] = [:]
     /// Records kept but worth counting (unanswerable questions kept on request), by kind.
@@ -39,8 +39,7 @@ public struct IngestResult: Sendable {
     /// When nothing was read and every record was rejected for a missing or mistyped field,
     /// the file is not in the declared format: says so with the first record's problem.
     public func formatMismatch(format: String) -> String? {
-        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, let first = rejects.first,
-              rejects.allSatisfy({ $0.reason.hasPrefix("missing field") || $0.reason.hasPrefix("wrong type") })
+        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, let first = rejects.first, rejects.onlyFieldErrors
         else { return nil }
         return "not a \(format) file: record \(first.record + 1) (line \(first.line)): \(first.reason)"
     }

@@ -7,7 +7,7 @@ import LongweaveIO
 public enum Manifest {
     public static func build(
         spec: PipelineSpec, root: String, stats: [StageStats], streams: [StreamStats],
-        rejects: [Reject], rejectsSHA256: String, sideFiles: [SideFileEntry] = [], threads: Int,
+        rejectKinds: [String: Int], rejectsSHA256: String, sideFiles: [SideFileEntry] = [], threads: Int,
         slice: RunSlice = .whole
     ) throws -> JSONValue {
         var manifest = JSONObject()
@@ -47,7 +47,7 @@ public enum Manifest {
         manifest.set("shards", shards(streams))
         manifest.set("stages", .array(stats.map { $0.json(withSeconds: false) }))
 
-        manifest.set("rejects", rejectsSection(kinds: rejects.map(\.reasonKind), sha256: rejectsSHA256))
+        manifest.set("rejects", rejectsSection(byKind: rejectKinds, sha256: rejectsSHA256))
         for entry in sideFiles {
             manifest.set(entry.file.section, .object(JSONObject([("file", .string(entry.file.file))] + entry.file.fields + [("sha256", .string(entry.sha256))])))
         }
@@ -105,12 +105,10 @@ public enum Manifest {
     }
 
     /// The rejects file, its count by reason kind and its sha256.
-    static func rejectsSection(kinds: [String], sha256: String) -> JSONValue {
-        var byReason: [String: Int] = [:]
-        for kind in kinds { byReason[kind, default: 0] += 1 }
-        return .object(JSONObject([
+    static func rejectsSection(byKind byReason: [String: Int], sha256: String) -> JSONValue {
+        .object(JSONObject([
             ("file", .string("rejects.jsonl")),
-            ("count", .number(Double(kinds.count))),
+            ("count", .number(Double(byReason.values.reduce(0, +)))),
             ("by_reason", .object(JSONObject(byReason.keys.sorted().map { ($0, .number(Double(byReason[$0]!))) }))),
             ("sha256", .string(sha256)),
         ]))

@@ -12,7 +12,7 @@ extension Runner {
             let format = registry.formats[input.format]!
             let clock = ContinuousClock.now
             let stageName = StageStats.ingestName(input.id)
-            var result: IngestResult
+            let result: IngestResult
             do {
                 result = try format.read(input, pipeline: spec)
             } catch {
@@ -21,13 +21,16 @@ extension Runner {
             if let mismatch = result.formatMismatch(format: input.format) {
                 throw RunError("\(input.path): \(mismatch)", isInputProblem: true)
             }
-            for index in result.rejects.indices { result.rejects[index].stage = stageName }
             var stage = StageStats(stage: "ingest", input: input.id)
             stage.recordsIn = result.samples.count + result.documents.count + result.rejects.count + result.skipped.values.reduce(0, +)
             stage.dropped = result.skipped
             stage.noted = result.noted
             stage.rejected = result.rejects.count
-            log.rejects.append(contentsOf: result.rejects)
+            try result.rejects.forEach { reject in
+                var stamped = reject
+                stamped.stage = stageName
+                try log.rejects.append(stamped)
+            }
             if input.product == .documents {
                 // Documents of every sample (contexts shared by several questions once), or the format's own documents.
                 var seenTexts = Set<String>()
@@ -43,7 +46,7 @@ extension Runner {
                         pool.append(sample)
                         stage.recordsOut += 1
                     } else {
-                        log.rejects.append(Reject(sample: sample, stage: stageName, reason: "duplicate id: '\(sample.id)' was read before"))
+                        try log.rejects.append(Reject(sample: sample, stage: stageName, reason: "duplicate id: '\(sample.id)' was read before"))
                         stage.rejected += 1
                     }
                 }

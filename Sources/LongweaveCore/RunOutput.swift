@@ -18,7 +18,7 @@ extension Runner {
         stage.recordsIn = pool.count
         for planned in assembly.plannedRejects {
             let stream = planned.stream.map { assembler.streams[$0].name + ": " } ?? ""
-            log.rejects.append(Reject(sample: pool[planned.sample], stage: context.name, reason: stream + planned.reason))
+            try log.rejects.append(Reject(sample: pool[planned.sample], stage: context.name, reason: stream + planned.reason))
             stage.rejected += 1
         }
         stage.counts.merge(assembly.plannedCounts) { $0 + $1 }
@@ -31,7 +31,7 @@ extension Runner {
         }
         for (index, reason) in assemblyRejects {
             let reject = Reject(sample: pool[index.sample], stage: context.name, reason: reason)
-            log.rejects.append(reject)
+            try log.rejects.append(reject)
             units.rejects.append((index, reject))
             stage.rejected += 1
         }

@@ -34,7 +34,7 @@ extension Runner {
             stage.recordsIn = pool.count
             switch instance {
             case .streaming(let streaming):
-                pool = runStreaming(streaming, context: context, pool: pool, stats: &stage, rejects: &log.rejects)
+                pool = try runStreaming(streaming, context: context, pool: pool, stats: &stage, rejects: log.rejects)
             case .pooled(let pooled):
                 let result: PooledResult
                 do {
@@ -44,7 +44,7 @@ extension Runner {
                 }
                 let byID = Dictionary(pool.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 for (id, verdict) in result.removed {
-                    record(verdict, sample: byID[id], stageName: stageSpec.name, stats: &stage, rejects: &log.rejects)
+                    try record(verdict, sample: byID[id], stageName: stageSpec.name, stats: &stage, rejects: log.rejects)
                 }
                 pool = result.kept
             case .assembling(let assembling):
@@ -65,22 +65,22 @@ extension Runner {
     }
 
     /// Counts a verdict other than keep; a reject goes to rejects.jsonl.
-    func record(_ verdict: StageVerdict, sample: Sample?, stageName: String, stats: inout StageStats, rejects: inout [Reject]) {
+    func record(_ verdict: StageVerdict, sample: Sample?, stageName: String, stats: inout StageStats, rejects: RejectsWriter) throws {
         switch verdict {
         case .keep: break
         case .drop(let reason): stats.dropped[reason, default: 0] += 1
         case .reject(let reason):
             stats.rejected += 1
             if let sample {
-                rejects.append(Reject(sample: sample, stage: stageName, reason: reason))
+                try rejects.append(Reject(sample: sample, stage: stageName, reason: reason))
             } else {
-                rejects.append(Reject(file: "", line: 0, record: -1, stage: stageName, reason: reason))
+                try rejects.append(Reject(file: "", line: 0, record: -1, stage: stageName, reason: reason))
             }
         }
     }
 
     /// Applies a streaming stage to every sample over the run's threads; order is kept.
-    private func runStreaming(_ stage: any StreamingStage, context: StageContext, pool: [Sample], stats: inout StageStats, rejects: inout [Reject]) -> [Sample] {
+    private func runStreaming(_ stage: any StreamingStage, context: StageContext, pool: [Sample], stats: inout StageStats, rejects: RejectsWriter) throws -> [Sample] {
         let results = context.map(pool.count, chunk: 64) { i -> (Sample, StageVerdict, StageCounts) in
             var sample = pool[i]
             var random = context.random(sample.id)
@@ -96,7 +96,7 @@ extension Runner {
             if verdict == .keep {
                 kept.append(sample)
             } else {
-                record(verdict, sample: pool[i], stageName: context.name, stats: &stats, rejects: &rejects)
+                try record(verdict, sample: pool[i], stageName: context.name, stats: &stats, rejects: rejects)
             }
         }
         return kept

@@ -51,7 +51,7 @@ public struct Runner {
 
     /// What the run has rejected and counted so far, in the order it happened.
     struct RunLog {
-        var rejects: [Reject] = []
+        var rejects: RejectsWriter
         var stats: [StageStats] = []
     }
 
@@ -61,7 +61,7 @@ public struct Runner {
         defer { withExtendedLifetime(locks) {} }
         let previous = try OutputFolder.ownedEntries(of: outputDirectory, sideFiles: sideFileNames)
         try clearWorkDirectory()
-        var log = RunLog()
+        var log = RunLog(rejects: try RejectsWriter(path: workDirectory + "/rejects.jsonl"))
         var (pool, documentInputs) = try ingest(into: &log)
         let stages = try runStages(pool: &pool, documentInputs: &documentInputs, log: &log)
         let sideFiles = try writeSideFiles(stages.sideFileStages.flatMap { $0.sideFiles(for: pool) })
@@ -76,9 +76,9 @@ public struct Runner {
         }
 
         let directory = workDirectory
-        try writeRejects(log.rejects, to: directory + "/rejects.jsonl")
+        try log.rejects.finish()
         try writeStats(log.stats, to: directory + "/stats.jsonl")
-        let manifest = try Manifest.build(spec: spec, root: root, stats: log.stats, streams: streams, rejects: log.rejects,
+        let manifest = try Manifest.build(spec: spec, root: root, stats: log.stats, streams: streams, rejectKinds: log.rejects.kinds,
                                           rejectsSHA256: Digest.sha256Hex(ofFile: directory + "/rejects.jsonl").hex,
                                           sideFiles: sideFiles, threads: options.threads, slice: options.slice)
         try FileSystem.writeAtomically(manifest.prettyPrinted(), to: directory + "/manifest.json")
@@ -117,15 +117,6 @@ public struct Runner {
             entries.append(Manifest.SideFileEntry(file: file, sha256: Digest.sha256Hex(file.bytes)))
         }
         return entries
-    }
-
-    private func writeRejects(_ rejects: [Reject], to path: String) throws {
-        var json = JSONWriter()
-        for reject in rejects {
-            reject.write(to: &json)
-            json.newline()
-        }
-        try FileSystem.writeAtomically(json.bytes, to: path)
     }
 
     private func writeStats(_ stats: [StageStats], to path: String) throws {

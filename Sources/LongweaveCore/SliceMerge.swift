@@ -151,7 +151,7 @@ public enum SliceMerge {
         merged.set("levels", Manifest.levels(streams))
         merged.set("shards", Manifest.shards(streams))
         merged.set("stages", .array(stages))
-        merged.set("rejects", Manifest.rejectsSection(kinds: kinds, sha256: try Digest.sha256Hex(ofFile: directory + "/rejects.jsonl").hex))
+        merged.set("rejects", Manifest.rejectsSection(byKind: kinds.reduce(into: [:]) { $0[$1, default: 0] += 1 }, sha256: try Digest.sha256Hex(ofFile: directory + "/rejects.jsonl").hex))
         if var run = manifest["run"]?.objectValue {
             run.set("slice", .string("merged from \(count)"))
             merged.set("run", .object(run))

@@ -32,6 +32,24 @@ public final class FileDescriptor {
         self.path = path
     }
 
+    /// An anonymous file for reading and writing in the system's temporary folder, removed
+    /// from the folder at once: it goes when the descriptor closes, whatever happens.
+    public static func anonymousTemporary() throws -> FileDescriptor {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array((folder + "/longweave-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw IOError.errno(path: folder, "cannot create a temporary file") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        unlink(path)
+        return FileDescriptor(adopting: fd, name: "(temporary file)")
+    }
+
+    private init(adopting fd: Int32, name: String) {
+        self.fd = fd
+        self.path = name
+    }
+
     /// Wraps an already open descriptor such as standard output; it is not closed.
     public init(borrowing fd: Int32, name: String) {
         self.fd = fd
