@@ -52,7 +52,7 @@ let package = Package(
         // The contamination audit (ConTAM's four metrics): engine, readers, reports, slices.
         .target(name: "LongweaveAudit", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
         // Every stage and ingest format, and the registry that names them.
-        .target(name: "LongweaveStages", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup"]),
+        .target(name: "LongweaveStages", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup", "Yams"]),
         .executableTarget(
             name: "longweave",
             dependencies: [

@@ -95,6 +95,11 @@ public enum DatasetReader {
     public static func shards(at path: String) throws -> [String] {
         if !FileSystem.isDirectory(path) {
             guard FileSystem.exists(path) else { throw IOError(path: path, "no such file or folder") }
+            // A shard is one zstd frame: anything else is not printed as if it were records.
+            let file = try FileDescriptor(readingFrom: path)
+            var magic = [UInt8](repeating: 0, count: 4)
+            let count = try magic.withUnsafeMutableBytes { try file.read(into: $0) }
+            guard count == 4, magic == [0x28, 0xB5, 0x2F, 0xFD] else { throw IOError(path: path, "not a zstd shard (no zstd frame at its start)") }
             return [path]
         }
         if FileSystem.exists(path + "/manifest.json") {

@@ -36,12 +36,13 @@ public struct IngestResult: Sendable {
 
     public init() {}
 
-    /// When nothing was read and every record was rejected for a missing or mistyped field,
-    /// the file is not in the declared format: says so with the first record's problem.
+    /// When nothing was read (the file is empty, only whitespace, or every record was
+    /// rejected), the file is not in the declared format: says so with the first record's problem.
     public func formatMismatch(format: String) -> String? {
-        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, let first = rejects.first, rejects.onlyFieldErrors
-        else { return nil }
-        return "not a \(format) file: record \(first.record + 1) (line \(first.line)): \(first.reason)"
+        guard samples.isEmpty, documents.isEmpty, skipped.isEmpty, noted.isEmpty else { return nil }
+        guard let first = rejects.first else { return "not a \(format) file: it holds no records" }
+        let all = rejects.count == 1 ? "its one record" : "all \(rejects.count) records"
+        return "not a \(format) file: \(all) rejected, the first (record \(first.record + 1), line \(first.line)): \(first.reason)"
     }
 }
 

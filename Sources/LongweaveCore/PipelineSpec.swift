@@ -97,7 +97,9 @@ public enum PipelineLoader {
         } catch let error as IOError {
             throw PipelineValidationError([Diagnostic(file: file, line: 0, column: 0, message: "cannot read the pipeline file: \(error.message)")])
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        // A UTF-8 byte order mark (editors on Windows write one) is not part of the YAML.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        guard let text = String(validating: body, as: UTF8.self) else {
             throw PipelineValidationError([Diagnostic(file: file, line: 1, column: 1, message: "the pipeline file is not valid UTF-8")])
         }
         return try load(text: text, file: file, sha256: Digest.sha256Hex(bytes), root: root, registry: registry)

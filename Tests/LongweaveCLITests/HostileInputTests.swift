@@ -275,6 +275,30 @@ extension HostileInputTests {
     }
 }
 
+extension HostileInputTests {
+    /// A byte order mark opens a pipeline file or a JSON Lines file harmlessly; a file that
+    /// gives nothing (empty, whitespace, garbage) is "not in the declared format", exit 1;
+    /// `cat` prints shards only.
+    @Test func byteOrderMarksEmptyFilesAndNonShards() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        try (bom + Array(#"{"id": "a", "question": "q", "answers": ["x"], "documents": "d"}"#.utf8) + [0x0A]).write(to: dir + "/bom.jsonl")
+        let yaml = "version: 1\nname: bom\nseed: 1\ninputs:\n  - {id: in, path: \(dir)/bom.jsonl, format: jsonl, fields: {id: id}}\nstages: []\n"
+        try (bom + Array(yaml.utf8)).write(to: dir + "/bom.yaml")
+        let run = try runProcess(longweave, ["run", "--quiet", "--out", dir + "/out", dir + "/bom.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(String(decoding: try runProcess(longweave, ["cat", dir + "/out/bom"]).stdout, as: UTF8.self).contains(#""id":"a""#))
+
+        for (name, body) in [("empty", ""), ("blank", "  \n\t\n\n"), ("garbage", "not json\n{{{\n")] {
+            try Array(body.utf8).write(to: dir + "/bom.jsonl")
+            let bad = try runProcess(longweave, ["run", "--quiet", "--out", dir + "/\(name)", dir + "/bom.yaml"])
+            #expect(bad.status == 1 && bad.stderr.contains("not a jsonl file: "), "\(name): \(bad.stderr)")
+        }
+        let cat = try runProcess(longweave, ["cat", dir + "/bom.yaml"])
+        #expect(cat.status == 1 && cat.stdout.isEmpty && cat.stderr.contains("not a zstd shard"))
+    }
+}
+
 extension Array where Element == UInt8 {
     func write(to path: String) throws { try FileSystem.writeAtomically(self, to: path) }
 }

@@ -161,6 +161,19 @@ import LongweaveText
         #expect { _ = try spec(stages: "  - keyword_replacement: {table: \"\(bad)\"}") } throws: { error in
             "\(error)".contains("bad.tsv:2: expected 'original<TAB>replacement'")
         }
+        // A YAML table is read as YAML: quotes are YAML's, and a value that is not text
+        // (a list, a mapping, nothing) is an error naming its line, never skipped.
+        let yaml = try writeTemporary(Array("\"Ed Wood\": 'Barnaby Quill'\nScott Derrickson: Milo Ashgrove\n".utf8), "kpr.yaml")
+        guard case .streaming(let fromYAML) = try KeywordReplacementStage.make(StageSetup(config: try spec(stages: "  - keyword_replacement: {table: \"\(yaml)\"}").stages[0].config, pipeline: pipeline)) else { return }
+        var again = try HotpotQAFormat.read(pipeline.inputs[0], pipeline: pipeline).samples[0]
+        #expect(fromYAML.process(&again, random: &random, counts: &counts) == .keep)
+        #expect(again.question.contains("Milo Ashgrove and Barnaby Quill"))
+        for (body, line) in [("Ed Wood: [Barnaby, Quill]\n", 1), ("Ed Wood: Barnaby Quill\nScott Derrickson: {a: b}\n", 2), ("Ed Wood:\n", 1)] {
+            let badYAML = try writeTemporary(Array(body.utf8), "bad.yaml")
+            #expect { _ = try spec(stages: "  - keyword_replacement: {table: \"\(badYAML)\"}") } throws: { error in
+                "\(error)".contains("bad.yaml:\(line): expected 'original: replacement', both text")
+            }
+        }
     }
 
     @Test func theAppliedTableIsPinnedByTheManifestAndVerified() throws {

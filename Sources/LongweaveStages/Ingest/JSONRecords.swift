@@ -24,7 +24,9 @@ enum JSONRecords {
         convert: (Located, inout IngestResult) -> Void
     ) throws {
         let bytes = try InputFile.readAll(input.resolvedPath)
-        try bytes.withUnsafeBytes { raw in
+        try bytes.withUnsafeBytes { whole in
+            // A UTF-8 byte order mark is not part of the JSON.
+            let raw = whole.starts(with: [0xEF, 0xBB, 0xBF]) ? UnsafeRawBufferPointer(rebasing: whole[3...]) : whole
             var parser = JSONParser(bytes: raw)
             var lineCounter = LineCounter(bytes: raw)
             var record = 0
@@ -69,6 +71,8 @@ enum JSONLines {
             overlong.append((number, record))
             record += 1
         }) { line, number in
+            // A UTF-8 byte order mark before the first record is not part of it.
+            let line = number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? UnsafeRawBufferPointer(rebasing: line[3...]) : line
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
             defer { record += 1 }
             var parser = JSONParser(bytes: line)

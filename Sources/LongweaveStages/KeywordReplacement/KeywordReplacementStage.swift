@@ -2,6 +2,7 @@ import Foundation
 import LongweaveCore
 import LongweaveIO
 import LongweaveText
+import Yams
 
 /// `keyword_replacement` (LV-Eval's KPR): replaces key phrases everywhere a sample has text,
 /// so that a model cannot answer from what it memorised about the originals.
@@ -58,23 +59,38 @@ public enum KeywordReplacementStage: StageFactory {
     /// Reads `original<TAB>replacement` lines (TSV) or a YAML mapping; `#` lines are comments.
     static func readTable(_ path: String, shownAs shown: String) throws -> [(from: String, to: String)] {
         let text = String(decoding: try FileSystem.readAll(path), as: UTF8.self)
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") { return try readYAMLTable(text, shownAs: shown) }
         var pairs: [(from: String, to: String)] = []
-        let yaml = path.hasSuffix(".yaml") || path.hasSuffix(".yml")
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let parts: [String]
-            if yaml {
-                parts = trimmed.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
-            } else {
-                parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            }
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw StageSetupError("\(shown):\(number + 1): expected " + (yaml ? "'original: replacement'" : "'original<TAB>replacement'") + ", found '\(line)'")
+                throw StageSetupError("\(shown):\(number + 1): expected 'original<TAB>replacement', found '\(line)'")
             }
             pairs.append((parts[0], parts[1]))
         }
         return pairs
+    }
+
+    /// A YAML mapping of `original: replacement`, both plain text: a list, a mapping or an
+    /// empty value is an error naming its line, never skipped.
+    static func readYAMLTable(_ text: String, shownAs shown: String) throws -> [(from: String, to: String)] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw StageSetupError("\(shown): not YAML: \(error)")
+        }
+        guard let root else { return [] }
+        guard case .mapping(let mapping) = root else { throw StageSetupError("\(shown): expected a mapping of 'original: replacement'") }
+        return try mapping.map { key, value in
+            let line = (value.mark ?? key.mark)?.line ?? 0
+            guard case .scalar(let original) = key, !original.string.isEmpty, case .scalar(let replacement) = value, !replacement.string.isEmpty else {
+                throw StageSetupError("\(shown):\(line): expected 'original: replacement', both text; found \(key.string.map { "'\($0)'" } ?? "a key that is not text") with a value that is not text")
+            }
+            return (original.string, replacement.string)
+        }
     }
 }
 
