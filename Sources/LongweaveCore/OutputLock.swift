@@ -10,6 +10,7 @@ public final class OutputLock {
     /// The lock file's name in the folder it guards.
     public static let fileName = ".lock"
     private let descriptor: Int32
+    private let exclusive: Bool
 
     /// Takes the lock on `directory` (created if missing) at once, or throws naming the
     /// process that holds it.
@@ -27,6 +28,7 @@ public final class OutputLock {
             throw RunError("\(directory) is being written by another longweave run\(holder.map { " (pid \($0))" } ?? ""); wait for it to end, or stop it", isInputProblem: true)
         }
         descriptor = fd
+        exclusive = !shared
         if !shared {
             let text = Array("\(getpid())\n".utf8)
             _ = ftruncate(fd, 0)
@@ -35,6 +37,9 @@ public final class OutputLock {
     }
 
     deinit {
+        // The pid goes with the lock, so that a finished output's lock file is empty: the
+        // same bytes whoever wrote it.
+        if exclusive { _ = ftruncate(descriptor, 0) }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }

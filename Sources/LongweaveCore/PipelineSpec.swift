@@ -51,6 +51,9 @@ public struct PipelineSpec: Sendable {
     public var output: OutputSpec
     /// The file's settings with every default filled in, for the manifest.
     public var resolved: JSONValue
+    /// Where `name:` is written, for messages about the output folder it names.
+    public var nameLine = 0
+    public var nameColumn = 0
 
     public func input(_ id: String) -> InputSpec? {
         inputs.first { $0.id == id }
@@ -64,6 +67,29 @@ public struct PipelineSpec: Sendable {
 
 /// Reads and validates pipeline files.
 public enum PipelineLoader {
+    /// Pipelines run together must write apart: two with the same name, or one whose output
+    /// folder lies inside another's (`grp/child` beside `grp`, `x/16k` beside `x`'s levels),
+    /// are errors at the later one's `name:`.
+    public static func checkNames(_ specs: [PipelineSpec]) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        for (j, later) in specs.enumerated() {
+            for earlier in specs[..<j] {
+                let problem: String
+                if earlier.name == later.name {
+                    problem = "name '\(later.name)' is also the name of \(earlier.file): both would write the same folder"
+                } else if later.name.hasPrefix(earlier.name + "/") {
+                    problem = "name '\(later.name)' puts this output inside the output of \(earlier.file) ('\(earlier.name)'); give one of them another name"
+                } else if earlier.name.hasPrefix(later.name + "/") {
+                    problem = "name '\(later.name)' would hold the output of \(earlier.file) ('\(earlier.name)') inside this one; give one of them another name"
+                } else {
+                    continue
+                }
+                problems.append(Diagnostic(file: later.file, line: later.nameLine, column: later.nameColumn, message: problem))
+            }
+        }
+        return problems
+    }
+
     static let topLevelKeys = ["version", "name", "seed", "language", "inputs", "stages", "output"]
 
     /// The keys of the `output:` section.
@@ -334,6 +360,8 @@ public enum PipelineLoader {
             }
             if !setupProblems.isEmpty { throw PipelineValidationError(setupProblems) }
             spec.resolved = .object(resolved)
+            spec.nameLine = keys["name"]?.value.mark?.line ?? 0
+            spec.nameColumn = keys["name"]?.value.mark?.column ?? 0
             return spec
         }
     }

@@ -113,25 +113,16 @@ public enum WikitextStripper {
 
     /// `[[target|label]]` becomes the label, `[[target]]` the target; files, categories and
     /// interwiki links go, captions and all.
-    static func replaceLinks(_ input: [UInt8]) -> [UInt8] {
-        rewrite(input, at: UInt8(ascii: "[")) { i, out in
+    /// Nesting is followed this deep (real pages nest a link or two inside a caption); deeper
+    /// brackets go with the text kept, so that `[[` x 30,000 costs linear time and memory.
+    static let linkDepthLimit = 8
+
+    static func replaceLinks(_ input: [UInt8], depth: Int = 0) -> [UInt8] {
+        let closing = matchingLinkEnds(input)
+        return rewrite(input, at: UInt8(ascii: "[")) { i, out in
             guard i + 1 < input.count, input[i + 1] == UInt8(ascii: "[") else { return nil }
-            // The matching ]], counting nested [[ ]].
-            var depth = 0
-            var j = i
-            var end: Int?
-            while j + 1 < input.count {
-                if input[j] == UInt8(ascii: "[") && input[j + 1] == UInt8(ascii: "[") { depth += 1; j += 2; continue }
-                if input[j] == UInt8(ascii: "]") && input[j + 1] == UInt8(ascii: "]") {
-                    depth -= 1
-                    if depth == 0 { end = j; break }
-                    j += 2
-                    continue
-                }
-                j += 1
-            }
             // Unbalanced: keep the brackets out, the text in.
-            guard let close = end else { return i + 2 }
+            guard let close = closing[i] else { return i + 2 }
             let inner = Array(input[(i + 2)..<close])
             var pipes: [Int] = []
             var nested = 0
@@ -148,9 +139,34 @@ public enum WikitextStripper {
             }
             var label = pipes.last.map { Array(inner[($0 + 1)...]) } ?? target
             if label.allSatisfy({ $0 == 0x20 }) { label = target }
-            out.append(contentsOf: replaceLinks(label))
+            if depth < linkDepthLimit {
+                out.append(contentsOf: replaceLinks(label, depth: depth + 1))
+            } else {
+                out.append(contentsOf: label.filter { $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") })
+            }
             return close + 2
         }
+    }
+
+    /// For each `[[` (by position) the position of its matching `]]`, in one pass with a
+    /// stack: the `[[` and `]]` tokens read left to right, as a scan from each `[[` counting
+    /// nested pairs would pair them.
+    static func matchingLinkEnds(_ input: [UInt8]) -> [Int: Int] {
+        var open: [Int] = []
+        var closing: [Int: Int] = [:]
+        var j = 0
+        while j + 1 < input.count {
+            if input[j] == UInt8(ascii: "[") && input[j + 1] == UInt8(ascii: "[") {
+                open.append(j)
+                j += 2
+            } else if input[j] == UInt8(ascii: "]") && input[j + 1] == UInt8(ascii: "]") {
+                if let start = open.popLast() { closing[start] = j }
+                j += 2
+            } else {
+                j += 1
+            }
+        }
+        return closing
     }
 
     /// `[http://example.org label]` becomes the label; a bare bracketed URL goes.

@@ -45,6 +45,8 @@ extension Longweave {
                 runners.append(Runner(spec: spec, registry: .standard,
                                       options: RunOptions(threads: threads, outputBase: base, progress: !quiet, slice: slice), root: location.root))
             }
+            let clashes = PipelineLoader.checkNames(runners.map(\.spec))
+            if !clashes.isEmpty { throw Exit.badInput(PipelineValidationError(clashes).description) }
             for runner in runners {
                 let summary: RunSummary
                 do {
@@ -81,14 +83,21 @@ extension Longweave {
 
         func run() throws {
             var failed = false
+            var specs: [PipelineSpec] = []
             for path in pipelines {
                 do {
                     let spec = try PipelineLocation(path, root: root).load()
+                    specs.append(spec)
                     print("\(path): ok (\(spec.name): \(spec.inputs.count) inputs, \(spec.stages.count) stages)")
                 } catch let error as PipelineValidationError {
                     Exit.printError(error.description)
                     failed = true
                 }
+            }
+            let clashes = PipelineLoader.checkNames(specs)
+            if !clashes.isEmpty {
+                Exit.printError(PipelineValidationError(clashes).description)
+                failed = true
             }
             if failed { throw ExitCode(1) }
         }

@@ -83,6 +83,12 @@ import Testing
         #expect(inner.status == 1 && inner.stderr.contains("b/grp/child lies inside"), "\(inner.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/b/grp/child"))
         #expect(try runProcess(longweave, ["verify", dir + "/b/grp"]).status == 0)
+
+        // Given together, the names are checked before anything runs, at the name's line.
+        let together = try runProcess(longweave, ["validate", grp, child])
+        #expect(together.status == 1 && together.stderr.contains("grp_child.yaml:2:7: error: name 'grp/child' puts this output inside the output of"), "\(together.stderr)")
+        let both = try runProcess(longweave, ["run", "--quiet", "--out", dir + "/c", grp, child])
+        #expect(both.status == 1 && !FileManager.default.fileExists(atPath: dir + "/c"))
     }
 
     @Test func aMergeNeverFollowsALink() throws {
