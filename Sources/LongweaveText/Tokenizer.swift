@@ -190,7 +190,10 @@ public enum TokenizerFiles {
             case "Split":
                 guard let regex = step["pattern"]?["Regex"]?.stringValue,
                       let known = PreTokenizerPattern.allCases.first(where: { $0.regex == regex }) else {
-                    throw Tokenizer.LoadError("\(path): unsupported Split pattern \(step["pattern"].map { "\($0)" } ?? "?"); supported: the gpt2, cl100k, o200k and qwen patterns")
+                    // The pattern as the file writes it (a regex, or the JSON of whatever is there).
+                    let shown = step["pattern"]?["Regex"]?.stringValue.map { "regex '\($0)'" }
+                        ?? step["pattern"].map { value in var json = JSONWriter(); json.value(value); return String(decoding: json.bytes, as: UTF8.self) } ?? "(none)"
+                    throw Tokenizer.LoadError("\(path): unsupported Split pattern \(shown); supported: the gpt2, cl100k, o200k and qwen patterns")
                 }
                 guard step["behavior"]?.stringValue == "Isolated", step["invert"] != .bool(true) else {
                     throw Tokenizer.LoadError("\(path): unsupported Split behavior \(step["behavior"]?.stringValue ?? "?") (supported: Isolated)")

@@ -93,7 +93,9 @@ import LongweaveTestSupport
             (#""type": "BPE""#, #""type": "WordPiece""#, "unsupported model type 'WordPiece'"),
             (#""type": "NFC""#, #""type": "NFKC""#, "unsupported normalizer 'NFKC'"),
             (#""type": "ByteLevel","#, #""type": "Metaspace","#, "unsupported pre-tokenizer 'Metaspace'"),
-            (#"\\s+(?!\\S)|\\s+"#, #"\\s+"#, "unsupported Split pattern"),
+            (#"\\s+(?!\\S)|\\s+"#, #"\\s+"#, "unsupported Split pattern regex '"),
+            // A malformed pattern is named as the file writes it, not as a Swift value.
+            (#""Regex": "#, #""String": "#, #"unsupported Split pattern {"String":"#),
         ]
         for (from, to, message) in cases {
             let range = try #require(original.range(of: from), "\(from)")
