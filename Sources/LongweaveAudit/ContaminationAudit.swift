@@ -75,12 +75,27 @@ public struct ContaminationAudit: Sendable {
         AuditResult(scores: score(found), referenceDocuments: found.documents, referenceTokens: found.tokens)
     }
 
+    /// The most that the scanners' span candidates may take: one per benchmark token and
+    /// candidate kept (`mincount` of them with no skips), per worker.
+    static let spanMemoryLimit = 1 << 30
+
+    /// Refuses, before any work, an audit whose span candidates would not fit in
+    /// `spanMemoryLimit` (a large `mincount` on a large benchmark), saying what would.
+    func checkSpanMemory(workers: Int) throws {
+        let perWorker = benchmark.raw.tokens.count.multipliedReportingOverflow(by: benchmark.parameters.candidatesPerSeed * MemoryLayout<SpanCandidate>.stride)
+        let total = perWorker.partialValue.multipliedReportingOverflow(by: workers)
+        guard perWorker.overflow || total.overflow || total.partialValue > Self.spanMemoryLimit else { return }
+        let fitting = Self.spanMemoryLimit / max(1, benchmark.raw.tokens.count * MemoryLayout<SpanCandidate>.stride * workers)
+        throw RunError("mincount \(benchmark.parameters.mincount) keeps \(benchmark.parameters.candidatesPerSeed) span candidates for each of the benchmark's \(benchmark.raw.tokens.count) tokens on \(workers) threads, more than \(Self.spanMemoryLimit >> 20) MiB; use --mincount \(max(1, fitting)) or less, fewer --threads, a skip budget, or fewer fields", isInputProblem: true)
+    }
+
     /// An empty scan state, to merge partial ones into.
     func emptyScan() -> ReferenceScanner { ReferenceScanner(benchmark: benchmark) }
 
     /// Scans the reference and returns what was found, before scoring (a slice's partial result).
     func scan(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void) throws -> Void) throws -> ReferenceScanner {
         let workers = max(1, threads)
+        try checkSpanMemory(workers: workers)
         let queue = BatchQueue(capacity: workers * 2)
         let results = UnsafeSlots<ReferenceScanner>(count: workers)
         let group = DispatchGroup()

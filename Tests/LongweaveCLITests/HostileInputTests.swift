@@ -305,6 +305,19 @@ extension HostileInputTests {
     }
 }
 
+extension HostileInputTests {
+    /// A `mincount` whose span candidates would not fit in 1 GiB is refused before any work,
+    /// saying which would fit (it was killed past 24 GB, or aborted).
+    @Test func anAuditThatWouldNotFitIsRefusedAtOnce() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let audit = try runProcess(longweave, ["audit", "--benchmark", TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"), "--format", "hotpotqa",
+                                               "--fields", "question,answers,documents", "--reference", TestPaths.data("wikitext2/wiki.test.raw"),
+                                               "--mincount", "100000", "--threads", "2", "--out", dir + "/audit"])
+        #expect(audit.status == 1 && audit.stderr.contains("mincount 100000 keeps 100000 span candidates") && audit.stderr.contains("use --mincount"), "\(audit.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/audit/scores.jsonl"))
+    }
+}
+
 extension Array where Element == UInt8 {
     func write(to path: String) throws { try FileSystem.writeAtomically(self, to: path) }
 }
