@@ -34,7 +34,7 @@ public enum DatasetReader {
             }
             named.insert(path)
             guard let full = FileSystem.inside(directory, path) else {
-                findings.append(Finding(path: path, problem: "outside the folder (an absolute path, '..' or a link on the way); not read"))
+                findings.append(Finding(path: path, problem: outsideTheFolder))
                 continue
             }
             guard FileSystem.kind(full) == .file else {
@@ -62,7 +62,7 @@ public enum DatasetReader {
         // The files the manifest pins beside the shards: rejects.jsonl and the stages' side files.
         for (_, file, sha) in Manifest.pinnedFiles(manifest) {
             guard FileSystem.inside(directory, file) != nil else {
-                findings.append(Finding(path: file, problem: "outside the folder (an absolute path, '..' or a link on the way); not read"))
+                findings.append(Finding(path: file, problem: outsideTheFolder))
                 continue
             }
             guard FileSystem.exists(directory + "/" + file) else {
@@ -82,6 +82,9 @@ public enum DatasetReader {
         }
         return findings
     }
+
+    /// What `verify` says of a path that leads out of the folder it is read from.
+    static let outsideTheFolder = "outside the folder (an absolute path, '..' or a link on the way); not read"
 
     /// Sub-folders of a dataset folder that hold shards.
     static func shardFolders(_ directory: String) throws -> [String] {

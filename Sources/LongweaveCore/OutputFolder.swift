@@ -80,7 +80,8 @@ public enum OutputFolder {
         }
     }
 
-    private static func foreign(_ path: String, _ problem: String) -> RunError {
+    /// The error for an entry longweave did not write: nothing is deleted.
+    static func foreign(_ path: String, _ problem: String) -> RunError {
         RunError("\(path) \(problem); nothing was deleted. Move it out of the output folder, or write elsewhere with --out", isInputProblem: true)
     }
 

@@ -36,6 +36,7 @@ public struct Runner {
         self.registry = registry
         self.options = options
         self.root = root
+        sideFileNames = Set(registry.stages.values.flatMap { $0.descriptor.sideFiles })
     }
 
     public var outputDirectory: String { options.outputBase + "/" + spec.name }
@@ -47,7 +48,7 @@ public struct Runner {
     }
 
     /// The names of the files that the registry's stages may write beside the shards.
-    var sideFileNames: Set<String> { Set(registry.stages.values.flatMap { $0.descriptor.sideFiles }) }
+    let sideFileNames: Set<String>
 
     /// What the run has rejected and counted so far, in the order it happened.
     struct RunLog {

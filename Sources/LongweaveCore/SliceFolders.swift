@@ -33,7 +33,7 @@ public enum SliceFolders {
         switch FileSystem.kind(slices) {
         case .missing: return []
         case .directory: break
-        default: throw RunError("\(slices) is not a folder that longweave wrote; nothing was deleted", isInputProblem: true)
+        default: throw OutputFolder.foreign(slices, "is not a folder that longweave wrote")
         }
         var names: [String] = []
         for name in try FileSystem.list(slices) {
@@ -41,7 +41,7 @@ public enum SliceFolders {
             if name.hasPrefix(".") && name.hasSuffix(OutputLock.fileName) && FileSystem.kind(path) == .file { continue }
             let parts = name.split(separator: "-")
             guard parts.count == 3, parts[1] == "of", Int(parts[0]) != nil, Int(parts[2]) != nil, FileSystem.kind(path) == .directory else {
-                throw RunError("\(path) was not written by longweave; nothing was deleted. Move it out of the output folder", isInputProblem: true)
+                throw OutputFolder.foreign(path, "was not written by longweave")
             }
             try OutputFolder.checkTree(path, ownFiles: ownFiles)
             names.append(name)
