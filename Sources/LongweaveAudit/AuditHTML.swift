@@ -1,4 +1,57 @@
 import LongweaveIO
+import LongweaveText
+
+/// The text of a reference document that an excerpt is cut from: the whole document, or
+/// a window of a long one from its character `firstCharacter`.
+struct ReferenceExcerptSource {
+    var text: String
+    var firstCharacter = 0
+    var characters: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, firstCharacter: Int = 0) {
+        text = String(decoding: bytes, as: UTF8.self)
+        self.firstCharacter = firstCharacter
+        characters = CharCount.count(utf8: bytes)
+    }
+
+    func holds(character offset: Int) -> Bool { offset >= firstCharacter && offset < firstCharacter + characters }
+}
+
+/// Collects, from a document that arrives in pieces, `excerptBytes` from character `start` on.
+struct ExcerptWindow {
+    static let excerptBytes = 8 << 20
+    private var start = 0
+    /// Characters of the document before the current piece.
+    private var seen = 0
+    private var kept: [UInt8] = []
+    private var keeping = false
+
+    init(from start: Int = 0) { self.start = start }
+
+    mutating func take(_ piece: UnsafeRawBufferPointer) {
+        var from = 0
+        if !keeping {
+            let characters = CharCount.count(utf8: piece)
+            guard seen + characters > start else {
+                seen += characters
+                return
+            }
+            // The byte where character `start` begins in this piece.
+            var wanted = start - seen
+            while from < piece.count && (piece[from] & 0xC0 == 0x80 || wanted > 0) {
+                if piece[from] & 0xC0 != 0x80 { wanted -= 1 }
+                from += 1
+            }
+            keeping = true
+        }
+        let room = Self.excerptBytes - kept.count
+        if room > 0 { kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: piece[from..<min(piece.count, from + room)])) }
+    }
+
+    var source: ReferenceExcerptSource {
+        kept.withUnsafeBytes { ReferenceExcerptSource($0, firstCharacter: start) }
+    }
+}
 
 /// `report.html`: one self-contained page (inline SVG and CSS, nothing fetched) with the
 /// score histograms, the share flagged per threshold, the ConTAM plot (EPG against share
@@ -7,7 +60,7 @@ import LongweaveIO
 struct AuditHTML {
     var report: AuditReport
     /// The text of the reference documents that the listed samples' spans name.
-    var references: [ReferenceDocument: String]
+    var references: [ReferenceDocument: ReferenceExcerptSource]
     /// The audited text of each sample, by id.
     var sampleTexts: [String: String]
 
@@ -185,8 +238,8 @@ struct AuditHTML {
             guard let span = score.longestSpan else { continue }
             html += "<p><b>\(Self.escape(score.id))</b> <span class=\"meta\">longest \(Self.number(score.longestMatch)), token-extend \(Self.number(score.tokenExtend)), token-match \(Self.number(score.tokenMatch)), n-gram \(Self.number(score.ngramMatch)); \(span.end - span.start) of \(score.tokens) tokens, found in \(Self.escape(report.label(span.referenceDocument))) at character \(span.referenceOffset)</span></p>"
             html += "<div class=\"pair\"><div>" + (sampleTexts[score.id].map { Self.marked($0, span.byteRange) } ?? "<mark>\(Self.escape(span.text))</mark>") + "</div><div>"
-            if let reference = references[span.referenceDocument] {
-                html += referenceExcerpt(reference, offset: span.referenceOffset, tokens: span.end - span.start)
+            if let reference = references[span.referenceDocument], reference.holds(character: span.referenceOffset) {
+                html += referenceExcerpt(reference.text, offset: span.referenceOffset - reference.firstCharacter, tokens: span.end - span.start)
             } else {
                 html += "<span class=\"meta\">(reference text not kept)</span>"
             }

@@ -165,12 +165,12 @@ public enum ReferenceReader {
     /// left out.
     public static func forEachDocument(
         _ file: ReferenceFile, index fileIndex: Int, range: Range<Int>? = nil, textField: String, skipBad: Bool, registry: Registry, root: String,
-        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Bool
+        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument, DocumentPiece) -> Bool
     ) throws {
         struct Stop: Error {}
         do {
             try read(file, index: fileIndex, range: range, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats) {
-                if !emit($0, $1) { throw Stop() }
+                if !emit($0, $1, $2) { throw Stop() }
             }
         } catch is Stop {}
     }
@@ -180,24 +180,64 @@ public enum ReferenceReader {
     /// audit, or one slice of it, scans.
     public static func forEachDocument(
         of files: [ReferenceFile], selected: [ReferencePiece], textField: String, skipBad: Bool, registry: Registry, root: String,
-        stats: inout [ReferenceFileStats], _ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void
+        stats: inout [ReferenceFileStats], _ emit: ReferenceEmitter
     ) throws {
         for piece in selected {
             let i = piece.file
             try forEachDocument(files[i], index: i, range: piece.range, textField: textField, skipBad: skipBad, registry: registry, root: root, stats: &stats[i]) {
-                emit($0, $1)
+                emit($0, $1, $2)
                 return true
             }
         }
     }
 
+    /// The longest JSON Lines line read: its text is held whole, twice (the line and the
+    /// decoded field). A longer document can be given as a `text` file, which is streamed.
+    static let maxLineBytes = 128 << 20
+    static let overlongReason = "a JSON Lines document over 128 MiB; give it as a text file"
+    /// A `text` file longer than this arrives in pieces of the size its reader reads.
+    static let wholeTextBytes = 4 << 20
+
+    /// A `text` file, one document: whole when short, else checked as UTF-8 in a first pass
+    /// (so that a bad file is refused or left out before any of it is scanned) and then sent
+    /// in pieces, never held whole.
+    /// Whether the document was sent.
+    private static func readText(_ file: ReferenceFile, emit: (UnsafeRawBufferPointer, DocumentPiece) throws -> Void,
+                                 bad: (String) throws -> Void) throws -> Bool {
+        var head: [UInt8] = []
+        var validation = UTF8StreamValidation()
+        var total = 0
+        try InputFile.forEachChunk(file.resolvedPath) { chunk in
+            total += chunk.count
+            validation.feed(chunk)
+            if total <= wholeTextBytes { head.append(contentsOf: chunk) }
+        }
+        guard validation.isValid else {
+            try bad("not valid UTF-8")
+            return false
+        }
+        if total <= wholeTextBytes {
+            try head.withUnsafeBytes { try emit($0, .whole) }
+            return true
+        }
+        head = []
+        var sent = 0
+        try InputFile.forEachChunk(file.resolvedPath) { chunk in
+            guard sent + chunk.count <= total else { throw IOError(path: file.path, "the file grew while it was read") }
+            try emit(chunk, DocumentPiece(isFirst: sent == 0, isLast: sent + chunk.count == total))
+            sent += chunk.count
+        }
+        guard sent == total else { throw IOError(path: file.path, "the file shrank while it was read") }
+        return true
+    }
+
     private static func read(
         _ file: ReferenceFile, index fileIndex: Int, range: Range<Int>?, textField: String, skipBad: Bool, registry: Registry, root: String,
-        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument) throws -> Void
+        stats: inout ReferenceFileStats, _ emit: (UnsafeRawBufferPointer, ReferenceDocument, DocumentPiece) throws -> Void
     ) throws {
         var next = 0
         func send(_ bytes: UnsafeRawBufferPointer, at position: Int? = nil) throws {
-            try emit(bytes, ReferenceDocument(file: fileIndex, index: position ?? next))
+            try emit(bytes, ReferenceDocument(file: fileIndex, index: position ?? next), .whole)
             next += 1
             stats.documents += 1
         }
@@ -229,21 +269,27 @@ public enum ReferenceReader {
                 guard let length else { return try bad("no string field '\(textField)'", where: label()) }
                 try text.withUnsafeBytes { try send(UnsafeRawBufferPointer(rebasing: $0[..<length]), at: offset) }
             }
-            if let range {
-                try LineReader.forEachLine(in: file.resolvedPath, startingIn: range) { line, offset in
-                    try document(line, offset: offset, label: "byte \(offset)")
+            // Counted apart: the reader keeps the count past this call.
+            var overlong = 0
+            defer { if overlong > 0 { stats.skipped[Self.overlongReason, default: 0] += overlong } }
+            do {
+                if let range {
+                    try LineReader.forEachLine(in: file.resolvedPath, startingIn: range, maxLineBytes: Self.maxLineBytes, onOverlong: skipBad ? { _ in overlong += 1 } : nil) { line, offset in
+                        try document(line, offset: offset, label: "byte \(offset)")
+                    }
+                } else {
+                    // An overlong line is passed over without being held; the offsets after it still count its bytes.
+                    try LineReader.forEachLine(in: file.resolvedPath, maxLineBytes: Self.maxLineBytes, onOverlong: skipBad ? { _ in overlong += 1 } : nil, withOffsets: { line, number, offset in
+                        try document(line, offset: offset, label: "line \(number)")
+                    })
                 }
-            } else {
-                var offset = 0
-                try LineReader.forEachLine(in: file.resolvedPath) { line, number in
-                    try document(line, offset: offset, label: "line \(number)")
-                    offset += line.count + 1
-                }
+            } catch let error as IOError where error.exceedsLimit {
+                throw IOError(path: file.path, error.message + " (\(Self.overlongReason); --skip-bad-reference leaves such lines out)")
             }
         case "text":
-            let bytes = try InputFile.readAll(file.resolvedPath)
-            guard bytes.withUnsafeBytes({ UTF8Validation.isValid($0) }) else { return try bad("not valid UTF-8", where: "") }
-            try bytes.withUnsafeBytes { try send($0) }
+            if try readText(file, emit: { try emit($0, ReferenceDocument(file: fileIndex, index: 0), $1) }, bad: { try bad($0, where: "") }) {
+                stats.documents += 1
+            }
         default:
             guard let format = registry.formats[file.format] else {
                 throw IOError(path: file.path, "unknown reference format '\(file.format)', expected jsonl, text or one of \(registry.formatNames.joined(separator: ", "))")

@@ -77,6 +77,52 @@ public struct AuditTokenizer: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension AuditTokenizer {
+    /// The last place in `text` after byte `start` where a document may be cut so that
+    /// tokenizing the parts gives the tokens of the whole, or nil. A cut needs the byte after
+    /// it, so it is never at the end. Characters: any character's start. Words: after an
+    /// ASCII space or newline. BPE: between a letter (ASCII, or a CJK ideograph) and a space, newline or
+    /// CJK comma or full stop, where every supported split pattern ends a piece whatever
+    /// follows, and starts the next piece as it would starting there.
+    func lastCut(in text: UnsafeRawBufferPointer, after start: Int) -> Int? {
+        var c = text.count - 1
+        while c > start {
+            if isCut(text, c) { return c }
+            c -= 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private func isCut(_ text: UnsafeRawBufferPointer, _ c: Int) -> Bool {
+        switch spec.kind {
+        case .chars: return text[c] & 0xC0 != 0x80
+        case .words: return text[c - 1] == 0x20 || text[c - 1] == 0x0A
+        default: break
+        }
+        let next = text[c]
+        if next == 0x20 || next == 0x0A {
+            let last = text[c - 1] | 0x20
+            if last >= 0x61 && last <= 0x7A { return true }
+            return Self.endsIdeograph(text, c)
+        }
+        // U+FF0C FULLWIDTH COMMA, U+3002 IDEOGRAPHIC FULL STOP, U+3001 IDEOGRAPHIC COMMA.
+        guard next == 0xEF || next == 0xE3, c + 2 < text.count else { return false }
+        let mark = (next, text[c + 1], text[c + 2])
+        guard mark == (0xEF, 0xBC, 0x8C) || mark == (0xE3, 0x80, 0x82) || mark == (0xE3, 0x80, 0x81) else { return false }
+        return Self.endsIdeograph(text, c)
+    }
+
+    /// Whether the three bytes before `c` are a CJK unified ideograph, U+4E00 to U+9FFF (all letters).
+    @inline(__always)
+    private static func endsIdeograph(_ text: UnsafeRawBufferPointer, _ c: Int) -> Bool {
+        guard c >= 3 else { return false }
+        let lead = text[c - 3], second = text[c - 2]
+        guard text[c - 1] & 0xC0 == 0x80, second & 0xC0 == 0x80 else { return false }
+        return (lead >= 0xE5 && lead <= 0xE9) || (lead == 0xE4 && second >= 0xB8)
+    }
+}
+
 /// ConTAM's parameters: n-gram length, how often an n-gram must occur in the reference to
 /// be a seed, and how many mismatches a span may bridge.
 public struct AuditParameters: Sendable, Equatable {

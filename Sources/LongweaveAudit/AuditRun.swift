@@ -216,37 +216,49 @@ public enum AuditRunner {
         try FileSystem.writeAtomically(report.scoresJSONLines(), to: out + "/scores.jsonl")
         try FileSystem.writeAtomically(report.reportJSON().prettyPrinted(), to: out + "/report.json")
         let shown = AuditHTML.top(result.scores)
-        let references = try referenceTexts(Set(shown.compactMap { $0.longestSpan?.referenceDocument }), files: files, options: options, registry: registry)
+        let references = try referenceTexts(Dictionary(grouping: shown.compactMap(\.longestSpan), by: \.referenceDocument).mapValues { $0.map(\.referenceOffset) },
+                                            files: files, options: options, registry: registry)
         let texts = Dictionary(samples.map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
         let html = AuditHTML(report: report, references: references, sampleTexts: texts.filter { id, _ in shown.contains { $0.id == id } })
         try FileSystem.writeAtomically(Array(html.render().utf8), to: out + "/report.html")
         return report
     }
 
-    /// The text of the `wanted` reference documents: read at their offsets in uncompressed
-    /// JSON Lines, else their files read again, each only up to the last document wanted from it.
-    static func referenceTexts(_ wanted: Set<ReferenceDocument>, files: [ReferenceFile], options: AuditOptions,
-                               registry: Registry) throws -> [ReferenceDocument: String] {
-        var texts: [ReferenceDocument: String] = [:]
+    /// The text of the `wanted` reference documents around the character offsets wanted in
+    /// them: read at their offsets in uncompressed JSON Lines, else their files read again,
+    /// each only up to the last document wanted from it. Of a document that arrives in
+    /// pieces, `excerptBytes` are kept from a little before the first offset wanted.
+    static func referenceTexts(_ wanted: [ReferenceDocument: [Int]], files: [ReferenceFile], options: AuditOptions,
+                               registry: Registry) throws -> [ReferenceDocument: ReferenceExcerptSource] {
+        var texts: [ReferenceDocument: ReferenceExcerptSource] = [:]
         for (i, file) in files.enumerated() {
-            let inFile = wanted.filter { $0.file == i }
+            let inFile = wanted.keys.filter { $0.file == i }
             guard let last = inFile.map(\.index).max() else { continue }
             var stats = ReferenceFileStats(file)
             if file.isSplittable {
                 // Known by the byte where its line starts: read just that line.
                 for document in inFile {
                     try ReferenceReader.forEachDocument(file, index: i, range: document.index..<document.index + 1, textField: options.referenceTextField,
-                                                        skipBad: options.skipBadReference, registry: registry, root: options.workingDirectory, stats: &stats) { bytes, _ in
-                        texts[document] = String(decoding: bytes, as: UTF8.self)
+                                                        skipBad: options.skipBadReference, registry: registry, root: options.workingDirectory, stats: &stats) { bytes, _, _ in
+                        texts[document] = ReferenceExcerptSource(bytes)
                         return false
                     }
                 }
                 continue
             }
+            var window = ExcerptWindow()
             try ReferenceReader.forEachDocument(file, index: i, textField: options.referenceTextField, skipBad: options.skipBadReference,
-                                                registry: registry, root: options.workingDirectory, stats: &stats) { bytes, document in
-                if inFile.contains(document) { texts[document] = String(decoding: bytes, as: UTF8.self) }
-                return document.index < last
+                                                registry: registry, root: options.workingDirectory, stats: &stats) { bytes, document, piece in
+                if let offsets = wanted[document] {
+                    if piece == .whole {
+                        texts[document] = ReferenceExcerptSource(bytes)
+                    } else {
+                        if piece.isFirst { window = ExcerptWindow(from: max(0, (offsets.min() ?? 0) - 1000)) }
+                        window.take(bytes)
+                        if piece.isLast { texts[document] = window.source }
+                    }
+                }
+                return document.index < last || !piece.isLast
             }
         }
         return texts

@@ -66,7 +66,7 @@ public struct ContaminationAudit: Sendable {
     /// Scans the documents that `reference` emits with their identities, on `threads`
     /// workers, and scores every sample. Ties between equally long spans go to the lower
     /// document identity, so the scores do not depend on threads or on how files were split.
-    public func run(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void) throws -> Void) throws -> AuditResult {
+    public func run(threads: Int, reference: (_ emit: ReferenceEmitter) throws -> Void) throws -> AuditResult {
         result(of: try scan(threads: threads, reference: reference))
     }
 
@@ -83,6 +83,8 @@ public struct ContaminationAudit: Sendable {
     /// `spanMemoryLimit` (a large `mincount` on a large benchmark), saying what would.
     func checkSpanMemory(workers: Int) throws {
         let perWorker = benchmark.raw.tokens.count.multipliedReportingOverflow(by: benchmark.parameters.candidatesPerSeed * MemoryLayout<SpanCandidate>.stride)
+        // The reader's own scanner, for documents too long to hand to a worker, counts too.
+        let workers = workers + 1
         let total = perWorker.partialValue.multipliedReportingOverflow(by: workers)
         guard perWorker.overflow || total.overflow || total.partialValue > Self.spanMemoryLimit else { return }
         let fitting = Self.spanMemoryLimit / max(1, benchmark.raw.tokens.count * MemoryLayout<SpanCandidate>.stride * workers)
@@ -93,7 +95,10 @@ public struct ContaminationAudit: Sendable {
     func emptyScan() -> ReferenceScanner { ReferenceScanner(benchmark: benchmark) }
 
     /// Scans the reference and returns what was found, before scoring (a slice's partial result).
-    func scan(threads: Int, reference: (_ emit: (UnsafeRawBufferPointer, ReferenceDocument) -> Void) throws -> Void) throws -> ReferenceScanner {
+    /// Documents up to `segmentBytes` go to the workers in batches; a longer one, or one that
+    /// arrives in pieces, is scanned on the reading thread as it arrives, a segment at a time.
+    func scan(threads: Int, segmentBytes: Int = ReferenceScanner.defaultSegmentBytes,
+              reference: (_ emit: ReferenceEmitter) throws -> Void) throws -> ReferenceScanner {
         let workers = max(1, threads)
         try checkSpanMemory(workers: workers)
         let queue = BatchQueue(capacity: workers * 2)
@@ -102,7 +107,7 @@ public struct ContaminationAudit: Sendable {
         let benchmark = self.benchmark
         for worker in 0..<workers {
             DispatchQueue.global().async(group: group) {
-                var scanner = ReferenceScanner(benchmark: benchmark)
+                var scanner = ReferenceScanner(benchmark: benchmark, segmentBytes: segmentBytes)
                 while let batch = queue.pop() {
                     batch.bytes.withUnsafeBytes { bytes in
                         for i in 0..<(batch.ends.count) {
@@ -115,9 +120,17 @@ public struct ContaminationAudit: Sendable {
             }
         }
         var batch = DocumentBatch()
+        var long: ReferenceScanner?
         var failure: Error?
         do {
-            try reference { document, identity in
+            try reference { document, identity, piece in
+                guard piece == .whole, document.count <= segmentBytes else {
+                    if long == nil { long = ReferenceScanner(benchmark: benchmark, segmentBytes: segmentBytes) }
+                    if piece.isFirst { long!.begin(document: identity.key) }
+                    long!.feed(document)
+                    if piece.isLast { long!.finish() }
+                    return
+                }
                 batch.bytes.append(contentsOf: document)
                 batch.ends.append(batch.bytes.count)
                 batch.documents.append(identity)
@@ -135,6 +148,7 @@ public struct ContaminationAudit: Sendable {
         if let failure { throw failure }
         var merged = results.take(0)
         for worker in 1..<workers { merged.merge(results.take(worker)) }
+        if let long { merged.merge(long) }
         return merged
     }
 
@@ -202,6 +216,25 @@ public struct ContaminationAudit: Sendable {
 
 /// Which reference document: the position of its file among the reference files, and its
 /// own position in that file.
+/// Which part of a reference document's text a piece is: a document longer than
+/// `ReferenceReader.pieceBytes` arrives in several pieces, cut at any byte.
+public struct DocumentPiece: Sendable, Equatable {
+    public var isFirst: Bool
+    public var isLast: Bool
+
+    public init(isFirst: Bool, isLast: Bool) {
+        self.isFirst = isFirst
+        self.isLast = isLast
+    }
+
+    /// The whole document at once.
+    public static let whole = DocumentPiece(isFirst: true, isLast: true)
+}
+
+/// Takes reference text: the bytes of a document or of a piece of one, the document, and
+/// which piece. The pieces of a document arrive in order, one after the other.
+public typealias ReferenceEmitter = (UnsafeRawBufferPointer, ReferenceDocument, DocumentPiece) -> Void
+
 public struct ReferenceDocument: Sendable, Hashable, Comparable {
     public var file: Int
     public var index: Int

@@ -23,6 +23,11 @@ struct SpanCandidate: Sendable, Equatable {
 /// A document's tokens are hashed from their bytes, raw and normalised, and the hashes roll
 /// into n-gram hashes; ids are looked up in the benchmark's vocabulary only for the windows
 /// whose hash is a benchmark n-gram's, and compared there, so every count is exact.
+///
+/// A document longer than `segmentBytes` is tokenized a segment at a time, each cut where
+/// its tokenizer cuts anyway (`AuditTokenizer.lastCut`), and only the tokens that windows
+/// and spans still need are held: memory follows the segment and the benchmark's longest
+/// sample, not the document.
 struct ReferenceScanner {
     let benchmark: AuditBenchmark
     var rawCounts: [Int32]
@@ -31,8 +36,20 @@ struct ReferenceScanner {
     var spans: [SpanCandidate]
     var documents = 0
     var tokens = 0
-    /// The document being scanned: its tokens' byte ranges and hashes, and the hashes of the
-    /// tokens left after normalising, each with the index of the raw token it came from.
+    /// The most bytes of a document tokenized at once.
+    let segmentBytes: Int
+    /// How many tokens a raw window needs after its start before it is scanned mid-document:
+    /// a span from it reads no further than the benchmark's longest sample.
+    private let reserve: Int
+
+    /// The document being scanned, as a window on its tokens: token i of the arrays below is
+    /// the document's token `tokenBase + i`, and byte 0 of the text their offsets point into
+    /// is the document's character `charBase`.
+    private var document = 0
+    private var tokenBase = 0
+    private var charBase = 0
+    /// The tokens' byte ranges and hashes, and the hashes of the tokens left after
+    /// normalising, each with the index of the raw token it came from.
     private var starts: [Int] = []
     private var ends: [Int] = []
     private var tokenCount = 0
@@ -40,12 +57,20 @@ struct ReferenceScanner {
     private var normalizedHashes: [UInt64] = []
     private var normalizedSources: [Int32] = []
     private var normalizedCount = 0
-    /// Per token of the document: its raw and normalised ids, `notLookedUp` until a window
-    /// needs them; `idsCleared` says whether this document's entries were reset yet.
+    /// The first raw and normalised window positions not scanned yet.
+    private var rawNext = 0
+    private var normalizedNext = 0
+    /// Per token: its raw and normalised ids, `notLookedUp` until a window needs them.
+    /// Entries from `idsCleared` on are stale, reset at the first lookup that reaches them.
     private var ids: [Int32] = []
     private var normalizedIDs: [Int32] = []
-    private var idsCleared = false
+    private var idsCleared = 0
     private static let notLookedUp: Int32 = .min
+    /// A document that arrives in pieces: its text from the first token still held, of which
+    /// `buffer[..<tokenizedEnd]` is tokenized; no cut lies in `buffer[..<cutSearched]` after it.
+    private var buffer: [UInt8] = []
+    private var tokenizedEnd = 0
+    private var cutSearched = 0
     private var windows: [(position: Int, hash: UInt64)] = []
     private var hits: [(position: Int, gram: Int32)] = []
     private var gramIDs: [Int32]
@@ -55,88 +80,197 @@ struct ReferenceScanner {
     /// Made at the first hit: a scanner that only merges others' findings never needs it.
     private var lastMatch: [(document: Int, position: Int, length: Int32)] = []
 
-    init(benchmark: AuditBenchmark) {
+    /// The size below which a document is tokenized whole.
+    static let defaultSegmentBytes = 1 << 20
+
+    init(benchmark: AuditBenchmark, segmentBytes: Int = Self.defaultSegmentBytes) {
         self.benchmark = benchmark
+        self.segmentBytes = max(16, segmentBytes)
         rawCounts = Array(repeating: 0, count: benchmark.raw.gramCount)
         normalizedCounts = Array(repeating: 0, count: benchmark.normalized.gramCount)
         spans = Array(repeating: SpanCandidate(), count: benchmark.raw.tokens.count * benchmark.parameters.candidatesPerSeed)
         gramIDs = Array(repeating: 0, count: benchmark.parameters.n)
+        var longest = benchmark.parameters.n
+        for s in 0..<benchmark.raw.sampleCount { longest = max(longest, benchmark.raw.base[s + 1] - benchmark.raw.base[s]) }
+        reserve = longest
     }
 
-    /// Cuts `text` into tokens (`starts`, `ends`, `tokenCount`) and hashes them into
-    /// `rawHashes` and `normalizedHashes[..<normalizedCount]` (a token that normalises to
-    /// nothing leaves no hash there).
-    private mutating func hashTokens(_ text: UnsafeRawBufferPointer) {
-        // Swapped out, so that filling them does not overlap other accesses to self.
-        var starts: [Int] = [], ends: [Int] = [], rawHashes: [UInt64] = [], normalizedHashes: [UInt64] = []
-        var normalizedSources: [Int32] = [], hasher = TokenHasher.placeholder
-        func exchange(_ scanner: inout ReferenceScanner) {
-            swap(&starts, &scanner.starts)
-            swap(&ends, &scanner.ends)
-            swap(&rawHashes, &scanner.rawHashes)
-            swap(&normalizedHashes, &scanner.normalizedHashes)
-            swap(&normalizedSources, &scanner.normalizedSources)
-            swap(&hasher, &scanner.hasher)
+    /// Scans one reference document (global index `document`) held whole in memory.
+    mutating func scan(_ text: UnsafeRawBufferPointer, document: Int) {
+        guard text.count > segmentBytes else {
+            begin(document: document)
+            appendTokens(text, from: 0, to: text.count)
+            scanWindows(text, final: true)
+            return
         }
-        exchange(&self)
-        defer { exchange(&self) }
-        // The buffers grow with the tokens of the longest document so far, never shrink.
-        var count = 0
+        begin(document: document)
+        feed(text)
+        finish()
+    }
+
+    /// Starts document `document`, whose text then arrives by `feed` (pieces cut anywhere)
+    /// and ends with `finish`.
+    mutating func begin(document: Int) {
+        self.document = document
+        documents += 1
+        tokenBase = 0
+        charBase = 0
+        tokenCount = 0
+        normalizedCount = 0
+        rawNext = 0
+        normalizedNext = 0
+        idsCleared = 0
+        buffer.removeAll(keepingCapacity: true)
+        tokenizedEnd = 0
+        cutSearched = 0
+    }
+
+    /// The next piece of the document begun: each time a segment's worth is waiting, it is
+    /// tokenized up to the last cut, scanned as far as what follows allows, and what no
+    /// window needs any more is let go.
+    mutating func feed(_ piece: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < piece.count {
+            let end = min(piece.count, offset + segmentBytes)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: piece[offset..<end]))
+            offset = end
+            if buffer.count - tokenizedEnd >= segmentBytes { scanSegment() }
+        }
+    }
+
+    private mutating func scanSegment() {
+        var buffer: [UInt8] = []
+        swap(&buffer, &self.buffer)
+        defer { swap(&buffer, &self.buffer) }
+        buffer.withUnsafeBytes { text in
+            let found = benchmark.parameters.tokenizer.lastCut(in: text, after: max(tokenizedEnd, cutSearched))
+            // A cut is judged by up to two bytes after it: the last ones are judged again with more.
+            cutSearched = max(cutSearched, text.count - 3)
+            guard let cut = found else { return }
+            appendTokens(text, from: tokenizedEnd, to: cut)
+            tokenizedEnd = cut
+            scanWindows(text, final: false)
+        }
+        release(&buffer)
+    }
+
+    /// Ends the document begun: the rest is tokenized and every window left is scanned.
+    mutating func finish() {
+        var buffer: [UInt8] = []
+        swap(&buffer, &self.buffer)
+        defer {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 4 * segmentBytes)
+            swap(&buffer, &self.buffer)
+        }
+        buffer.withUnsafeBytes { text in
+            appendTokens(text, from: tokenizedEnd, to: text.count)
+            scanWindows(text, final: true)
+        }
+    }
+
+    /// Drops the tokens before the first that an unscanned raw or normalised window starts
+    /// at, and the text before it.
+    private mutating func release(_ buffer: inout [UInt8]) {
+        let keep = min(rawNext, normalizedNext < normalizedCount ? Int(normalizedSources[normalizedNext]) : tokenCount)
+        let cut = keep < tokenCount ? starts[keep] : tokenizedEnd
+        guard keep > 0 || cut > 0 else { return }
+        buffer.withUnsafeBytes { charBase += CharCount.count(utf8: UnsafeRawBufferPointer(rebasing: $0[..<cut])) }
+        buffer.removeSubrange(..<cut)
+        tokenizedEnd -= cut
+        cutSearched = max(0, cutSearched - cut)
+        for i in keep..<tokenCount {
+            starts[i - keep] = starts[i] - cut
+            ends[i - keep] = ends[i] - cut
+            rawHashes[i - keep] = rawHashes[i]
+            ids[i - keep] = ids[i]
+            normalizedIDs[i - keep] = normalizedIDs[i]
+        }
+        for r in normalizedNext..<normalizedCount {
+            normalizedHashes[r - normalizedNext] = normalizedHashes[r]
+            normalizedSources[r - normalizedNext] = normalizedSources[r] - Int32(keep)
+        }
+        tokenCount -= keep
+        normalizedCount -= normalizedNext
+        normalizedNext = 0
+        rawNext -= keep
+        idsCleared = max(0, idsCleared - keep)
+        tokenBase += keep
+    }
+
+    /// Cuts `text[from..<to]` into tokens, appends them to the arrays and hashes them (a token
+    /// that normalises to nothing leaves no normalised hash).
+    private mutating func appendTokens(_ text: UnsafeRawBufferPointer, from: Int, to: Int) {
+        guard to > from else { return }
+        let piece = UnsafeRawBufferPointer(rebasing: text[from..<to])
         let tokenizer = benchmark.parameters.tokenizer
-        if tokenizer.isWords {
-            count = Words.boundaries(utf8: text, starts: &starts, ends: &ends)
-        } else {
-            let bound = tokenizer.tokenCountBound(utf8: text)
-            if starts.count < bound {
-                starts = Array(repeating: 0, count: max(bound, 2 * starts.count))
-                ends = starts
-            }
-            starts.withUnsafeMutableBufferPointer { starts in
-                ends.withUnsafeMutableBufferPointer { ends in
-                    tokenizer.forEachToken(utf8: text) { start, end in
-                        starts[count] = start
-                        ends[count] = end
+        let room = tokenCount + (tokenizer.isWords ? piece.count / 2 + 3 : tokenizer.tokenCountBound(utf8: piece))
+        if starts.count < room {
+            // The arrays grow with the largest segment so far, never shrink.
+            let capacity = max(room, 2 * starts.count)
+            starts += repeatElement(0, count: capacity - starts.count)
+            ends += repeatElement(0, count: capacity - ends.count)
+            rawHashes += repeatElement(0, count: capacity - rawHashes.count)
+            normalizedHashes += repeatElement(0, count: capacity - normalizedHashes.count)
+            normalizedSources += repeatElement(0, count: capacity - normalizedSources.count)
+            ids += repeatElement(0, count: capacity - ids.count)
+            normalizedIDs += repeatElement(0, count: capacity - normalizedIDs.count)
+        }
+        let first = tokenCount
+        var count = first
+        starts.withUnsafeMutableBufferPointer { starts in
+            ends.withUnsafeMutableBufferPointer { ends in
+                if tokenizer.isWords {
+                    count += Words.boundaries(utf8: piece, starts: starts.baseAddress! + first, ends: ends.baseAddress! + first, offset: from)
+                } else {
+                    tokenizer.forEachToken(utf8: piece) { start, end in
+                        starts[count] = from + start
+                        ends[count] = from + end
                         count += 1
                     }
                 }
             }
         }
-        if rawHashes.count < count {
-            let capacity = max(count, 2 * rawHashes.count)
-            rawHashes = Array(repeating: 0, count: capacity)
-            normalizedHashes = rawHashes
-            normalizedSources = Array(repeating: 0, count: capacity)
-            ids = normalizedSources
-            normalizedIDs = normalizedSources
-        }
-        let normalizedCount = starts.withUnsafeBufferPointer { starts in
+        // Swapped out, so that filling them does not overlap other accesses to self.
+        var rawHashes: [UInt64] = [], normalizedHashes: [UInt64] = [], normalizedSources: [Int32] = [], hasher = TokenHasher.placeholder
+        swap(&rawHashes, &self.rawHashes)
+        swap(&normalizedHashes, &self.normalizedHashes)
+        swap(&normalizedSources, &self.normalizedSources)
+        swap(&hasher, &self.hasher)
+        let kept = starts.withUnsafeBufferPointer { starts in
             ends.withUnsafeBufferPointer { ends in
                 rawHashes.withUnsafeMutableBufferPointer { rawHashes in
                     normalizedHashes.withUnsafeMutableBufferPointer { normalizedHashes in
                         normalizedSources.withUnsafeMutableBufferPointer { normalizedSources in
-                            Self.hash(text, starts: starts.baseAddress!, ends: ends.baseAddress!, count: count, with: &hasher, raw: rawHashes.baseAddress!,
-                                      normalized: normalizedHashes.baseAddress!, sources: normalizedSources.baseAddress!)
+                            Self.hash(text, starts: starts.baseAddress! + first, ends: ends.baseAddress! + first, count: count - first, firstIndex: first, with: &hasher,
+                                      raw: rawHashes.baseAddress! + first, normalized: normalizedHashes.baseAddress! + normalizedCount,
+                                      sources: normalizedSources.baseAddress! + normalizedCount)
                         }
                     }
                 }
             }
         }
+        swap(&rawHashes, &self.rawHashes)
+        swap(&normalizedHashes, &self.normalizedHashes)
+        swap(&normalizedSources, &self.normalizedSources)
+        swap(&hasher, &self.hasher)
+        tokens += count - first
         tokenCount = count
-        self.normalizedCount = normalizedCount
+        normalizedCount += kept
     }
 
     /// Hashes tokens `starts[i]..<ends[i]` of `text` into `raw[i]`, and those left after
-    /// normalising into `normalized`, each with its token's index in `sources`: their count.
-    /// On pointers, so that the loop keeps its counters in registers.
-    private static func hash(_ text: UnsafeRawBufferPointer, starts: UnsafePointer<Int>, ends: UnsafePointer<Int>, count: Int, with hasher: inout TokenHasher,
-                             raw: UnsafeMutablePointer<UInt64>, normalized: UnsafeMutablePointer<UInt64>, sources: UnsafeMutablePointer<Int32>) -> Int {
+    /// normalising into `normalized`, each with its token's index (`firstIndex + i`) in
+    /// `sources`: their count. On pointers, so that the loop keeps its counters in registers.
+    private static func hash(_ text: UnsafeRawBufferPointer, starts: UnsafePointer<Int>, ends: UnsafePointer<Int>, count: Int, firstIndex: Int,
+                             with hasher: inout TokenHasher, raw: UnsafeMutablePointer<UInt64>, normalized: UnsafeMutablePointer<UInt64>,
+                             sources: UnsafeMutablePointer<Int32>) -> Int {
         var kept = 0
         for i in 0..<count {
             let hashes = hasher.hashes(text, start: starts[i], end: ends[i])
             raw[i] = hashes.raw
             // Written always, kept by the count: no branch on the outcome.
             normalized[kept] = hashes.normalized
-            sources[kept] = Int32(truncatingIfNeeded: i)
+            sources[kept] = Int32(truncatingIfNeeded: firstIndex &+ i)
             kept &+= hashes.kept ? 1 : 0
         }
         return kept
@@ -145,9 +279,9 @@ struct ReferenceScanner {
     /// Makes `ids[i]` and `normalizedIDs[i]` the ids of token i of `text`.
     @inline(__always)
     private mutating func lookUpIDs(_ i: Int, in text: UnsafeRawBufferPointer) {
-        if !idsCleared {
-            for j in 0..<tokenCount { ids[j] = Self.notLookedUp }
-            idsCleared = true
+        if i >= idsCleared {
+            for j in idsCleared..<tokenCount { ids[j] = Self.notLookedUp }
+            idsCleared = tokenCount
         }
         guard ids[i] == Self.notLookedUp else { return }
         let found = lookUp(text, start: starts[i], end: ends[i])
@@ -173,26 +307,25 @@ struct ReferenceScanner {
         return (id, scratch.isEmpty ? AuditBenchmark.removed : scratch.withUnsafeBytes { benchmark.vocabulary.id(of: $0) })
     }
 
-    /// Appends to `windows` each start position in `hashes` whose n-gram hash `index` may hold.
+    /// Appends to `windows` each start position (plus `offset`) in `hashes` whose n-gram
+    /// hash `index` may hold.
     @inline(__always)
-    private static func candidateWindows(_ hashes: UnsafeBufferPointer<UInt64>, _ index: GramIndex, into windows: inout [(position: Int, hash: UInt64)]) {
+    private static func candidateWindows(_ hashes: UnsafeBufferPointer<UInt64>, offset: Int, _ index: GramIndex, into windows: inout [(position: Int, hash: UInt64)]) {
         let n = index.n
         guard hashes.count >= n else { return }
         var h: UInt64 = 0
         for p in 0..<n { h = h &* GramIndex.multiplier &+ hashes[p] }
-        if index.mayHold(hash: h) { windows.append((0, h)) }
+        if index.mayHold(hash: h) { windows.append((offset, h)) }
         for p in n..<hashes.count {
             h = h &* GramIndex.multiplier &+ hashes[p] &- hashes[p - n] &* index.dropFactor
-            if index.mayHold(hash: h) { windows.append((p - n + 1, h)) }
+            if index.mayHold(hash: h) { windows.append((offset + p - n + 1, h)) }
         }
     }
 
-    /// Scans one reference document (global index `document`).
-    mutating func scan(_ text: UnsafeRawBufferPointer, document: Int) {
-        documents += 1
-        hashTokens(text)
-        tokens += tokenCount
-        idsCleared = false
+    /// Scans the windows of the tokens held that have not been scanned: at the document's
+    /// end (`final`) all of them, else the raw ones with `reserve` tokens after them and the
+    /// normalised ones whose tokens are all here.
+    private mutating func scanWindows(_ text: UnsafeRawBufferPointer, final: Bool) {
         let parameters = benchmark.parameters
         let n = parameters.n
         let k = parameters.candidatesPerSeed
@@ -205,8 +338,12 @@ struct ReferenceScanner {
         }
         windows.removeAll(keepingCapacity: true)
         hits.removeAll(keepingCapacity: true)
-        rawHashes.withUnsafeBufferPointer {
-            Self.candidateWindows(UnsafeBufferPointer(rebasing: $0[..<tokenCount]), benchmark.raw, into: &windows)
+        let rawEnd = final ? tokenCount - n + 1 : tokenCount - reserve + 1
+        if rawEnd > rawNext {
+            rawHashes.withUnsafeBufferPointer {
+                Self.candidateWindows(UnsafeBufferPointer(rebasing: $0[rawNext..<rawEnd + n - 1]), offset: rawNext, benchmark.raw, into: &windows)
+            }
+            rawNext = rawEnd
         }
         for window in windows where benchmark.raw.holds(hash: window.hash) {
             for p in window.position..<window.position + n { lookUpIDs(p, in: text) }
@@ -215,31 +352,37 @@ struct ReferenceScanner {
         }
         if !hits.isEmpty {
             if lastMatch.isEmpty { lastMatch = Array(repeating: (-1, -1, 0), count: benchmark.raw.tokens.count) }
-            // Character offsets of this document's tokens, once, for the candidates it makes.
-            let charOffsets = CharCount.offsets(of: starts[..<tokenCount], in: text)
-            for (p, g) in hits {
+            // Character offsets of the hits' tokens, counted once for the candidates they make.
+            let starts = self.starts
+            let charOffsets = CharCount.offsets(of: hits.lazy.map { starts[$0.position] }, in: text)
+            for (h, (p, g)) in hits.enumerated() {
                 rawCounts[Int(g)] += 1
+                // Where the document's token p is: its place in the document.
+                let position = tokenBase + p
                 for o in Int(benchmark.raw.occurrenceStart[Int(g)])..<Int(benchmark.raw.occurrenceStart[Int(g) + 1]) {
                     let q = Int(benchmark.raw.occurrences[o])
                     let length: Int
                     // Without skips, a match that went on past the seed one token back on the
                     // same diagonal gives this one's length; long copies stay linear.
                     if parameters.skipBudget == 0, q > 0, lastMatch[q - 1].document == document,
-                       lastMatch[q - 1].position == p - 1, Int(lastMatch[q - 1].length) > n, benchmark.limit[q - 1] == benchmark.limit[q] {
+                       lastMatch[q - 1].position == position - 1, Int(lastMatch[q - 1].length) > n, benchmark.limit[q - 1] == benchmark.limit[q] {
                         length = Int(lastMatch[q - 1].length) - 1
                     } else {
                         length = extend(q, p, limit: benchmark.limit[q], budget: parameters.skipBudget, in: text)
                     }
-                    lastMatch[q] = (document, p, Int32(length))
-                    offer(SpanCandidate(length: Int32(length), document: document, offset: charOffsets[p]), at: q * k, k: k)
+                    lastMatch[q] = (document, position, Int32(length))
+                    offer(SpanCandidate(length: Int32(length), document: document, offset: charBase + charOffsets[h]), at: q * k, k: k)
                 }
             }
         }
         guard benchmark.normalized.gramCount > 0 else { return }
         windows.removeAll(keepingCapacity: true)
+        let normalizedEnd = normalizedCount - n + 1
+        guard normalizedEnd > normalizedNext else { return }
         normalizedHashes.withUnsafeBufferPointer {
-            Self.candidateWindows(UnsafeBufferPointer(rebasing: $0[..<normalizedCount]), benchmark.normalized, into: &windows)
+            Self.candidateWindows(UnsafeBufferPointer(rebasing: $0[normalizedNext..<normalizedCount]), offset: normalizedNext, benchmark.normalized, into: &windows)
         }
+        normalizedNext = normalizedEnd
         for window in windows where benchmark.normalized.holds(hash: window.hash) {
             for j in 0..<n {
                 let i = Int(normalizedSources[window.position + j])

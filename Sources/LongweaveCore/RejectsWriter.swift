@@ -23,6 +23,15 @@ final class RejectsWriter {
         if buffer.bytes.count >= 1 << 20 { try flush() }
     }
 
+    /// A reject already written as a JSON line (without its newline), of reason kind `kind`.
+    func append(line: UnsafeRawBufferPointer, kind: String) throws {
+        buffer.bytes.append(contentsOf: line)
+        buffer.newline()
+        count += 1
+        kinds[kind, default: 0] += 1
+        if buffer.bytes.count >= 1 << 20 { try flush() }
+    }
+
     private func flush() throws {
         try file.write(buffer.bytes)
         buffer.reset()

@@ -96,15 +96,19 @@ public enum SliceMerge {
             rewritten += counts.rewritten
         }
 
-        // Rejects: those before the output (the same in every slice), then the output's, in record order.
+        // Rejects: those before the output (the same in every slice, streamed from the first),
+        // then the output's, in record order.
         let before = int(reference["rejects_before_output"])
-        var lines: [String] = []
-        var kinds: [String] = []
-        let firstRejects = try FileSystem.readAll(slices[0].folder + "/rejects.jsonl")
-        for line in firstRejects.split(separator: 0x0A).prefix(before) {
-            lines.append(String(decoding: line, as: UTF8.self))
-            let parsed = try parseLine(line)
-            kinds.append(Reject.kind(of: parsed["reason"]?.stringValue ?? ""))
+        let rejects = try RejectsWriter(path: directory + "/rejects.jsonl")
+        struct Enough: Error {}
+        do {
+            try LineReader.forEachLine(in: slices[0].folder + "/rejects.jsonl") { line, _ in
+                guard rejects.count < before else { throw Enough() }
+                try rejects.append(line: line, kind: Reject.kind(of: try parseLine(line)["reason"]?.stringValue ?? ""))
+            }
+        } catch is Enough {}
+        guard rejects.count == before else {
+            throw RunError("\(slices[0].folder)/rejects.jsonl: \(rejects.count) rejects, but \(RunSlice.recordFile) says \(before) come before the output", isInputProblem: true)
         }
         var outputRejects: [(stream: Int, record: Int, line: String, kind: String)] = []
         for slice in slices {
@@ -113,9 +117,11 @@ public enum SliceMerge {
             }
         }
         outputRejects.sort { ($0.stream, $0.record) < ($1.stream, $1.record) }
-        lines += outputRejects.map(\.line)
-        kinds += outputRejects.map(\.kind)
-        try FileSystem.writeAtomically(Array(lines.map { $0 + "\n" }.joined().utf8), to: directory + "/rejects.jsonl")
+        for reject in outputRejects {
+            var line = reject.line
+            try line.withUTF8 { try rejects.append(line: UnsafeRawBufferPointer($0), kind: reject.kind) }
+        }
+        try rejects.finish()
 
         // The stages' side files, each as its stage declared.
         for entry in reference["side_files"]?.arrayValue ?? [] {
@@ -151,14 +157,14 @@ public enum SliceMerge {
         merged.set("levels", Manifest.levels(streams))
         merged.set("shards", Manifest.shards(streams))
         merged.set("stages", .array(stages))
-        merged.set("rejects", Manifest.rejectsSection(byKind: kinds.reduce(into: [:]) { $0[$1, default: 0] += 1 }, sha256: try Digest.sha256Hex(ofFile: directory + "/rejects.jsonl").hex))
+        merged.set("rejects", Manifest.rejectsSection(byKind: rejects.kinds, sha256: try Digest.sha256Hex(ofFile: directory + "/rejects.jsonl").hex))
         if var run = manifest["run"]?.objectValue {
             run.set("slice", .string("merged from \(count)"))
             merged.set("run", .object(run))
         }
         try FileSystem.writeAtomically(JSONValue.object(merged).prettyPrinted(), to: directory + "/manifest.json")
         try SliceFolders.removeAll(in: directory, ownFiles: OutputFolder.pipelineFiles(sideFiles: sideFiles))
-        return Summary(slices: count, streams: streams, rejects: lines.count, shardsMoved: moved, shardsRewritten: rewritten)
+        return Summary(slices: count, streams: streams, rejects: rejects.count, shardsMoved: moved, shardsRewritten: rewritten)
     }
 
     /// One output folder from its units in block order: shards renamed while every unit
@@ -233,6 +239,11 @@ public enum SliceMerge {
 
     /// A whole number of a slice's files; 0 when absent (never a trap on `1e400`).
     private static func int(_ value: JSONValue?) -> Int { value?.intValue ?? 0 }
+
+    private static func parseLine(_ line: UnsafeRawBufferPointer) throws -> JSONValue {
+        var parser = JSONParser(bytes: line)
+        return try parser.parseDocument()
+    }
 
     private static func parseLine(_ line: ArraySlice<UInt8>) throws -> JSONValue {
         try line.withUnsafeBytes { raw in

@@ -6,15 +6,24 @@ import Glibc
 /// A line longer than `maxLineBytes` is an error rather than unbounded memory.
 public struct LineSplitter {
     public let maxLineBytes: Int
-    /// Called with the number of a line longer than `maxLineBytes`, which is then skipped;
-    /// when nil such a line is an error.
-    private let onOverlong: ((Int) throws -> Void)?
+    /// Called with the number and offset of a line longer than `maxLineBytes`, which is then
+    /// skipped; when nil such a line is an error.
+    private let onOverlong: ((Int, Int) throws -> Void)?
     private var skipping = false
     private var pending: [UInt8] = []
     /// 1-based number of the next line to be delivered.
     public private(set) var lineNumber = 1
+    /// Where the next line starts in the stream, and the bytes fed before the current chunk.
+    private var lineOffset = 0
+    private var fed = 0
 
     public init(maxLineBytes: Int = 1 << 30, onOverlong: ((Int) throws -> Void)? = nil) {
+        self.maxLineBytes = maxLineBytes
+        self.onOverlong = onOverlong.map { report in { number, _ in try report(number) } }
+    }
+
+    /// `onOverlong` gets the line's number and the byte where it starts in the stream.
+    public init(maxLineBytes: Int, onOverlongAt onOverlong: ((Int, Int) throws -> Void)?) {
         self.maxLineBytes = maxLineBytes
         self.onOverlong = onOverlong
     }
@@ -22,7 +31,7 @@ public struct LineSplitter {
     /// An over-long line: skipped (reported once) or an error.
     private mutating func overlong(_ path: String) throws {
         guard let onOverlong else { throw tooLong(path) }
-        if !skipping { try onOverlong(lineNumber) }
+        if !skipping { try onOverlong(lineNumber, lineOffset) }
         skipping = true
         pending.removeAll()
     }
@@ -32,6 +41,16 @@ public struct LineSplitter {
         _ chunk: UnsafeRawBufferPointer, path: String,
         _ body: (UnsafeRawBufferPointer, Int) throws -> Void
     ) throws {
+        try feed(chunk, path: path, withOffsets: { line, number, _ in try body(line, number) })
+    }
+
+    /// Feeds a chunk; calls `body(line, lineNumber, offset)` for each complete line, with the
+    /// byte where the line starts in the stream (skipped lines count).
+    public mutating func feed(
+        _ chunk: UnsafeRawBufferPointer, path: String,
+        withOffsets body: (UnsafeRawBufferPointer, Int, Int) throws -> Void
+    ) throws {
+        defer { fed += chunk.count }
         guard let base = chunk.baseAddress else { return }
         var start = 0
         while start < chunk.count {
@@ -50,7 +69,7 @@ public struct LineSplitter {
                     try overlong(path)
                     skipping = false
                 } else {
-                    try body(UnsafeRawBufferPointer(rebasing: chunk[start..<end]), lineNumber)
+                    try body(UnsafeRawBufferPointer(rebasing: chunk[start..<end]), lineNumber, lineOffset)
                 }
             } else {
                 pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<end]))
@@ -58,19 +77,25 @@ public struct LineSplitter {
                     try overlong(path)
                     skipping = false
                 } else {
-                    try pending.withUnsafeBytes { try body($0, lineNumber) }
+                    try pending.withUnsafeBytes { try body($0, lineNumber, lineOffset) }
                 }
                 pending.removeAll(keepingCapacity: pending.capacity <= 1 << 24)
             }
             lineNumber += 1
             start = end + 1
+            lineOffset = fed + start
         }
     }
 
     /// Delivers a last line that had no trailing newline.
     public mutating func finish(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        try finish(withOffsets: { line, number, _ in try body(line, number) })
+    }
+
+    /// Delivers a last line that had no trailing newline, with its offset.
+    public mutating func finish(withOffsets body: (UnsafeRawBufferPointer, Int, Int) throws -> Void) throws {
         if !pending.isEmpty && !skipping {
-            try pending.withUnsafeBytes { try body($0, lineNumber) }
+            try pending.withUnsafeBytes { try body($0, lineNumber, lineOffset) }
             pending.removeAll()
             lineNumber += 1
         }
@@ -96,11 +121,25 @@ public enum LineReader {
         try splitter.finish(body)
     }
 
+    /// Calls `body(line, lineNumber, offset)` for every line of `path`, with the byte where
+    /// the line starts in the (decompressed) file; otherwise as `forEachLine`.
+    public static func forEachLine(
+        in path: String, maxLineBytes: Int = 1 << 30, onOverlong: ((Int) throws -> Void)? = nil,
+        withOffsets body: (UnsafeRawBufferPointer, Int, Int) throws -> Void
+    ) throws {
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes, onOverlong: onOverlong)
+        try InputFile.forEachChunk(path) { chunk in
+            try splitter.feed(chunk, path: path, withOffsets: body)
+        }
+        try splitter.finish(withOffsets: body)
+    }
+
     /// Calls `body(line, offset)` for every line of the uncompressed file `path` that starts
     /// in `range` (`offset`: where the line starts in the file). Slices of a large file
     /// given adjacent ranges read each line exactly once between them.
+    /// A line longer than `maxLineBytes` goes to `onOverlong` and is skipped; without it, it is an error.
     public static func forEachLine(
-        in path: String, startingIn range: Range<Int>, maxLineBytes: Int = 1 << 30,
+        in path: String, startingIn range: Range<Int>, maxLineBytes: Int = 1 << 30, onOverlong: ((Int) throws -> Void)? = nil,
         _ body: (UnsafeRawBufferPointer, Int) throws -> Void
     ) throws {
         guard InputFile.compression(of: path) == .none else {
@@ -130,21 +169,23 @@ public enum LineReader {
         }
         guard start < range.upperBound else { return }
         try file.seek(to: start)
-        var splitter = LineSplitter(maxLineBytes: maxLineBytes)
-        var offset = start
         struct Done: Error {}
+        // An overlong line that starts past the range is the next range's.
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes, onOverlongAt: onOverlong.map { report in { number, offset in
+            guard start + offset < range.upperBound else { throw Done() }
+            try report(number)
+        } })
         do {
             try InputFile.forEachChunk(of: file) { chunk in
-                try splitter.feed(chunk, path: path) { line, _ in
-                    guard offset < range.upperBound else { throw Done() }
-                    try body(line, offset)
-                    offset += line.count + 1
-                }
+                try splitter.feed(chunk, path: path, withOffsets: { line, _, offset in
+                    guard start + offset < range.upperBound else { throw Done() }
+                    try body(line, start + offset)
+                })
                 return true
             }
-            try splitter.finish { line, _ in
-                if offset < range.upperBound { try body(line, offset) }
-            }
+            try splitter.finish(withOffsets: { line, _, offset in
+                if start + offset < range.upperBound { try body(line, start + offset) }
+            })
         } catch is Done {}
     }
 }

@@ -184,7 +184,7 @@ public enum Words {
     /// Writes the start and end byte offsets (plus `offset`) of each word into `starts` and
     /// `ends`, which have room for `text.count / 2 + 3` entries, and returns the number of
     /// words. Eight ASCII bytes are classified at once, so a hot loop pays per word, not per byte.
-    static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, offset: Int) -> Int {
+    public static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, offset: Int) -> Int {
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let n = text.count
         var opened = 0, closed = 0

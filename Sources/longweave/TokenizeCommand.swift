@@ -26,6 +26,10 @@ extension Longweave {
         @Flag(help: "Recognise special tokens such as <|endoftext|> instead of treating them as text.")
         var allowSpecial = false
 
+        /// For `make bench`, which compares this process's own peak with tiktoken's.
+        @Flag(name: .customLong("peak-memory"), help: .hidden)
+        var printPeakMemory = false
+
         @Argument(help: "Text files; each line (without its newline) is one text.")
         var files: [String]
 
@@ -76,6 +80,7 @@ extension Longweave {
                         }
                     }
                 }
+                if printPeakMemory { buffer.append(contentsOf: "peak memory: \(ResourceUsage.peakResidentBytes() >> 20) MiB\n".utf8) }
                 try output.write(buffer)
             } catch {
                 throw Exit.badInput("\(error)")

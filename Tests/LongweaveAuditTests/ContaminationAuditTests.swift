@@ -79,14 +79,28 @@ struct BruteForceOracle {
 }
 
 @Suite struct ContaminationAuditTests {
-    static func audit(_ samples: [String], _ documents: [String], _ parameters: AuditParameters, threads: Int = 1) throws -> AuditResult {
+    /// Audits `samples` against `documents`. With `segmentBytes`, a longer document is
+    /// tokenized a segment at a time; with `pieceBytes`, each longer document is sent in
+    /// pieces of that many bytes (cut anywhere, even inside a character).
+    static func audit(_ samples: [String], _ documents: [String], _ parameters: AuditParameters, threads: Int = 1,
+                      segmentBytes: Int = ReferenceScanner.defaultSegmentBytes, pieceBytes: Int? = nil) throws -> AuditResult {
         let audit = ContaminationAudit(samples: samples.enumerated().map { ("s\($0.offset)", $0.element) }, parameters: parameters)
-        return try audit.run(threads: threads) { emit in
+        return audit.result(of: try audit.scan(threads: threads, segmentBytes: segmentBytes) { emit in
             for (index, document) in documents.enumerated() {
                 var text = document
-                text.withUTF8 { emit(UnsafeRawBufferPointer($0), ReferenceDocument(file: 0, index: index)) }
+                text.withUTF8 { buffer in
+                    let bytes = UnsafeRawBufferPointer(buffer)
+                    let identity = ReferenceDocument(file: 0, index: index)
+                    guard let pieceBytes, bytes.count > pieceBytes else { return emit(bytes, identity, .whole) }
+                    var offset = 0
+                    while offset < bytes.count {
+                        let end = min(bytes.count, offset + pieceBytes)
+                        emit(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), identity, DocumentPiece(isFirst: offset == 0, isLast: end == bytes.count))
+                        offset = end
+                    }
+                }
             }
-        }
+        })
     }
 
     @Test func matchesTheBruteForceOracleOnSmallRandomCases() throws {
@@ -158,14 +172,18 @@ struct BruteForceOracle {
             let parameters = AuditParameters(tokenizer: tokenizer, n: n, mincount: mincount, skipBudget: skip)
             let sampleTexts = samples.map { $0.joined(separator: " ") }
             let documentTexts = documents.map { $0.joined(separator: " ") }
-            let result = try audit(sampleTexts, documentTexts, parameters, threads: 1 + random.below(2))
+            // Half the time, documents are tokenized in segments of a few bytes, and sent in pieces.
+            let segmented = random.below(2) == 0
+            let result = try audit(sampleTexts, documentTexts, parameters, threads: 1 + random.below(2),
+                                   segmentBytes: segmented ? 16 + random.below(24) : ReferenceScanner.defaultSegmentBytes,
+                                   pieceBytes: segmented && random.below(2) == 0 ? 1 + random.below(9) : nil)
             let oracle = BruteForceOracle(n: n, mincount: mincount, skipBudget: skip, tokenByToken: tokenizer.isBPE)
             let documentTokens = tokenizer.isBPE ? documentTexts.map { Self.tokens($0, tokenizer) } : documents
             for (index, scores) in result.scores.enumerated() {
                 let sample = tokenizer.isBPE ? Self.tokens(sampleTexts[index], tokenizer) : samples[index]
                 let expected = oracle.scores(sample, documentTokens)
                 let got = [scores.tokenMatch, scores.ngramMatch, scores.tokenExtend, scores.longestMatch]
-                #expect(got == expected, "n \(n) mincount \(mincount) skip \(skip): \(sample) in \(documents)")
+                #expect(got == expected, "n \(n) mincount \(mincount) skip \(skip) segmented \(segmented): \(sample) in \(documents)")
                 if got != expected { return checked }
                 checked += 1
             }
