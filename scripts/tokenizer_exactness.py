@@ -96,7 +96,8 @@ def edge_cases():
         "\ue000\uf8ff private use \U000f0000", "a" * 5000, "ab" * 3000 + " " + "x" * 2000,
         "中文段落没有空格" * 400, base64.b64encode(random.Random(20241129).randbytes(3000)).decode(),
         "CamelCaseWordsAndHTTPServer XMLHttpRequest iPhone McDonald's", "path/to/file.txt // comment\n/**/",
-        "<|endoftext|> is plain text here", "mixed 中文 and English, 日本語の文章、한국어 텍스트",
+        "<|endoftext|> is plain text here", "<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n",
+        "<|endoftext|><|endoftext|>x<|im_end|>y", "<|im_start| not closed <|im_end", "un café, cafe\u0301 <|im_end|>café", "mixed 中文 and English, 日本語の文章、한국어 텍스트",
         "\u00a0nbsp\u2009thin\u3000ideographic\u2028ls\u2029ps\u0085nel", "\x1c\x1d\x1e\x1f separators",
         "\x00\x01\x07 controls", "ﬁ ligature ｆｕｌｌｗｉｄｔｈ", "Ελληνικά Кириллица العربية עברית हिन्दी ไทย",
     ]
@@ -128,9 +129,26 @@ def main():
         ("qwen.tiktoken", f"tiktoken:{tok}/qwen/qwen.tiktoken", [], tiktoken.Encoding("qwen", pat_str=QWEN, mergeable_ranks=ranks(f"{tok}/qwen/qwen.tiktoken"), special_tokens={}).encode_ordinary),
     ]
     references.append(("gpt2 encoder.json+vocab.bpe", f"hf:{tok}/gpt2/encoder.json", [], references[0][3]))
+    # Added tokens are found in the text as tokenizers finds them, with add_special_tokens=False.
     qwen2 = Tokenizer.from_file(f"{tok}/qwen2/tokenizer.json")
-    references.append(("qwen2 tokenizer.json", f"hf:{tok}/qwen2/tokenizer.json", ["--allow-special"],
+    references.append(("qwen2 tokenizer.json", f"hf:{tok}/qwen2/tokenizer.json", [],
                        lambda t: qwen2.encode(t, add_special_tokens=False).ids))
+    # The same with a TemplateProcessing post-processor (it adds nothing without
+    # add_special_tokens) and an added token matched on NFC-normalised text.
+    variant = json.load(open(f"{tok}/qwen2/tokenizer.json", encoding="utf-8"))
+    variant["post_processor"] = {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|im_start|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                                 "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                                 "special_tokens": {"<|im_start|>": {"id": "<|im_start|>", "ids": [151644], "tokens": ["<|im_start|>"]}}}
+    top = max(t["id"] for t in variant["added_tokens"])
+    variant["added_tokens"].append({"id": top + 1, "content": "caf\u00e9", "single_word": False, "lstrip": False, "rstrip": False,
+                                    "normalized": True, "special": False})
+    variant_dir = tempfile.mkdtemp()
+    variant_path = f"{variant_dir}/tokenizer.json"
+    json.dump(variant, open(variant_path, "w", encoding="utf-8"), ensure_ascii=False)
+    qwen2_variant = Tokenizer.from_file(variant_path)
+    assert qwen2_variant.encode("x", add_special_tokens=True).ids[0] == 151644, "the variant's post-processor adds a token"
+    references.append(("qwen2 variant (TemplateProcessing, normalized added token)", f"hf:{variant_path}", [],
+                       lambda t: qwen2_variant.encode(t, add_special_tokens=False).ids))
     sources = texts_by_source(data, budget)
     sources["edge cases"] = edge_cases()
     passed = failed = 0

@@ -41,6 +41,13 @@ public struct AuditTokenizer: Sendable, Equatable, CustomStringConvertible {
     /// Whether tokens are Python's `str.split()` words.
     var isWords: Bool { spec.kind == .words }
 
+    /// Whether no added token holds a byte that a cut is made before (a space, a newline, or
+    /// the lead byte of a CJK comma or full stop), so that no cut falls inside one; else a
+    /// document is tokenized whole.
+    private var cutsKeepAddedTokens: Bool {
+        bpe?.addedTokens.tokens.allSatisfy { token in !token.content.contains { [0x20, 0x0A, 0xEF, 0xE3].contains($0) } } ?? true
+    }
+
     public static func == (a: AuditTokenizer, b: AuditTokenizer) -> Bool { a.spec == b.spec }
 
     /// At least the number of tokens of UTF-8 `text`, for sizing buffers.
@@ -53,7 +60,17 @@ public struct AuditTokenizer: Sendable, Equatable, CustomStringConvertible {
     func forEachToken(utf8 text: UnsafeRawBufferPointer, _ body: (Int, Int) -> Void) {
         if let bpe {
             var ids: [UInt32] = []
-            bpe.encodeOrdinary(utf8: text, into: &ids)
+            if bpe.addedTokens.isEmpty {
+                bpe.encodeOrdinary(utf8: text, into: &ids)
+            } else {
+                // A Hugging Face tokenizer's added tokens are its ids wherever they appear.
+                bpe.addedTokens.split(text, normalized: nil) { part in
+                    switch part {
+                    case .token(let id): ids.append(id)
+                    case .text(let rest): bpe.encodeOrdinary(utf8: rest, into: &ids)
+                    }
+                }
+            }
             var start = 0
             for id in ids {
                 let end = start + Int(byteLengths[Int(id)])
@@ -85,6 +102,7 @@ extension AuditTokenizer {
     /// CJK comma or full stop, where every supported split pattern ends a piece whatever
     /// follows, and starts the next piece as it would starting there.
     func lastCut(in text: UnsafeRawBufferPointer, after start: Int) -> Int? {
+        guard cutsKeepAddedTokens else { return nil }
         var c = text.count - 1
         while c > start {
             if isCut(text, c) { return c }

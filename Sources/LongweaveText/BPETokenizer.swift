@@ -19,16 +19,25 @@ public struct BPETokenizer: Sendable {
     public let model: Model
     /// Special or added tokens; recognised in text only when asked.
     public let specialTokens: [(String, UInt32)]
+    /// A Hugging Face tokenizer's added tokens, which `tokenizers` finds in any text it
+    /// encodes (special or not, with `add_special_tokens=False` too); none for tiktoken.
+    public let addedTokens: AddedTokens
+    /// A `tokenizer.json` post-processor that adds tokens with `add_special_tokens=True`
+    /// (TemplateProcessing, RobertaProcessing, BertProcessing); never applied, since longweave
+    /// counts as `add_special_tokens=False`.
+    public var unappliedPostProcessor: String?
 
     private let rankRule: RankMerge?
     private let pairRule: PairMerge?
 
-    public init(name: String, pattern: PreTokenizerPattern, normalizeNFC: Bool, model: Model, specialTokens: [(String, UInt32)]) {
+    public init(name: String, pattern: PreTokenizerPattern, normalizeNFC: Bool, model: Model, specialTokens: [(String, UInt32)],
+                addedTokens: AddedTokens = AddedTokens([])) {
         self.name = name
         self.pattern = pattern
         self.normalizeNFC = normalizeNFC
         self.model = model
         self.specialTokens = specialTokens
+        self.addedTokens = addedTokens
         switch model {
         case .ranks(let ranks):
             rankRule = RankMerge(ranks: ranks)
@@ -41,9 +50,13 @@ public struct BPETokenizer: Sendable {
 
     /// Token ids of `text`. Special tokens are plain text unless `allowSpecial`
     /// (as tiktoken's `encode_ordinary` and `encode(..., allowed_special="all")`).
+    /// A Hugging Face tokenizer finds its added tokens in the text whatever `allowSpecial` says,
+    /// as `tokenizers`' `encode(text, add_special_tokens=False)` does.
     public func encode(_ text: String, allowSpecial: Bool = false) -> [UInt32] {
         var out: [UInt32] = []
-        if allowSpecial && !specialTokens.isEmpty {
+        if !addedTokens.isEmpty {
+            encodeFindingAddedTokens(text, into: &out)
+        } else if allowSpecial && !specialTokens.isEmpty {
             var rest = Substring(text)
             while let (range, id) = firstSpecial(in: rest) {
                 encodeOrdinary(String(rest[..<range.lowerBound]), into: &out)
@@ -100,6 +113,31 @@ public struct BPETokenizer: Sendable {
         return best
     }
 
+    /// As `tokenizers` does: the added tokens matched on the raw text are split off first;
+    /// the rest is normalised, then those matched on normalised text are split off, and what
+    /// is left is pre-tokenized and merged.
+    private func encodeFindingAddedTokens(_ text: String, into out: inout [UInt32]) {
+        var text = text
+        text.withUTF8 { raw in
+            addedTokens.split(UnsafeRawBufferPointer(raw), normalized: false) { part in
+                switch part {
+                case .token(let id):
+                    out.append(id)
+                case .text(let bytes):
+                    var normalized = normalizeNFC ? String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping : String(decoding: bytes, as: UTF8.self)
+                    normalized.withUTF8 { normalizedBytes in
+                        addedTokens.split(UnsafeRawBufferPointer(normalizedBytes), normalized: true) { part in
+                            switch part {
+                            case .token(let id): out.append(id)
+                            case .text(let rest): encodeOrdinary(utf8: rest, into: &out)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private func encodeOrdinary(_ text: String, into out: inout [UInt32]) {
         var text = normalizeNFC ? text.precomposedStringWithCanonicalMapping : text
         text.withUTF8 { encodeOrdinary(utf8: UnsafeRawBufferPointer($0), into: &out) }
@@ -152,5 +190,67 @@ public struct BPETokenizer: Sendable {
         } else if let pairRule {
             BytePairMerge.encode(piece, rule: pairRule, into: &out)
         }
+    }
+}
+
+/// A Hugging Face tokenizer's added tokens, found in text as `tokenizers` finds them: at
+/// each place the longest one that starts there, the leftmost first.
+public struct AddedTokens: Sendable {
+    public struct Token: Sendable {
+        public var content: [UInt8]
+        public var id: UInt32
+        /// Matched on the normalised text, else on the raw text.
+        public var normalized: Bool
+
+        public init(content: String, id: UInt32, normalized: Bool) {
+            self.content = Array(content.utf8)
+            self.id = id
+            self.normalized = normalized
+        }
+    }
+
+    public let tokens: [Token]
+    /// Per first byte: the tokens that start with it, longest first.
+    private let byFirstByte: [[Int]]
+
+    public init(_ tokens: [Token]) {
+        let kept = tokens.filter { !$0.content.isEmpty }
+        var byFirstByte = [[Int]](repeating: [], count: 256)
+        for (i, token) in kept.enumerated() { byFirstByte[Int(token.content[0])].append(i) }
+        self.tokens = kept
+        self.byFirstByte = byFirstByte.map { $0.sorted { kept[$0].content.count > kept[$1].content.count } }
+    }
+
+    public var isEmpty: Bool { tokens.isEmpty }
+
+    public enum Part {
+        case text(UnsafeRawBufferPointer)
+        case token(UInt32)
+    }
+
+    /// Calls `body` with the text between the matches of the tokens whose `normalized` is
+    /// `normalized` (all of them when nil) (never empty), and with each match's id, in order.
+    public func split(_ bytes: UnsafeRawBufferPointer, normalized: Bool?, _ body: (Part) -> Void) {
+        var textStart = 0
+        var i = 0
+        while i < bytes.count {
+            var matched: Token?
+            for index in byFirstByte[Int(bytes[i])] where normalized == nil || tokens[index].normalized == normalized {
+                let content = tokens[index].content
+                if i + content.count <= bytes.count && content.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress! + i, content.count) == 0 }) {
+                    matched = tokens[index]
+                    break
+                }
+            }
+            guard let token = matched else {
+                i += 1
+                continue
+            }
+            if i > textStart { body(.text(UnsafeRawBufferPointer(rebasing: bytes[textStart..<i]))) }
+            body(.token(token.id))
+            i += token.content.count
+            textStart = i
+        }
+        if bytes.count > textStart { body(.text(UnsafeRawBufferPointer(rebasing: bytes[textStart...]))) }
     }
 }

@@ -172,11 +172,20 @@ public enum TokenizerFiles {
         guard let vocab = model["vocab"], let merges = model["merges"]?.arrayValue else {
             throw Tokenizer.LoadError("\(path): model.vocab or model.merges is missing")
         }
-        var added: [(String, UInt32)] = []
+        var added: [AddedTokens.Token] = []
         for token in root["added_tokens"]?.arrayValue ?? [] {
-            if let content = token["content"]?.stringValue, let id = token["id"]?.numberValue { added.append((content, UInt32(id))) }
+            guard let content = token["content"]?.stringValue, let id = token["id"]?.intValue, id >= 0, id <= Int(UInt32.max) else {
+                throw Tokenizer.LoadError("\(path): added token \(added.count + 1) has no string content or no numeric id")
+            }
+            // Options that change where a token matches: refused rather than counted wrong.
+            for option in ["single_word", "lstrip", "rstrip"] where token[option] == .bool(true) {
+                throw Tokenizer.LoadError("\(path): added token '\(content)' sets \(option): true, which longweave does not support")
+            }
+            added.append(AddedTokens.Token(content: content, id: UInt32(id), normalized: token["normalized"] == .bool(true)))
         }
-        return try build(name: path, vocab: vocab, merges: merges, pattern: pattern, nfc: nfc, added: added, source: path)
+        var tokenizer = try build(name: path, vocab: vocab, merges: merges, pattern: pattern, nfc: nfc, added: added, source: path)
+        tokenizer.unappliedPostProcessor = try checkPostProcessor(root["post_processor"], path: path)
+        return tokenizer
     }
 
     static func preTokenizer(_ node: JSONValue?, path: String) throws -> PreTokenizerPattern {
@@ -214,8 +223,24 @@ public enum TokenizerFiles {
         return pattern
     }
 
+    /// The post-processor adds tokens only with `add_special_tokens=True`; longweave counts as
+    /// `add_special_tokens=False` (a chat template adds a model's tokens itself), so it is read
+    /// to refuse a kind that `tokenizers` does not have and to name one that would add tokens.
+    static func checkPostProcessor(_ node: JSONValue?, path: String) throws -> String? {
+        guard let node, node != .null else { return nil }
+        let adding = ["TemplateProcessing", "RobertaProcessing", "BertProcessing"]
+        let known = adding + ["ByteLevel", "Sequence"]
+        let type = node["type"]?.stringValue ?? "?"
+        guard known.contains(type) else {
+            throw Tokenizer.LoadError("\(path): unknown post_processor type '\(type)' (known: \(known.joined(separator: ", ")))")
+        }
+        var found = adding.contains(type) ? type : nil
+        for step in node["processors"]?.arrayValue ?? [] { found = try checkPostProcessor(step, path: path) ?? found }
+        return found
+    }
+
     static func build(name: String, vocab: JSONValue, merges: [JSONValue], pattern: PreTokenizerPattern, nfc: Bool,
-                      added: [(String, UInt32)], source: String) throws -> BPETokenizer {
+                      added: [AddedTokens.Token], source: String) throws -> BPETokenizer {
         guard let entries = vocab.objectValue else { throw Tokenizer.LoadError("\(source): the vocabulary is not an object") }
         var ids: [String: UInt32] = [:]
         ids.reserveCapacity(entries.count)
@@ -243,6 +268,7 @@ public enum TokenizerFiles {
             let key = UInt64(left) << 32 | UInt64(right)
             if pairs[key] == nil { pairs[key] = UInt64(rank) << 32 | UInt64(merged) }
         }
-        return BPETokenizer(name: name, pattern: pattern, normalizeNFC: nfc, model: .merges(pairs: pairs, byteIDs: byteIDs), specialTokens: added)
+        return BPETokenizer(name: name, pattern: pattern, normalizeNFC: nfc, model: .merges(pairs: pairs, byteIDs: byteIDs),
+                            specialTokens: added.map { (String(decoding: $0.content, as: UTF8.self), $0.id) }, addedTokens: AddedTokens(added))
     }
 }

@@ -44,6 +44,9 @@ extension Longweave {
             } catch {
                 throw Exit.badInput("\(error)")
             }
+            if case .bpe(let bpe) = loaded, let processor = bpe.unappliedPostProcessor {
+                FileHandle.standardError.write(Data("note: the \(processor) post-processor of \(tokenizer) is not applied: ids are tokenizers' encode(text, add_special_tokens=False)\n".utf8))
+            }
             let output = FileDescriptor(borrowing: 1, name: "stdout")
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 20)

@@ -60,6 +60,25 @@ import LongweaveTestSupport
         #expect(b.encode("a<|endoftext|>b", allowSpecial: true) == b.encode("a") + [100257] + b.encode("b"))
     }
 
+    /// A `tokenizer.json`'s added tokens are ids wherever they appear, as `tokenizers` finds
+    /// them with `add_special_tokens=False` (ids from tokenizers 0.23), the longest at a place.
+    @Test func huggingFaceAddedTokensAreFoundInText() throws {
+        let qwen2 = bpe(try Tokenizer.load("hf:" + TestPaths.data("tokenizers/qwen2/tokenizer.json")))
+        #expect(qwen2.encode("<|im_start|>user\nHi<|im_end|>") == [151644, 872, 198, 13048, 151645])
+        #expect(qwen2.encode("a<|endoftext|>b") == qwen2.encode("a") + [151643] + qwen2.encode("b"))
+        #expect(!qwen2.encode("<|im_start| <|im_end").contains(151644))
+        var pieces: [String] = []
+        Array("x<|im_end|><|endoftext|>y".utf8).withUnsafeBytes { bytes in
+            qwen2.addedTokens.split(bytes, normalized: nil) { part in
+                switch part {
+                case .token(let id): pieces.append("#\(id)")
+                case .text(let text): pieces.append(String(decoding: text, as: UTF8.self))
+                }
+            }
+        }
+        #expect(pieces == ["x", "#151645", "#151643", "y"])
+    }
+
     @Test func longPiecesUseTheHeapAndAgreeWithTheLinearScan() throws {
         let b = bpe(Self.cl100k)
         guard case .ranks(let ranks) = b.model else { return }
@@ -96,6 +115,10 @@ import LongweaveTestSupport
             (#"\\s+(?!\\S)|\\s+"#, #"\\s+"#, "unsupported Split pattern regex '"),
             // A malformed pattern is named as the file writes it, not as a Swift value.
             (#""Regex": "#, #""String": "#, #"unsupported Split pattern {"String":"#),
+            // Options that move where an added token matches are refused, not ignored.
+            ("\"content\": \"<|im_end|>\",\n      \"single_word\": false,\n      \"lstrip\": false", "\"content\": \"<|im_end|>\",\n      \"single_word\": false,\n      \"lstrip\": true",
+             "added token '<|im_end|>' sets lstrip: true"),
+            ("\"post_processor\": {\n    \"type\": \"ByteLevel\"", "\"post_processor\": {\n    \"type\": \"Mystery\"", "unknown post_processor type 'Mystery'"),
         ]
         for (from, to, message) in cases {
             let range = try #require(original.range(of: from), "\(from)")
