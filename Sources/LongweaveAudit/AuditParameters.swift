@@ -41,12 +41,6 @@ public struct AuditTokenizer: Sendable, Equatable, CustomStringConvertible {
     /// Whether tokens are Python's `str.split()` words.
     var isWords: Bool { spec.kind == .words }
 
-    /// Whether no added token holds a byte that a cut is made before (a space, a newline, or
-    /// the lead byte of a CJK comma or full stop), so that no cut falls inside one; else a
-    /// document is tokenized whole.
-    private var cutsKeepAddedTokens: Bool {
-        bpe?.addedTokens.tokens.allSatisfy { token in !token.content.contains { [0x20, 0x0A, 0xEF, 0xE3].contains($0) } } ?? true
-    }
 
     public static func == (a: AuditTokenizer, b: AuditTokenizer) -> Bool { a.spec == b.spec }
 
@@ -97,31 +91,49 @@ public struct AuditTokenizer: Sendable, Equatable, CustomStringConvertible {
 extension AuditTokenizer {
     /// The last place in `text` after byte `start` where a document may be cut so that
     /// tokenizing the parts gives the tokens of the whole, or nil. A cut needs the byte after
-    /// it, so it is never at the end. Characters: any character's start. Words: after an
-    /// ASCII space or newline. BPE: between a letter (ASCII, or a CJK ideograph) and a space, newline or
-    /// CJK comma or full stop, where every supported split pattern ends a piece whatever
-    /// follows, and starts the next piece as it would starting there.
+    /// it, so it is never at the end. Characters: any character's start. Words: after ASCII
+    /// whitespace. BPE: where every supported split pattern ends a piece whatever
+    /// follows, and starts the next piece as it would starting there: between an ASCII
+    /// letter and an ASCII byte that is neither a letter nor an apostrophe (which may start a
+    /// contraction), between an ASCII digit and an ASCII byte that is not a digit, and between
+    /// a CJK ideograph and a space, newline or CJK comma or full stop. With added tokens, only
+    /// before a space or newline, and none at all if an added token holds a byte a cut comes
+    /// before, so that no cut falls inside one.
     func lastCut(in text: UnsafeRawBufferPointer, after start: Int) -> Int? {
-        guard cutsKeepAddedTokens else { return nil }
+        let cuts = cutRule
+        guard cuts != .none else { return nil }
         var c = text.count - 1
         while c > start {
-            if isCut(text, c) { return c }
+            if isCut(text, c, cuts) { return c }
             c -= 1
         }
         return nil
     }
 
+    private enum CutRule { case none, narrow, broad }
+
+    private var cutRule: CutRule {
+        guard let bpe, !bpe.addedTokens.isEmpty else { return .broad }
+        let safe = bpe.addedTokens.tokens.allSatisfy { token in !token.content.contains { [0x20, 0x0A, 0xEF, 0xE3].contains($0) } }
+        return safe ? .narrow : .none
+    }
+
     @inline(__always)
-    private func isCut(_ text: UnsafeRawBufferPointer, _ c: Int) -> Bool {
+    private func isCut(_ text: UnsafeRawBufferPointer, _ c: Int, _ rule: CutRule) -> Bool {
         switch spec.kind {
         case .chars: return text[c] & 0xC0 != 0x80
-        case .words: return text[c - 1] == 0x20 || text[c - 1] == 0x0A
+        case .words: return WordCount.isASCIISpace(text[c - 1])
         default: break
         }
-        let next = text[c]
+        let next = text[c], last = text[c - 1]
+        @inline(__always) func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
+        @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        if rule == .broad && next < 0x80 {
+            if isLetter(last) { return !isLetter(next) && next != 0x27 }
+            if isDigit(last) { return !isDigit(next) }
+        }
         if next == 0x20 || next == 0x0A {
-            let last = text[c - 1] | 0x20
-            if last >= 0x61 && last <= 0x7A { return true }
+            if isLetter(last) { return true }
             return Self.endsIdeograph(text, c)
         }
         // U+FF0C FULLWIDTH COMMA, U+3002 IDEOGRAPHIC FULL STOP, U+3001 IDEOGRAPHIC COMMA.

@@ -71,6 +71,7 @@ struct ReferenceScanner {
     private var buffer: [UInt8] = []
     private var tokenizedEnd = 0
     private var cutSearched = 0
+    private var tokenRanges: [(Int, Int)] = []
     private var windows: [(position: Int, hash: UInt64)] = []
     private var hits: [(position: Int, gram: Int32)] = []
     private var gramIDs: [Int32]
@@ -197,31 +198,38 @@ struct ReferenceScanner {
         tokenBase += keep
     }
 
-    /// Cuts `text[from..<to]` into tokens, appends them to the arrays and hashes them (a token
-    /// that normalises to nothing leaves no normalised hash).
-    private mutating func appendTokens(_ text: UnsafeRawBufferPointer, from: Int, to: Int) {
-        guard to > from else { return }
-        let piece = UnsafeRawBufferPointer(rebasing: text[from..<to])
+    /// Makes room in the token arrays for `count` tokens; they grow with the largest
+    /// segment so far, never shrink.
+    private mutating func reserveTokens(_ count: Int) {
+        guard starts.count < count else { return }
+        let capacity = max(count, 2 * starts.count)
+        starts += repeatElement(0, count: capacity - starts.count)
+        ends += repeatElement(0, count: capacity - ends.count)
+        rawHashes += repeatElement(0, count: capacity - rawHashes.count)
+        normalizedHashes += repeatElement(0, count: capacity - normalizedHashes.count)
+        normalizedSources += repeatElement(0, count: capacity - normalizedSources.count)
+        ids += repeatElement(0, count: capacity - ids.count)
+        normalizedIDs += repeatElement(0, count: capacity - normalizedIDs.count)
+    }
+
+    /// Appends the byte range of each token of `text[from..<to]` to `starts` and `ends`. The
+    /// arrays grow with the tokens found, not the bytes: words are read a megabyte at a time,
+    /// cut after a space, and a model's tokens are counted before they are stored.
+    private mutating func cutTokens(_ text: UnsafeRawBufferPointer, from: Int, to: Int) {
         let tokenizer = benchmark.parameters.tokenizer
-        let room = tokenCount + (tokenizer.isWords ? piece.count / 2 + 3 : tokenizer.tokenCountBound(utf8: piece))
-        if starts.count < room {
-            // The arrays grow with the largest segment so far, never shrink.
-            let capacity = max(room, 2 * starts.count)
-            starts += repeatElement(0, count: capacity - starts.count)
-            ends += repeatElement(0, count: capacity - ends.count)
-            rawHashes += repeatElement(0, count: capacity - rawHashes.count)
-            normalizedHashes += repeatElement(0, count: capacity - normalizedHashes.count)
-            normalizedSources += repeatElement(0, count: capacity - normalizedSources.count)
-            ids += repeatElement(0, count: capacity - ids.count)
-            normalizedIDs += repeatElement(0, count: capacity - normalizedIDs.count)
+        func append(_ start: Int, _ end: Int) {
+            reserveTokens(tokenCount + 1)
+            starts[tokenCount] = start
+            ends[tokenCount] = end
+            tokenCount += 1
         }
-        let first = tokenCount
-        var count = first
-        starts.withUnsafeMutableBufferPointer { starts in
-            ends.withUnsafeMutableBufferPointer { ends in
-                if tokenizer.isWords {
-                    count += Words.boundaries(utf8: piece, starts: starts.baseAddress! + first, ends: ends.baseAddress! + first, offset: from)
-                } else {
+        if !tokenizer.isWords && !tokenizer.isBPE {
+            // Characters: their count is known first.
+            let piece = UnsafeRawBufferPointer(rebasing: text[from..<to])
+            reserveTokens(tokenCount + tokenizer.tokenCountBound(utf8: piece))
+            var count = tokenCount
+            starts.withUnsafeMutableBufferPointer { starts in
+                ends.withUnsafeMutableBufferPointer { ends in
                     tokenizer.forEachToken(utf8: piece) { start, end in
                         starts[count] = from + start
                         ends[count] = from + end
@@ -229,7 +237,54 @@ struct ReferenceScanner {
                     }
                 }
             }
+            tokenCount = count
+            return
         }
+        guard tokenizer.isWords else {
+            var ranges: [(Int, Int)] = []
+            swap(&ranges, &tokenRanges)
+            defer { swap(&ranges, &tokenRanges) }
+            ranges.removeAll(keepingCapacity: true)
+            tokenizer.forEachToken(utf8: UnsafeRawBufferPointer(rebasing: text[from..<to])) { ranges.append((from + $0, from + $1)) }
+            reserveTokens(tokenCount + ranges.count)
+            for (start, end) in ranges { append(start, end) }
+            return
+        }
+        var at = from
+        while at < to {
+            var end = min(to, at + (1 << 20))
+            if end < to {
+                var cut = end
+                while cut > at && !WordCount.isASCIISpace(text[cut - 1]) { cut -= 1 }
+                guard cut > at else {
+                    // No ASCII whitespace for a megabyte: words found one at a time, up to the next.
+                    while end < to && !WordCount.isASCIISpace(text[end - 1]) { end += 1 }
+                    Words.forEach(utf8: UnsafeRawBufferPointer(rebasing: text[at..<end])) { [at] in append(at + $0, at + $1) }
+                    at = end
+                    continue
+                }
+                end = cut
+            }
+            // A word and the space after it take at least two bytes; the loop may write two entries past its last word.
+            reserveTokens(tokenCount + (end - at) / 2 + 3)
+            let first = tokenCount
+            let found = starts.withUnsafeMutableBufferPointer { starts in
+                ends.withUnsafeMutableBufferPointer { ends in
+                    Words.boundaries(utf8: UnsafeRawBufferPointer(rebasing: text[at..<end]), starts: starts.baseAddress! + first, ends: ends.baseAddress! + first, offset: at)
+                }
+            }
+            tokenCount += found
+            at = end
+        }
+    }
+
+    /// Cuts `text[from..<to]` into tokens, appends them to the arrays and hashes them (a token
+    /// that normalises to nothing leaves no normalised hash).
+    private mutating func appendTokens(_ text: UnsafeRawBufferPointer, from: Int, to: Int) {
+        guard to > from else { return }
+        let first = tokenCount
+        cutTokens(text, from: from, to: to)
+        let count = tokenCount
         // Swapped out, so that filling them does not overlap other accesses to self.
         var rawHashes: [UInt64] = [], normalizedHashes: [UInt64] = [], normalizedSources: [Int32] = [], hasher = TokenHasher.placeholder
         swap(&rawHashes, &self.rawHashes)
@@ -254,7 +309,6 @@ struct ReferenceScanner {
         swap(&normalizedSources, &self.normalizedSources)
         swap(&hasher, &self.hasher)
         tokens += count - first
-        tokenCount = count
         normalizedCount += kept
     }
 

@@ -55,8 +55,7 @@ public enum WordCount {
 
     /// `\t \n \v \f \r`, the separators `\x1c`-`\x1f`, and space.
     @inline(__always)
-    @usableFromInline
-    static func isASCIISpace(_ b: UInt8) -> Bool {
+    public static func isASCIISpace(_ b: UInt8) -> Bool {
         (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)
     }
 
