@@ -137,7 +137,8 @@ public enum PipelineLoader {
             return Diagnostic(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""))
         case let .duplicatedKeysInMapping(duplicates, context):
             return Diagnostic(file: file, line: context.mark.line, column: context.mark.column,
-                              message: "key '\(duplicates.joined(separator: "', '"))' is given twice in one mapping")
+                              message: duplicates.count == 1 ? "key '\(duplicates[0])' is given more than once in one mapping"
+                                  : "keys '\(duplicates.joined(separator: "', '"))' are each given more than once in one mapping")
         default:
             return Diagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }

@@ -318,6 +318,16 @@ extension HostileInputTests {
     }
 }
 
+extension HostileInputTests {
+    /// Every key given more than once in a mapping is named, at the mapping's first such key.
+    @Test func duplicateKeysAreNamedTogether() throws {
+        let dir = TestPaths.temporaryDirectory()
+        try Array("version: 1\nname: a\nname: b\nseed: 1\nseed: 2\ninputs: []\nstages: []\n".utf8).write(to: dir + "/dup.yaml")
+        let run = try runProcess(longweave, ["validate", dir + "/dup.yaml"])
+        #expect(run.status == 1 && run.stderr.contains("dup.yaml:2:1: error: keys 'name', 'seed' are each given more than once in one mapping"), "\(run.stderr)")
+    }
+}
+
 extension Array where Element == UInt8 {
     func write(to path: String) throws { try FileSystem.writeAtomically(self, to: path) }
 }

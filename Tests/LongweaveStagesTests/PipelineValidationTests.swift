@@ -67,7 +67,7 @@ import LongweaveStages
         #expect(missing.allSatisfy { $0.line == 1 && $0.column == 1 })
 
         let twice = try diagnostics("version: 1\nversion: 2\nname: x\nseed: 1\ninputs: []\nstages: []\n")
-        #expect(twice.contains { $0.message.contains("given twice") })
+        #expect(twice.contains { $0.message == "key 'version' is given more than once in one mapping" })
     }
 
     /// A pipeline over the real HotpotQA slice whose only stage is `stage`.
