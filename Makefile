@@ -1,5 +1,6 @@
-# longweave: `make datasets` builds every pipeline in pipelines/, verifies it and scores the
-# LV-Eval splits with LV-Eval's metric; `make test` runs the tests.
+# longweave: `make datasets` builds every pipeline in pipelines/, verifies it, exports the
+# splits for LV-Eval's, M4LE's and Hugging Face's code (build/export/) and scores the LV-Eval
+# splits with LV-Eval's metric; `make test` runs the tests.
 SWIFT ?= swift
 RAW_MIRROR ?= $(if $(wildcard ../shared/data),../shared/data,)
 THREADS ?= $(shell nproc)
@@ -10,8 +11,11 @@ PIPELINES := $(shell find pipelines -name '*.yaml' | sort)
 
 datasets: setup release raw
 	$(LONGWEAVE) run --threads $(THREADS) $(PIPELINES)
-	@for dir in $$(find build -name manifest.json -exec dirname {} \; | sort); do $(LONGWEAVE) verify $$dir || exit 1; done
-	scripts/lveval-scoring.sh $(LONGWEAVE) build/lveval
+	@for dir in $$(find build -name manifest.json -not -path 'build/export/*' -exec dirname {} \; | sort); do $(LONGWEAVE) verify $$dir || exit 1; done
+	$(LONGWEAVE) export --to lveval build/lveval build/export/lveval
+	$(LONGWEAVE) export --to m4le build/m4le build/export/m4le
+	$(LONGWEAVE) export --to hf build/lveval build/m4le build/export/hf
+	scripts/lveval-scoring.sh $(LONGWEAVE) build/lveval build/export
 
 release: setup
 	$(SWIFT) build -c release --product longweave

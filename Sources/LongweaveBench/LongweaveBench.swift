@@ -37,6 +37,7 @@ let benchmarks: [any Benchmark.Type] = [
     TokenizerBenchmark.self,
     IngestBenchmark.self,
     LVEvalBenchmark.self,
+    ExportBenchmark.self,
     M4LEBenchmark.self,
     AuditBenchmark.self,
     HostileBenchmark.self,
@@ -44,7 +45,7 @@ let benchmarks: [any Benchmark.Type] = [
 
 /// The names a benchmark can be chosen by.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case writer, json, cat, tokenizers, ingest, lveval, m4le, audit, hostile
+    case writer, json, cat, tokenizers, ingest, lveval, export, m4le, audit, hostile
 }
 
 /// One benchmark: what it measures, as rows of `bench`.

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// A progress line on stderr (records, MB/s, ETA), only when asked and stderr is a terminal.
-final class Progress: Sendable {
+public final class Progress: Sendable {
     private struct State {
         var records = 0
         var bytes = 0
@@ -15,12 +15,13 @@ final class Progress: Sendable {
     private let enabled: Bool
     private let start = ContinuousClock.now
 
-    init(total: Int, enabled: Bool) {
+    /// `total` records are expected; nothing is shown unless `enabled` and stderr is a terminal.
+    public init(total: Int, enabled: Bool) {
         self.total = total
         self.enabled = enabled && isatty(2) == 1
     }
 
-    func add(records: Int, bytes: Int) {
+    public func add(records: Int, bytes: Int) {
         guard enabled else { return }
         let line: String? = state.withLock { state in
             state.records += records
@@ -40,7 +41,7 @@ final class Progress: Sendable {
         return "\r\(records)/\(total) records, \(Int(rate)) MB/s, ETA \(Int(eta)) s   "
     }
 
-    func finish() {
+    public func finish() {
         guard enabled else { return }
         let line = state.withLock { render(records: $0.records, bytes: $0.bytes, now: .now) }
         writeStandardError(line + "\n")

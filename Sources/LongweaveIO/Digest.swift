@@ -38,3 +38,17 @@ public enum Digest {
         return (hex(hasher.finalize()), total)
     }
 }
+
+/// sha256 of bytes that arrive in pieces, for a file hashed as it is written.
+public struct StreamingSHA256 {
+    private var hasher = SHA256()
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+    }
+
+    /// The lowercase hex digest of everything so far.
+    public func hex() -> String { Digest.hex(hasher.finalize()) }
+}

@@ -9,7 +9,7 @@ struct Longweave: ParsableCommand {
         commandName: "longweave",
         abstract: "Build long-context evaluation datasets from short real ones, reproducibly.",
         version: Runner.toolVersion,
-        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, FetchRaw.self, Audit.self, AuditMerge.self, Merge.self, Slurm.self])
+        subcommands: [Run.self, Validate.self, ListStages.self, Verify.self, Cat.self, Stats.self, Tokenize.self, Export.self, FetchRaw.self, Audit.self, AuditMerge.self, Merge.self, Slurm.self])
 
     /// As swift-argument-parser runs a command, but a bad argument exits 1 (bad input), as
     /// every other bad input does, not 64.
