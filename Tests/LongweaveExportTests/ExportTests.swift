@@ -192,6 +192,14 @@ import Testing
         #expect { try Exporter.export(.lveval, from: [Self.built + "/lveval/cmrc_mixup", Self.built + "/lveval/cmrc_mixup"], to: TestPaths.temporaryDirectory()) }
             throws: { "\($0)".contains("would both export cmrc_mixup_8k.jsonl") }
         #expect { try Exporter.export(.m4le, from: [Self.built + "/lveval"], to: TestPaths.temporaryDirectory()) } throws: { "\($0)".contains("nothing under") }
+        // A shard that is not what its manifest says is not vouched for.
+        let copy = TestPaths.temporaryDirectory() + "/cmrc_mixup"
+        try FileManager.default.copyItem(atPath: Self.built + "/lveval/cmrc_mixup", toPath: copy)
+        let shard = try #require(try DatasetReader.shards(at: copy + "/8k").first)
+        var bytes = try FileSystem.readAll(shard)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: shard)
+        #expect { try Exporter.export(.hf, from: [copy], to: TestPaths.temporaryDirectory()) } throws: { "\($0)".contains("differs from its manifest") }
     }
 }
 
