@@ -55,13 +55,7 @@ public enum AuditSamples {
             // `documents/` holds a pipeline's corpora, not its samples.
             if stream == "documents" { continue }
             try LineReader.forEachLine(in: shard) { line, number in
-                var parser = JSONParser(bytes: line)
-                let record: JSONValue
-                do {
-                    record = try parser.parseDocument()
-                } catch {
-                    throw IOError(path: shard, "line \(number): \(error)")
-                }
+                let record = try JSONValue.parse(line: line, path: shard, number: number)
                 guard let id = record["_id"]?.stringValue ?? record["id"]?.stringValue else {
                     throw IOError(path: shard, "line \(number): a record without _id or id")
                 }

@@ -119,7 +119,9 @@ public enum Exporter {
     static func copy(_ stream: ExportInput.Stream, into writer: inout FileWriter, progress: Progress) throws {
         for shard in stream.shards {
             var bytes = 0
-            try ChunksAhead.forEach(shard) { chunk in
+            // Decompressed on another thread, each chunk handed over whole.
+            let source = ReadAheadSource(try InputFile.open(shard))
+            while let chunk = try source.nextChunk() {
                 try writer.write(chunk)
                 bytes += chunk.count
             }

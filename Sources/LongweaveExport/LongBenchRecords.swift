@@ -10,13 +10,7 @@ enum LongBenchRecords {
         for shard in stream.shards {
             var records = 0
             try LineReader.forEachLine(in: shard) { line, number in
-                var parser = JSONParser(bytes: line)
-                let record: JSONValue
-                do {
-                    record = try parser.parseDocument()
-                } catch {
-                    throw IOError(path: shard, "line \(number): \(error)")
-                }
+                let record = try JSONValue.parse(line: line, path: shard, number: number)
                 let m4le = kind == .m4le
                 json.beginObject()
                 json.key("input")

@@ -367,21 +367,37 @@ public final class ReadAheadSource: ByteSource {
         shared.free.signal()
     }
 
+    /// The next chunk whole (or what is left of one partly read), without a copy; nil at the end.
+    public func nextChunk() throws -> [UInt8]? {
+        if offset == current.count {
+            guard try refill() else { return nil }
+        }
+        let chunk = offset == 0 ? current : Array(current[offset...])
+        offset = current.count
+        return chunk
+    }
+
+    /// Takes the next chunk from the reading thread; false at the end.
+    private func refill() throws -> Bool {
+        if ended { return false }
+        shared.filled.wait()
+        let (next, error) = shared.queue.withLock { queue -> ([UInt8]?, (any Error)?) in
+            queue.chunks.isEmpty ? (nil, queue.error) : (queue.chunks.removeFirst(), nil)
+        }
+        guard let next else {
+            ended = true
+            if let error { throw error }
+            return false
+        }
+        shared.free.signal()
+        current = next
+        offset = 0
+        return true
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while offset == current.count {
-            if ended { return 0 }
-            shared.filled.wait()
-            let (next, error) = shared.queue.withLock { queue -> ([UInt8]?, (any Error)?) in
-                queue.chunks.isEmpty ? (nil, queue.error) : (queue.chunks.removeFirst(), nil)
-            }
-            guard let next else {
-                ended = true
-                if let error { throw error }
-                return 0
-            }
-            shared.free.signal()
-            current = next
-            offset = 0
+            guard try refill() else { return 0 }
         }
         let n = min(buffer.count, current.count - offset)
         current.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }

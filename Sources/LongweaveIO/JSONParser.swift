@@ -36,6 +36,18 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// Parses one JSON Lines line; an error names the file and the line.
+    public static func parse(line: UnsafeRawBufferPointer, path: String, number: Int) throws -> JSONValue {
+        var parser = JSONParser(bytes: line)
+        do {
+            return try parser.parseDocument()
+        } catch {
+            throw IOError(path: path, "line \(number): \(error)")
+        }
+    }
+}
+
 /// A recursive-descent JSON parser over bytes (RFC 8259, as Python's `json` reads it).
 ///
 /// Problems that leave the structure readable (invalid UTF-8 or a raw control character
