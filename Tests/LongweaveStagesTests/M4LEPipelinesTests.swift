@@ -117,7 +117,7 @@ import LongweaveText
                 let answers = record["answers"] as! [String]
                 let total = record["total_length"] as! Int
                 #expect(record["length_bucket"] as! Int == bucket)
-                #expect(lower < total && total <= bucket, "\(id): total \(total) outside (\(lower), \(bucket)]")
+                #expect(lower <= total && total < bucket, "\(id): total \(total) outside [\(lower), \(bucket)), M4LE's strict bucket")
                 let inputLength = Self.length(instruction, chinese: expectation.chinese) + Self.length(input, chinese: expectation.chinese)
                 #expect(record["input_length"] as! Int == inputLength, "\(id)")
                 let longest = answers.max { $0.unicodeScalars.count < $1.unicodeScalars.count } ?? ""
@@ -170,7 +170,7 @@ import LongweaveText
                 let longest = (record["answers"] as! [String]).max { $0.unicodeScalars.count < $1.unicodeScalars.count }!
                 #expect(record["input_length"] as! Int == input)
                 #expect(record["total_length"] as! Int == input + tokenizer.count(longest))
-                #expect(lower < input && input + tokenizer.count(longest) <= (bucket == "1k" ? 1_000 : 2_000))
+                #expect(lower <= input + tokenizer.count(longest) && input + tokenizer.count(longest) < (bucket == "1k" ? 1_000 : 2_000))
             }
         }
     }

@@ -120,9 +120,11 @@ struct M4LEPlanner: Sendable {
         let lower = stream == 0 ? 0 : buckets[stream - 1]
         let name = ValueSyntax.levelName(upper)
         var counts: [String: Int] = [:]
-        // A sample takes part when its golds fit under the bound and all it may draw passes
+        // M4LE's buckets are strict: a record's total length is at least the bucket below's
+        // bound and under its own (`total_length < bucket`, the first bucket it fits). A
+        // sample takes part when its golds fit under the bound and all it may draw reaches
         // the lower one (for global: when its own length is in the bucket).
-        var eligible = usable.filter { minimal[$0] <= upper && maximal[$0] > lower }
+        var eligible = usable.filter { minimal[$0] < upper && maximal[$0] >= lower }
         var random = context.random("bucket\u{1F}" + name)
         random.shuffle(&eligible)
         var records: [M4LERecord] = []
@@ -217,21 +219,21 @@ struct M4LEPlanner: Sendable {
             var record = record(sample: sample, distractors: chosen.prefix(count), goldPositions: goldPositions, ids: ids)
             let (input, total) = layout.measure(record, labelLengths: &labelLengths)
             tried.append(total)
-            if attempt == 0 && count > 0 && (total > upper || total <= lower) {
+            if attempt == 0 && count > 0 && (total >= upper || total < lower) {
                 // Passages are skewed (the median is not the mean): estimate once more from
                 // what this draw measured per passage, then step one at a time.
                 let measured = Double(total - minimal) / Double(count)
                 count = max(0, Int((Double(target - minimal) / max(measured, 1)).rounded()))
                 continue
             }
-            if total > upper {
-                if count == 0 { return .failure(Failure(reason: "the gold passages alone make \(total) \(layout.unit), past the bucket (\(upper))")) }
+            if total >= upper {
+                if count == 0 { return .failure(Failure(reason: "the gold passages alone make \(total) \(layout.unit), not under the bucket (\(upper))")) }
                 if direction > 0 { redraw(&chosen, &drawn) }
                 count -= 1
                 direction = -1
-            } else if total <= lower {
+            } else if total < lower {
                 if !draw(count + 1) {
-                    return .failure(Failure(reason: "every passage this sample may use makes \(total) \(layout.unit), not past the bucket's lower bound (\(lower))"))
+                    return .failure(Failure(reason: "every passage this sample may use makes \(total) \(layout.unit), under the bucket's lower bound (\(lower))"))
                 }
                 if direction < 0 { redraw(&chosen, &drawn) }
                 count += 1
@@ -241,7 +243,7 @@ struct M4LEPlanner: Sendable {
                 return .success(record)
             }
         }
-        return .failure(Failure(reason: "no mix of passages landed in (\(lower), \(upper)] in \(maxTries) tries (totals tried: \(tried.suffix(6).map(String.init).joined(separator: ", ")))"))
+        return .failure(Failure(reason: "no mix of passages landed in [\(lower), \(upper)) in \(maxTries) tries (totals tried: \(tried.suffix(6).map(String.init).joined(separator: ", ")))"))
     }
 
     /// A step crossed the whole bucket: start the draw again (the generator has moved on).
