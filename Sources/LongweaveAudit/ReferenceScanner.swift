@@ -81,6 +81,9 @@ struct ReferenceScanner {
     /// Made at the first hit: a scanner that only merges others' findings never needs it.
     private var lastMatch: [(document: Int, position: Int, length: Int32)] = []
 
+    /// The tokens of the current document held now (for tests of what is let go).
+    var heldTokens: Int { tokenCount }
+
     /// The size below which a document is tokenized whole.
     static let defaultSegmentBytes = 1 << 20
 
@@ -429,7 +432,11 @@ struct ReferenceScanner {
                 }
             }
         }
-        guard benchmark.normalized.gramCount > 0 else { return }
+        guard benchmark.normalized.gramCount > 0 else {
+            // No normalised n-gram to find: nothing holds these tokens back.
+            normalizedNext = normalizedCount
+            return
+        }
         windows.removeAll(keepingCapacity: true)
         let normalizedEnd = normalizedCount - n + 1
         guard normalizedEnd > normalizedNext else { return }

@@ -138,6 +138,27 @@ import LongweaveText
         #expect(badStats.skipped == ["not valid UTF-8": 1] && badStats.documents == 0)
     }
 
+    /// Fed a long document, a scanner holds about a segment and the longest sample of
+    /// tokens, not the document: with samples long and short, and with samples too short to
+    /// have any n-gram at all.
+    @Test(arguments: [["Hi", "x"], [String(repeating: "many words here ", count: 50)]])
+    func aLongDocumentIsLetGoOfAsItIsScanned(samples: [String]) throws {
+        let text = try Self.realText()
+        let audit = ContaminationAudit(samples: samples.enumerated().map { ("s\($0.offset)", $0.element) }, parameters: AuditParameters(tokenizer: .words, n: 8))
+        var scanner = ReferenceScanner(benchmark: audit.benchmark, segmentBytes: 1 << 14)
+        scanner.begin(document: 0)
+        var most = 0
+        try text.withUnsafeBytes { bytes in
+            for start in stride(from: 0, to: bytes.count, by: 4096) {
+                scanner.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + 4096)]))
+                most = max(most, scanner.heldTokens)
+            }
+            let words = try #require(Optional(WordCount.count(utf8: bytes)))
+            #expect(most < 5_000 && words > 40_000, "held \(most) of \(words) tokens")
+        }
+        scanner.finish()
+    }
+
     @Test func utf8CutAnywhereIsCheckedAsAWhole() {
         let valid = Array("naïve — 中文 😀 end".utf8)
         for cut in 0...valid.count {
