@@ -202,10 +202,11 @@ struct ReferenceScanner {
     }
 
     /// Makes room in the token arrays for `count` tokens; they grow with the largest
-    /// segment so far, never shrink.
+    /// segment so far, never shrink. (`Words.boundaries` may have grown `starts` and `ends`
+    /// already.)
     private mutating func reserveTokens(_ count: Int) {
-        guard starts.count < count else { return }
-        let capacity = max(count, 2 * starts.count)
+        guard rawHashes.count < count || starts.count < count else { return }
+        let capacity = max(count, 2 * rawHashes.count, starts.count)
         starts += repeatElement(0, count: capacity - starts.count)
         ends += repeatElement(0, count: capacity - ends.count)
         rawHashes += repeatElement(0, count: capacity - rawHashes.count)
@@ -216,8 +217,8 @@ struct ReferenceScanner {
     }
 
     /// Appends the byte range of each token of `text[from..<to]` to `starts` and `ends`. The
-    /// arrays grow with the tokens found, not the bytes: words are read a megabyte at a time,
-    /// cut after a space, and a model's tokens are counted before they are stored.
+    /// arrays grow with the tokens found, not the bytes (`Words.boundaries` for words), and a
+    /// model's tokens are counted before they are stored.
     private mutating func cutTokens(_ text: UnsafeRawBufferPointer, from: Int, to: Int) {
         let tokenizer = benchmark.parameters.tokenizer
         func append(_ start: Int, _ end: Int) {
@@ -253,32 +254,8 @@ struct ReferenceScanner {
             for (start, end) in ranges { append(start, end) }
             return
         }
-        var at = from
-        while at < to {
-            var end = min(to, at + (1 << 20))
-            if end < to {
-                var cut = end
-                while cut > at && !WordCount.isASCIISpace(text[cut - 1]) { cut -= 1 }
-                guard cut > at else {
-                    // No ASCII whitespace for a megabyte: words found one at a time, up to the next.
-                    while end < to && !WordCount.isASCIISpace(text[end - 1]) { end += 1 }
-                    Words.forEach(utf8: UnsafeRawBufferPointer(rebasing: text[at..<end])) { [at] in append(at + $0, at + $1) }
-                    at = end
-                    continue
-                }
-                end = cut
-            }
-            // A word and the space after it take at least two bytes; the loop may write two entries past its last word.
-            reserveTokens(tokenCount + (end - at) / 2 + 3)
-            let first = tokenCount
-            let found = starts.withUnsafeMutableBufferPointer { starts in
-                ends.withUnsafeMutableBufferPointer { ends in
-                    Words.boundaries(utf8: UnsafeRawBufferPointer(rebasing: text[at..<end]), starts: starts.baseAddress! + first, ends: ends.baseAddress! + first, offset: at)
-                }
-            }
-            tokenCount += found
-            at = end
-        }
+        tokenCount = Words.boundaries(utf8: UnsafeRawBufferPointer(rebasing: text[from..<to]), starts: &starts, ends: &ends, from: tokenCount, offset: from)
+        reserveTokens(tokenCount)
     }
 
     /// Cuts `text[from..<to]` into tokens, appends them to the arrays and hashes them (a token

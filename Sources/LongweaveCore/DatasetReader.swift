@@ -24,14 +24,11 @@ public enum DatasetReader {
         }
         var findings: [Finding] = []
         var named: Set<String> = []
-        for shard in shards {
-            guard let path = shard["path"]?.stringValue, let sha = shard["sha256"]?.stringValue,
-                  let compressed = shard["compressed_bytes"]?.intValue,
-                  let uncompressed = shard["uncompressed_bytes"]?.intValue,
-                  let records = shard["records"]?.intValue
-            else {
+        for entry in shards {
+            guard let shard = Manifest.shard(entry) else {
                 throw IOError(path: directory + "/manifest.json", "a shard entry lacks path, sha256, or whole-number sizes and records")
             }
+            let (path, sha, compressed, uncompressed, records) = (shard.path, shard.sha256, shard.compressedBytes, shard.uncompressedBytes, shard.records)
             named.insert(path)
             guard let full = FileSystem.inside(directory, path) else {
                 findings.append(Finding(path: path, problem: outsideTheFolder))

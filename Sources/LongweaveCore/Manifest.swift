@@ -92,6 +92,15 @@ public enum Manifest {
         return .object(levels)
     }
 
+    /// A `shards` entry read back, or nil when it lacks its path, sha256, or whole-number
+    /// sizes and records.
+    public static func shard(_ entry: JSONValue) -> ShardInfo? {
+        guard let path = entry["path"]?.stringValue, let sha = entry["sha256"]?.stringValue,
+              let compressed = entry["compressed_bytes"]?.intValue, let uncompressed = entry["uncompressed_bytes"]?.intValue,
+              let records = entry["records"]?.intValue else { return nil }
+        return ShardInfo(path: path, records: records, uncompressedBytes: uncompressed, compressedBytes: compressed, sha256: sha)
+    }
+
     /// Every shard of every output folder, in order.
     static func shards(_ streams: [StreamStats]) -> JSONValue {
         .array(streams.flatMap(\.shards).map { shard in

@@ -60,12 +60,8 @@ public final class ExportFolder {
 
     /// Names `name` in the in-progress manifest before it is written, once.
     private func claim(_ name: String) throws {
-        guard !previous.contains(name) else { return }
-        previous.insert(name)
-        var manifest = JSONObject()
-        manifest.set("complete", .bool(false))
-        manifest.set("files", .array(previous.sorted().map { .object(JSONObject([("path", .string($0))])) }))
-        try FileSystem.writeAtomically(JSONValue.object(manifest).prettyPrinted(), to: path + "/" + Self.manifestName)
+        guard previous.insert(name).inserted else { return }
+        try begin()
     }
 
     private func foreign(_ entry: String) -> RunError {
@@ -113,10 +109,9 @@ public final class ExportFolder {
 
     /// Writes a manifest that marks the export incomplete and names what it will write (the
     /// earlier export's files too, until they are replaced), so that an export stopped half-way
-    /// leaves a folder the next one may clean.
-    public func begin(format: String, inputs: [ExportInput]) throws {
+    /// leaves a folder the next one may clean. Each file is added to it before it is written.
+    public func begin() throws {
         var manifest = JSONObject()
-        manifest.set("format", .string(format))
         manifest.set("complete", .bool(false))
         manifest.set("files", .array(previous.sorted().map { .object(JSONObject([("path", .string($0))])) }))
         try FileSystem.writeAtomically(JSONValue.object(manifest).prettyPrinted(), to: path + "/" + Self.manifestName)

@@ -15,8 +15,8 @@ public struct ExportInput: Sendable {
     public struct Stream: Sendable {
         /// The level or bucket folder (`16k`).
         public var name: String
-        /// Full paths, in order.
-        public var shards: [String]
+        /// The shards as the manifest names them, in order, their paths made full.
+        public var shards: [ShardInfo]
         public var records: Int
         public var uncompressedBytes: Int
     }
@@ -67,13 +67,16 @@ public struct ExportInput: Sendable {
         var streams: [Stream] = []
         for (name, level) in levels.members {
             var stream = Stream(name: name, shards: [], records: level["records"]?.intValue ?? 0, uncompressedBytes: level["uncompressed_bytes"]?.intValue ?? 0)
-            for shard in shards {
-                guard let relative = shard["path"]?.stringValue else { throw IOError(path: manifestPath, "a shard without a path") }
-                guard relative.hasPrefix(name + "/") else { continue }
-                guard let full = FileSystem.inside(directory, relative) else {
-                    throw IOError(path: manifestPath, "shard path '\(relative)' leads out of the folder")
+            for entry in shards {
+                guard var shard = Manifest.shard(entry) else {
+                    throw IOError(path: manifestPath, "a shard entry lacks path, sha256, or whole-number sizes and records")
                 }
-                stream.shards.append(full)
+                guard shard.path.hasPrefix(name + "/") else { continue }
+                guard let full = FileSystem.inside(directory, shard.path) else {
+                    throw IOError(path: manifestPath, "shard path '\(shard.path)' leads out of the folder")
+                }
+                shard.path = full
+                stream.shards.append(shard)
             }
             streams.append(stream)
         }
@@ -97,7 +100,7 @@ public struct ExportInput: Sendable {
 
     private static func firstRecord(of streams: [Stream]) throws -> JSONValue? {
         struct Found: Error { var record: JSONValue }
-        for shard in streams.flatMap(\.shards) {
+        for shard in streams.flatMap(\.shards).map(\.path) {
             do {
                 try LineReader.forEachLine(in: shard) { line, number in
                     var parser = JSONParser(bytes: line)

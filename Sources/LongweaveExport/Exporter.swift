@@ -68,7 +68,7 @@ public enum Exporter {
 
         let folder = try ExportFolder(out)
         let exported = plan.map(\.input)
-        try folder.begin(format: format.rawValue, inputs: exported)
+        try folder.begin()
         let progress = Progress(total: exported.reduce(0) { $0 + $1.streams.reduce(0) { $0 + $1.records } }, enabled: showProgress)
         for (input, files) in plan {
             switch format {
@@ -91,8 +91,8 @@ public enum Exporter {
             case .hf:
                 for (stream, folderName) in zip(input.streams, files) {
                     for (i, shard) in stream.shards.enumerated() {
-                        let entry = try shardEntry(input, shard)
-                        try folder.link(shard, as: folderName + "/part-\(String(format: "%05d", i)).jsonl.zst", records: entry.records, bytes: entry.bytes, sha256: entry.sha256)
+                        try folder.link(shard.path, as: folderName + "/part-\(String(format: "%05d", i)).jsonl.zst", records: shard.records,
+                                        bytes: shard.compressedBytes, sha256: shard.sha256)
                     }
                     progress.add(records: stream.records, bytes: stream.uncompressedBytes)
                 }
@@ -120,12 +120,12 @@ public enum Exporter {
         for shard in stream.shards {
             var bytes = 0
             // Decompressed on another thread, each chunk handed over whole.
-            let source = ReadAheadSource(try InputFile.open(shard))
+            let source = ReadAheadSource(try InputFile.open(shard.path))
             while let chunk = try source.nextChunk() {
                 try writer.write(chunk)
                 bytes += chunk.count
             }
-            progress.add(records: stream.records / max(1, stream.shards.count), bytes: bytes)
+            progress.add(records: shard.records, bytes: bytes)
         }
     }
 
@@ -133,16 +133,5 @@ public enum Exporter {
     static func bucketSize(_ name: String) -> Int {
         guard name.hasSuffix("k"), let thousands = Int(name.dropLast()) else { return Int.max }
         return thousands * 1000
-    }
-
-    /// A shard's records, compressed bytes and sha256 as its manifest names them.
-    static func shardEntry(_ input: ExportInput, _ full: String) throws -> (records: Int, bytes: Int, sha256: String) {
-        for shard in input.manifest["shards"]?.arrayValue ?? [] {
-            if let path = shard["path"]?.stringValue, input.directory + "/" + path == full,
-               let records = shard["records"]?.intValue, let bytes = shard["compressed_bytes"]?.intValue, let sha = shard["sha256"]?.stringValue {
-                return (records, bytes, sha)
-            }
-        }
-        throw IOError(path: input.directory + "/manifest.json", "no shard entry for \(full)")
     }
 }

@@ -9,7 +9,7 @@ import Yams
 enum HuggingFaceCard {
     /// `{dataset}_{level}` (LV-Eval's own config names), or `{task}_{bucket}` for M4LE.
     static func configName(_ input: ExportInput, _ stream: ExportInput.Stream) -> String {
-        (input.kind == .m4le ? M4LETaskName(input).name : input.dataset) + "_" + stream.name
+        Exporter.splitName(input) + "_" + stream.name
     }
 
     static func render(_ inputs: [ExportInput], emptyLevels: [String], root: String) throws -> String {

@@ -7,7 +7,7 @@ import LongweaveIO
 enum LongBenchRecords {
     static func write(_ stream: ExportInput.Stream, kind: RecordKind, dataset: String, into writer: inout FileWriter, progress: Progress) throws {
         var json = JSONWriter()
-        for shard in stream.shards {
+        for shard in stream.shards.map(\.path) {
             var records = 0
             try LineReader.forEachLine(in: shard) { line, number in
                 let record = try JSONValue.parse(line: line, path: shard, number: number)

@@ -146,20 +146,36 @@ public enum Words {
         if start >= 0 { body(start, n) }
     }
 
-    /// Writes the start and end byte offsets of each word of `text` into `starts` and `ends`
-    /// from index 0, growing them when needed (never shrinking, so their storage is reused),
-    /// and returns the number of words: the same words as `forEach`. Long texts are cut into
-    /// pieces after an ASCII space, so the arrays grow with the words found, not the bytes.
-    public static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: inout [Int], ends: inout [Int]) -> Int {
+    /// Writes the start and end byte offsets (plus `offset`) of each word of `text` into
+    /// `starts` and `ends` from index `first`, growing them when needed (never shrinking, so
+    /// their storage is reused), and returns the count they then hold: the same words as
+    /// `forEach`. Text is taken a megabyte at a time, cut after ASCII whitespace, so the arrays
+    /// grow with the words found, not the bytes; a megabyte without ASCII whitespace is read
+    /// word by word up to the next.
+    public static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: inout [Int], ends: inout [Int], from first: Int = 0, offset: Int = 0) -> Int {
         let piece = 1 << 20
-        var count = 0
+        var count = first
         var pieceStart = 0
         while pieceStart < text.count {
             var pieceEnd = min(text.count, pieceStart + piece)
             if pieceEnd < text.count {
                 var cut = pieceEnd
                 while cut > pieceStart && !WordCount.isASCIISpace(text[cut - 1]) { cut -= 1 }
-                pieceEnd = cut > pieceStart ? cut : text.count
+                guard cut > pieceStart else {
+                    while pieceEnd < text.count && !WordCount.isASCIISpace(text[pieceEnd - 1]) { pieceEnd += 1 }
+                    forEach(utf8: UnsafeRawBufferPointer(rebasing: text[pieceStart..<pieceEnd])) { [pieceStart] start, end in
+                        if starts.count <= count {
+                            starts += repeatElement(0, count: max(1, starts.count))
+                            ends += repeatElement(0, count: starts.count - ends.count)
+                        }
+                        starts[count] = offset + pieceStart + start
+                        ends[count] = offset + pieceStart + end
+                        count += 1
+                    }
+                    pieceStart = pieceEnd
+                    continue
+                }
+                pieceEnd = cut
             }
             // A word and the space after it take at least two bytes; the piece's loop may
             // write two entries past its last word.
@@ -171,7 +187,7 @@ public enum Words {
             let found = starts.withUnsafeMutableBufferPointer { starts in
                 ends.withUnsafeMutableBufferPointer { ends in
                     boundaries(utf8: UnsafeRawBufferPointer(rebasing: text[pieceStart..<pieceEnd]),
-                               starts: starts.baseAddress! + count, ends: ends.baseAddress! + count, offset: pieceStart)
+                               starts: starts.baseAddress! + count, ends: ends.baseAddress! + count, offset: offset + pieceStart)
                 }
             }
             count += found
@@ -183,7 +199,7 @@ public enum Words {
     /// Writes the start and end byte offsets (plus `offset`) of each word into `starts` and
     /// `ends`, which have room for `text.count / 2 + 3` entries, and returns the number of
     /// words. Eight ASCII bytes are classified at once, so a hot loop pays per word, not per byte.
-    public static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, offset: Int) -> Int {
+    static func boundaries(utf8 text: UnsafeRawBufferPointer, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>, offset: Int) -> Int {
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let n = text.count
         var opened = 0, closed = 0
