@@ -31,7 +31,7 @@ import LongweaveText
         Expectation(pipeline: "dureader_semantic_single", label: #"文章 \[\d+\]\(标题：[^\n]*?\) "#, chinese: true),
         Expectation(pipeline: "hotpotqa_semantic_multiple", label: #"Paragraph \d+: "#, fillable: ["1k", "2k", "4k", "8k", "16k"]),
         Expectation(pipeline: "hotpotqa_explicit_multiple", label: #"Passage [0-9A-F]{6}: "#, fillable: ["1k", "2k", "4k", "8k", "16k"]),
-        Expectation(pipeline: "wikitext_semantic_single", label: #"Passage [0-9A-F]{6}: "#, fillable: ["1k", "2k", "4k", "8k", "16k"]),
+        Expectation(pipeline: "wikitext_semantic_single", label: #"Candidate Paragraph [0-9A-F]{6}: "#, fillable: ["1k", "2k", "4k", "8k", "16k"]),
         Expectation(pipeline: "loogle_global", label: #"Document: "#, fillable: ["16k"]),
     ]
 
@@ -47,7 +47,7 @@ import LongweaveText
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             var kept: [Substring] = []
             var inStage = false
-            for line in lines {
+            for line in lines where !line.hasPrefix("  #") {
                 if line.hasPrefix("  - length_buckets:") { inStage = true; continue }
                 if inStage && line.hasPrefix("      ") { continue }
                 inStage = false
@@ -77,11 +77,16 @@ import LongweaveText
             texts.append(String(body[match.range.upperBound..<end]))
         }
         // The last passage ends where the question starts (a question may have lines of its own).
-        if let last = texts.indices.last,
-           let cut = texts[last].range(of: "\nQuestion: ", options: .backwards) ?? texts[last].range(of: "\n问题：", options: .backwards) {
+        if let last = texts.indices.last, let cut = questionStart(texts[last]) {
             texts[last] = String(texts[last][..<cut.lowerBound])
         }
         return (labels, texts.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 })
+    }
+
+    /// Where the question after the passages starts (M4LE's WikiText task has no question line).
+    static func questionStart(_ text: String) -> Range<String.Index>? {
+        text.range(of: "\nQuestion: ", options: .backwards) ?? text.range(of: "\n问题：", options: .backwards)
+            ?? text.range(of: "\nAnswer:", options: .backwards)
     }
 
     @Test(arguments: expectations)
@@ -89,7 +94,9 @@ import LongweaveText
         let root = try LVEvalPipelinesTests.root()
         _ = try LVEvalPipelinesTests.run(try Self.yaml(expectation.pipeline, samplesOnly: true), in: root)
         var evidence: [String: [String]] = [:]
+        var sampleQuestions: [String: String] = [:]
         for sample in try records(root + "/build/samples/\(expectation.pipeline)/all") {
+            sampleQuestions[sample["id"] as! String] = sample["question"] as? String
             let documents = sample["documents"] as! [[String: Any]]
             let texts = documents.filter { $0["evidence"] as! Bool }.map { $0["text"] as! String }
             evidence[sample["id"] as! String] = expectation.pipeline.hasSuffix("global") ? [documents.map { $0["text"] as! String }.joined(separator: "\n")] : texts
@@ -135,7 +142,7 @@ import LongweaveText
                     for answer in answers { #expect(golds.contains { texts[$0].contains(answer) }, "\(id): '\(answer)' not in its gold passage") }
                 }
                 // The hint names the gold passage: its ID or number in the question, or the answer.
-                let question = String(input[(input.range(of: "\nQuestion: ", options: .backwards) ?? input.range(of: "\n问题：", options: .backwards))!.lowerBound...])
+                let question = String(input[Self.questionStart(input)!.lowerBound...])
                 let goldLabel = labels[golds[0]]
                 switch expectation.pipeline {
                 case "squad_explicit_single":
@@ -143,7 +150,11 @@ import LongweaveText
                 case "cmrc_explicit_single":
                     #expect(question.contains("根据段落\(golds[0] + 1)，"), "\(id)")
                 case "wikitext_semantic_single":
-                    #expect(answers == [String(goldLabel.dropFirst(8).prefix(6))], "\(id)")
+                    // M4LE's layout: the query paragraph first, the candidates, then `Answer:` alone.
+                    #expect(answers == [String(goldLabel.dropFirst(20).prefix(6))], "\(id)")
+                    let body = input.split(separator: "\n\n", maxSplits: 1)[1]
+                    #expect(body.hasPrefix("Query Paragraph: " + (sampleQuestions[sample] ?? "?") + "\nCandidate Paragraph "), "\(id)")
+                    #expect(question == "\nAnswer:", "\(id)")
                 case "hotpotqa_explicit_multiple":
                     #expect(answers == [golds.sorted().map { String(labels[$0].dropFirst(8).prefix(6)) }.joined(separator: ", ")], "\(id)")
                 default:
@@ -233,6 +244,7 @@ import LongweaveText
         ("{mode: m4le, ability: explicit-single, buckets: [4k, 2k]}", "expected increasing upper bounds, found 2k after 4k"),
         ("{mode: m4le, ability: explicit-single, label: 'Passage {ID}:'}", "unknown placeholder '{ID}' (did you mean '{id}'?)"),
         ("{mode: m4le, ability: explicit-single, question: 'Q: {answers}'}", "'{answers}' stands alone"),
+        ("{mode: m4le, ability: semantic-single, header: 'Query: {questions}'}", "header: unknown placeholder '{questions}' (did you mean '{question}'?)"),
         ("{mode: fill, levels: [16k], ability: global}", "key 'ability' belongs to mode m4le, not fill"),
         ("{mode: fill}", "missing required key 'levels'"),
         ("{mode: fil, levels: [16k]}", "key 'mode': expected one of fill|m4le|needle, found 'fil'"),

@@ -43,6 +43,10 @@ import LongweaveIO
         #expect(first.documents.count == 5)
         #expect(first.documents[0].evidence && first.documents[0].text.split(separator: "\n").count == 11)
         #expect(first.language == "zh")
+        // M4LE's dureader task joins the paragraphs with nothing: the same text, one line.
+        let joined = try ingest("dureader", TestPaths.data("dureader/search.train.json"), "paragraphs: joined", language: "zh")
+        #expect(joined.samples[0].documents[0].text == first.documents[0].text.replacingOccurrences(of: "\n", with: ""))
+        #expect(!joined.samples.flatMap(\.documents).contains { $0.text.contains("\n") })
 
         let skipped = try ingest("dureader", TestPaths.data("dureader/search.test.json"), language: "zh")
         #expect(skipped.samples.isEmpty && skipped.skipped == ["unanswerable": 2])

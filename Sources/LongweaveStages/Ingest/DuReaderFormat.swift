@@ -3,8 +3,9 @@ import LongweaveIO
 
 /// DuReader 2.0 JSON Lines (`question_id, question, documents[{title, paragraphs, is_selected}],
 /// answers`): one sample per question; each document's paragraphs become one document
-/// (paragraphs on their own lines), the `is_selected` ones marked evidence. Test records have
-/// no answers and follow `unanswerable`, as SQuAD's impossible questions do.
+/// (`paragraphs: lines`, one a line, or `joined` with nothing between them, as M4LE's task does),
+/// the `is_selected` ones marked evidence. Test records have no answers and follow
+/// `unanswerable`, as SQuAD's impossible questions do.
 public enum DuReaderFormat: IngestFormat {
     public static let descriptor = FormatDescriptor(
         name: "dureader",
@@ -12,6 +13,8 @@ public enum DuReaderFormat: IngestFormat {
         product: .samples,
         parameters: [
             ParameterSpec("dataset", .string, default: .string("dureader"), doc: "the samples' dataset name"),
+            ParameterSpec("paragraphs", .choice(["lines", "joined"]), default: .string("lines"),
+                          doc: "a document's paragraphs one a line, or joined with nothing between them (M4LE's dureader task)"),
             ParameterSpec("unanswerable", .choice(["skip", "keep"]), default: .string("skip"),
                           doc: "records without answers (the test split): skip them (counted) or keep them with no answers"),
             JSONLines.maxLineBytesParameter,
@@ -21,6 +24,7 @@ public enum DuReaderFormat: IngestFormat {
         var result = IngestResult()
         let dataset = input.options.string("dataset")
         let keepUnanswerable = input.options.string("unanswerable") == "keep"
+        let separator = input.options.string("paragraphs") == "joined" ? "" : "\n"
         try JSONLines.read(input, into: &result) { located, result in
             let value = located.value
             do throws(FieldError) {
@@ -34,7 +38,7 @@ public enum DuReaderFormat: IngestFormat {
                     guard let paragraphs = document["paragraphs"]?.arrayValue else {
                         throw FieldError(reason: "missing field: documents[\(i)].paragraphs")
                     }
-                    let text = paragraphs.compactMap(\.stringValue).joined(separator: "\n")
+                    let text = paragraphs.compactMap(\.stringValue).joined(separator: separator)
                     documents.append(Document(title: document["title"]?.stringValue ?? "", text: text,
                                               evidence: document["is_selected"] == .bool(true)))
                 }

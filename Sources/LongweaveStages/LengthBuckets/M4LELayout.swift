@@ -17,6 +17,7 @@ struct M4LELayout: Sendable {
     let labelDependsOnTitle: Bool
     /// The median passage length, for the first estimate of a record's passage count.
     let medianLength: Int
+    let header: Template
     let label: Template
     let question: Template
     let answer: Template
@@ -37,6 +38,7 @@ struct M4LELayout: Sendable {
         newlineLength = tokenizer.count("\n")
         spaceLength = tokenizer.count(" ")
         fixedLength = tokenizer.count(templates.instruction) + (templates.oneShot ? tokenizer.count(templates.example) + 2 * newlineLength : 0)
+        header = Template(templates.header)
         label = Template(templates.label)
         labelDependsOnTitle = label.placeholders.contains("title")
         question = Template(templates.question)
@@ -108,11 +110,16 @@ struct M4LELayout: Sendable {
         return best
     }
 
-    /// Appends the input: the one-shot example, the labelled passages, the question; as
+    /// Appends the input: the one-shot example, the header line, the labelled passages, the question; as
     /// UTF-8, or `escaped` for a JSON string (passages, titles and example escaped once).
     func appendInput(_ record: M4LERecord, escaped: Bool, to bytes: inout [UInt8]) {
         let newline: [UInt8] = escaped ? [0x5C, 0x6E] : [0x0A]  // \n inside a JSON string
         if templates.oneShot { bytes += (escaped ? escapedExample : exampleBytes) + newline + newline }
+        if !header.isEmpty {
+            let line = renderGold(header, record)
+            if escaped { bytes += JSONWriter.escaped(line) } else { bytes += line.utf8 }
+            bytes += newline
+        }
         for position in record.passages.indices {
             if position > 0 { bytes += newline }
             if !label.isEmpty {
@@ -139,6 +146,7 @@ struct M4LELayout: Sendable {
             return (input, input + answer)
         }
         var length = fixedLength + newlineLength + tokenizer.count(renderGold(question, record))
+        if !header.isEmpty { length += tokenizer.count(renderGold(header, record)) + newlineLength }
         length += max(0, record.passages.count - 1) * newlineLength
         let hasLabel = !label.isEmpty
         for (position, candidate) in record.passages.enumerated() {

@@ -5,7 +5,7 @@ import LongweaveText
 /// `m4le` (M4LE's construction): per length bucket, `per_bucket` records drawn with the
 /// seed. Each record weaves one sample's gold passage(s) among labelled passages of other
 /// samples (and `distractors:` inputs), so that its total length lands in one bucket
-/// `(previous, bucket]`, with a question that points at the gold by an ID, an index, a
+/// `[previous, bucket)`, with a question that points at the gold by an ID, an index, a
 /// title or a topic; or one whole document (`global`). Records have M4LE's fields.
 public enum M4LEStage: StageFactory {
     public static let descriptor = StageDescriptor(
@@ -15,12 +15,14 @@ public enum M4LEStage: StageFactory {
         parameters: [
             AssemblyKeys.unit, AssemblyKeys.encoding, AssemblyKeys.distractors,
             ParameterSpec("buckets", .list(.length, nonEmpty: true), default: .list(defaultBuckets.map { .int($0) }),
-                          doc: "bucket upper bounds; a record is in bucket B when previous < total_length <= B"),
+                          doc: "bucket upper bounds; a record is in bucket B when previous <= total_length < B"),
             ParameterSpec("per_bucket", .integer(min: 1, max: 1_000_000), default: .int(200),
                           doc: "records per bucket (all the data when there is less)"),
             ParameterSpec("ability", .choice(M4LEAbility.allCases.map(\.rawValue)),
                           doc: "explicit-single, semantic-single, explicit-multiple, semantic-multiple or global"),
             ParameterSpec("instruction", .string, default: .string(""), doc: "the instruction (default: the ability's, in the pipeline's language)"),
+            ParameterSpec("header", .string, default: .string(""),
+                          doc: "a line before the passages, after the example (the question's placeholders), e.g. 'Query Paragraph: {question}'"),
             ParameterSpec("label", .string, default: .string(""),
                           doc: "each passage's label, e.g. 'Passage {id}:' or '段落{index}:' ({index}, {id}, {title})"),
             ParameterSpec("question", .string, default: .string(""),
@@ -52,7 +54,7 @@ public enum M4LEStage: StageFactory {
             buckets.append(bucket)
         }
         let templates = M4LETemplates.resolve(
-            ability: ability, language: setup.pipeline.language, instruction: config.string("instruction"), label: config.string("label"),
+            ability: ability, language: setup.pipeline.language, instruction: config.string("instruction"), header: config.string("header"), label: config.string("label"),
             question: config.string("question"), answer: config.string("answer"), example: config.string("example"), oneShot: config.bool("one_shot"))
         try templates.validate()
         return .assembling(M4LEAssembler(buckets: buckets, perBucket: config.int("per_bucket"), ability: ability, templates: templates, unit: unit,

@@ -19,9 +19,11 @@ enum M4LEAbility: String, CaseIterable, Sendable {
 /// `{id}` (6 uppercase hex characters), `{title}` of a passage in `label`, of the (first) gold
 /// passage elsewhere; `{ids}`, `{indexes}` of every gold passage, comma-separated; `{question}`
 /// and `{question_lc}` (its first letter lowercased, as M4LE wrote "Based on ..., what ...");
-/// `answer` may also be `{answers}`: the sample's own answers.
+/// `answer` may also be `{answers}`: the sample's own answers. `header`, empty unless a
+/// pipeline sets it, is a line before the passages (M4LE's WikiText task puts its query there).
 struct M4LETemplates: Sendable {
     var instruction: String
+    var header: String = ""
     var label: String
     var question: String
     var answer: String
@@ -32,7 +34,7 @@ struct M4LETemplates: Sendable {
 
     /// Checks the placeholders of every template; `{answers}` only as the whole `answer`.
     func validate() throws(StageSetupError) {
-        for (key, text) in [("instruction", instruction), ("label", label), ("question", question), ("answer", answer), ("example", example)] {
+        for (key, text) in [("instruction", instruction), ("header", header), ("label", label), ("question", question), ("answer", answer), ("example", example)] {
             for name in Template(text).placeholders {
                 guard Self.placeholders.contains(name) else {
                     let suggestion = Suggestion.closest(to: name, in: Self.placeholders).map { " (did you mean '{\($0)}'?)" } ?? ""
@@ -47,7 +49,7 @@ struct M4LETemplates: Sendable {
 
     /// Whether any template draws passage IDs.
     var usesIDs: Bool {
-        [label, question, answer].contains { $0.contains("{id}") || $0.contains("{ids}") }
+        [header, label, question, answer].contains { $0.contains("{id}") || $0.contains("{ids}") }
     }
 
     /// The question with its first letter lowercased unless it starts an acronym ("NFL").
@@ -61,10 +63,11 @@ struct M4LETemplates: Sendable {
 
     /// The defaults of an ability in a language (`zh` or anything else for English), with
     /// the pipeline's keys (non-empty ones) laid over them.
-    static func resolve(ability: M4LEAbility, language: String, instruction: String, label: String, question: String,
-                        answer: String, example: String, oneShot: Bool) -> M4LETemplates {
+    static func resolve(ability: M4LEAbility, language: String, instruction: String, header: String = "", label: String,
+                        question: String, answer: String, example: String, oneShot: Bool) -> M4LETemplates {
         var templates = defaults(ability, chinese: language == "zh")
         if !instruction.isEmpty { templates.instruction = instruction }
+        templates.header = header
         if !label.isEmpty { templates.label = label }
         if !question.isEmpty { templates.question = question }
         if !answer.isEmpty { templates.answer = answer }
