@@ -52,13 +52,14 @@ let package = Package(
         // The contamination audit (ConTAM's four metrics): engine, readers, reports, slices.
         .target(name: "LongweaveAudit", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
         // Layouts that other projects' code reads: LV-Eval, M4LE, Hugging Face, LongBench.
+        .target(name: "LongweavePrompts", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
         .target(name: "LongweaveExport", dependencies: ["LongweaveCore", "LongweaveIO", "Yams"]),
         // Every stage and ingest format, and the registry that names them.
         .target(name: "LongweaveStages", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup", "Yams"]),
         .executableTarget(
             name: "longweave",
             dependencies: [
-                "LongweaveAudit", "LongweaveCore", "LongweaveExport", "LongweaveIO", "LongweaveStages", "LongweaveText", "Yams",
+                "LongweaveAudit", "LongweaveCore", "LongweaveExport", "LongweaveIO", "LongweavePrompts", "LongweaveStages", "LongweaveText", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +81,7 @@ let package = Package(
         .testTarget(name: "LongweaveTextTests", dependencies: ["LongweaveText", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveMarkupTests", dependencies: ["LongweaveMarkup"]),
         .testTarget(name: "LongweaveCoreTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveTestSupport"]),
+        .testTarget(name: "LongweavePromptsTests", dependencies: ["LongweavePrompts", "LongweaveTestSupport"], exclude: ["ChatTemplates"]),
         .testTarget(name: "LongweaveExportTests", dependencies: ["LongweaveCore", "LongweaveExport", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveAuditTests", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),
         .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LongweaveIO
+import LongweavePrompts
 import LongweaveText
 
 extension Longweave {
@@ -26,6 +27,12 @@ extension Longweave {
         @Flag(help: "Recognise special tokens such as <|endoftext|> instead of treating them as text.")
         var allowSpecial = false
 
+        @Option(help: "A model's tokenizer_config.json (or .jinja file): each text becomes one user turn in its chat template, with the generation prompt, before it is tokenized.")
+        var chatTemplate: String?
+
+        @Flag(help: "With --chat-template: print each wrapped prompt as a JSON string instead of ids.")
+        var printPrompt = false
+
         /// For `make bench`, which compares this process's own peak with tiktoken's.
         @Flag(name: .customLong("peak-memory"), help: .hidden)
         var printPeakMemory = false
@@ -35,6 +42,7 @@ extension Longweave {
 
         func validate() throws {
             if count && ids { throw ValidationError("--count and --ids exclude each other") }
+            if printPrompt && chatTemplate == nil { throw ValidationError("--print-prompt needs --chat-template") }
         }
 
         func run() throws {
@@ -47,13 +55,17 @@ extension Longweave {
             if case .bpe(let bpe) = loaded, let processor = bpe.unappliedPostProcessor {
                 FileHandle.standardError.write(Data("note: the \(processor) post-processor of \(tokenizer) is not applied: ids are tokenizers' encode(text, add_special_tokens=False)\n".utf8))
             }
+            var template: ChatTemplate?
+            if let chatTemplate {
+                do { template = try ChatTemplate(path: chatTemplate) } catch { throw Exit.badInput("\(error)") }
+            }
             let output = FileDescriptor(borrowing: 1, name: "stdout")
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 20)
             do {
                 for file in files {
                     try LineReader.forEachLine(in: file) { line, number in
-                        let text: String
+                        var text: String
                         if records {
                             var parser = JSONParser(bytes: line)
                             guard case .string(let s) = try parser.parseDocument() else {
@@ -63,7 +75,14 @@ extension Longweave {
                         } else {
                             text = String(decoding: line, as: UTF8.self)
                         }
-                        if count {
+                        if let template {
+                            do { text = try template.userTurn(text) } catch { throw IOError(path: file, "line \(number): \(error)") }
+                        }
+                        if printPrompt {
+                            var json = JSONWriter()
+                            json.string(text)
+                            buffer.append(contentsOf: json.bytes)
+                        } else if count {
                             buffer.append(contentsOf: String(loaded.count(text)).utf8)
                         } else {
                             guard case .bpe(let bpe) = loaded else {
