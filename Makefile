@@ -13,9 +13,11 @@ datasets: setup release raw
 	$(LONGWEAVE) run --threads $(THREADS) $(PIPELINES)
 	@for dir in $$(find build -name manifest.json -not -path 'build/export/*' -exec dirname {} \; | sort); do $(LONGWEAVE) verify $$dir || exit 1; done
 	$(LONGWEAVE) export --to lveval build/lveval build/export/lveval
+	$(LONGWEAVE) export --to lveval build/lveval_fit build/export/lveval_fit
 	$(LONGWEAVE) export --to m4le build/m4le build/export/m4le
 	$(LONGWEAVE) export --to hf build/lveval build/m4le build/export/hf
 	scripts/lveval-scoring.sh $(LONGWEAVE) build/lveval build/export
+	scripts/lveval-scoring.sh $(LONGWEAVE) build/lveval_fit
 
 release: setup
 	$(SWIFT) build -c release --product longweave
@@ -35,6 +37,7 @@ test: setup-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/tokenizer-exactness.sh .build/debug/longweave
+	scripts/prompt-tokens.sh .build/debug/longweave
 	scripts/lveval-scoring.sh .build/debug/longweave
 
 # A real one-node Slurm (installed when missing): a pipeline and an audit as job arrays,

@@ -52,10 +52,10 @@ let package = Package(
         // The contamination audit (ConTAM's four metrics): engine, readers, reports, slices.
         .target(name: "LongweaveAudit", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
         // Layouts that other projects' code reads: LV-Eval, M4LE, Hugging Face, LongBench.
-        .target(name: "LongweavePrompts", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveText"]),
+        .target(name: "LongweavePrompts", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveText"]),
         .target(name: "LongweaveExport", dependencies: ["LongweaveCore", "LongweaveIO", "Yams"]),
         // Every stage and ingest format, and the registry that names them.
-        .target(name: "LongweaveStages", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveText", "LongweaveMarkup", "Yams"]),
+        .target(name: "LongweaveStages", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweavePrompts", "LongweaveText", "LongweaveMarkup", "Yams"]),
         .executableTarget(
             name: "longweave",
             dependencies: [
@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "LongweaveBench",
             dependencies: [
-                "LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveMarkup", "LongweaveStages", "LongweaveText",
+                "LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveMarkup", "LongweavePrompts", "LongweaveStages", "LongweaveText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "LongweavePromptsTests", dependencies: ["LongweavePrompts", "LongweaveTestSupport"], exclude: ["ChatTemplates"]),
         .testTarget(name: "LongweaveExportTests", dependencies: ["LongweaveCore", "LongweaveExport", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport"]),
         .testTarget(name: "LongweaveAuditTests", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),
-        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveCore", "LongweaveIO", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),
+        .testTarget(name: "LongweaveStagesTests", dependencies: ["LongweaveAudit", "LongweaveCore", "LongweaveIO", "LongweavePrompts", "LongweaveStages", "LongweaveTestSupport", "LongweaveText", "PipelineTestSupport"]),
         // Runs the built `longweave` binary, so it depends on it without importing it.
         .testTarget(name: "LongweaveCLITests", dependencies: ["LongweaveIO", "LongweaveTestSupport", "longweave"]),
     ]

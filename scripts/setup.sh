@@ -3,12 +3,13 @@
 # sudo otherwise, else a message naming the one command to run. `make datasets` runs it with
 # the build's packages; `make test` and .ci/run add what the tests read outputs with.
 #   scripts/setup.sh          libzstd-dev libxml2-dev zlib1g-dev libbz2-dev pkg-config
-#   scripts/setup.sh --test   and zstd bzip2 gzip python3 python3-venv python3-zstandard
+#   scripts/setup.sh --test   and zstd bzip2 gzip python3 python3-venv python3-zstandard, and
+#                             chromium (headless: the tests render the HTML pages longweave writes)
 set -euo pipefail
 
 packages=(libzstd-dev libxml2-dev zlib1g-dev libbz2-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(zstd bzip2 gzip python3 python3-venv python3-zstandard)
+    packages+=(zstd bzip2 gzip python3 python3-venv python3-zstandard chromium)
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -1,3 +1,4 @@
+import Foundation
 import LongweaveIO
 import LongweaveText
 
@@ -93,44 +94,92 @@ struct AuditHTML {
     static func percent(_ value: Double) -> String { String((value * 1000).rounded() / 10) + "%" }
     static func number(_ value: Double) -> String { AuditReport.shown(value) }
 
-    /// A line chart in a 360 x 220 box: x and y from 0 to the given maxima.
+    /// Round tick values from `low` to at least `high`: steps of 1, 2 or 5 times a power of ten.
+    static func ticks(from low: Double, to high: Double, count: Int = 5) -> [Double] {
+        let span = max(high - low, 1e-9)
+        var step = pow(10, (log10(span / Double(count))).rounded(.down))
+        for factor in [1.0, 2.0, 5.0, 10.0] where step * factor >= span / Double(count) { step *= factor; break }
+        let first = (low / step).rounded(.down) * step
+        var values: [Double] = []
+        var value = first
+        while value < high + step * 0.999 && values.count < 50 {
+            values.append((value / step).rounded() * step)
+            value += step
+        }
+        return values
+    }
+
+    /// A tick label: the shortest decimal that names it.
+    static func tickLabel(_ value: Double) -> String {
+        if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
+        return String((value * 1000).rounded() / 1000)
+    }
+
+    /// A line chart 1000 x 320 with ticked, labelled axes over [xMin, xMax] and [yMin, yMax].
     static func lineChart(title: String, xLabel: String, yLabel: String, series: [(name: String, points: [(Double, Double)], mark: (Double, Double)?)],
-                          xMax: Double = 1, yMax: Double = 1, yMin: Double = 0) -> String {
-        let w = 360.0, h = 220.0, left = 44.0, bottom = 30.0, top = 20.0, right = 10.0
-        func x(_ v: Double) -> Double { left + (v / xMax) * (w - left - right) }
-        func y(_ v: Double) -> Double { h - bottom - ((v - yMin) / max(yMax - yMin, 1e-9)) * (h - bottom - top) }
-        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"\(Int(w))\" height=\"\(Int(h))\" role=\"img\"><title>\(escape(title))</title>"
-        svg += "<line x1=\"\(left)\" y1=\"\(y(yMin))\" x2=\"\(w - right)\" y2=\"\(y(yMin))\" stroke=\"#888\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(h - bottom)\" stroke=\"#888\"/>"
-        if yMin < 0 { svg += "<line x1=\"\(left)\" y1=\"\(y(0))\" x2=\"\(w - right)\" y2=\"\(y(0))\" stroke=\"#ccc\" stroke-dasharray=\"3\"/>" }
-        svg += "<text x=\"\(left)\" y=\"12\" font-size=\"11\">\(escape(yLabel)) (max \(number(yMax)))</text>"
-        svg += "<text x=\"\(w - right)\" y=\"\(h - 6)\" font-size=\"11\" text-anchor=\"end\">\(escape(xLabel)) (0 to \(number(xMax)))</text>"
+                          xMin: Double = 0, xMax: Double = 1, yMax: Double = 1, yMin: Double = 0) -> String {
+        let w = 1000.0, h = 320.0, left = 70.0, bottom = 48.0, top = 16.0, right = 20.0
+        let xTicks = ticks(from: xMin, to: xMax, count: 10), yTicks = ticks(from: yMin, to: yMax, count: 5)
+        let (x0, x1) = (xTicks.first ?? xMin, xTicks.last ?? xMax), (y0, y1) = (yTicks.first ?? yMin, yTicks.last ?? yMax)
+        func x(_ v: Double) -> Double { ((left + (v - x0) / max(x1 - x0, 1e-12) * (w - left - right)) * 10).rounded() / 10 }
+        func y(_ v: Double) -> Double { ((h - bottom - (v - y0) / max(y1 - y0, 1e-12) * (h - bottom - top)) * 10).rounded() / 10 }
+        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"\(Int(w))\" height=\"\(Int(h))\" role=\"img\" class=\"chart\"><title>\(escape(title))</title>"
+        for tick in xTicks {
+            svg += "<line x1=\"\(x(tick))\" y1=\"\(top)\" x2=\"\(x(tick))\" y2=\"\(h - bottom)\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(x(tick))\" y=\"\(h - bottom + 16)\" font-size=\"12\" text-anchor=\"middle\">\(tickLabel(tick))</text>"
+        }
+        for tick in yTicks {
+            svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(w - right)\" y2=\"\(y(tick))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y(tick) + 4)\" font-size=\"12\" text-anchor=\"end\">\(tickLabel(tick))</text>"
+        }
+        svg += "<line x1=\"\(left)\" y1=\"\(h - bottom)\" x2=\"\(w - right)\" y2=\"\(h - bottom)\" stroke=\"#666\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(h - bottom)\" stroke=\"#666\"/>"
+        if y0 < 0 { svg += "<line x1=\"\(left)\" y1=\"\(y(0))\" x2=\"\(w - right)\" y2=\"\(y(0))\" stroke=\"#999\" stroke-dasharray=\"4\"/>" }
+        svg += "<text x=\"\((left + w - right) / 2)\" y=\"\(h - 8)\" font-size=\"13\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        svg += "<text transform=\"translate(16 \((top + h - bottom) / 2)) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">\(escape(yLabel))</text>"
         for (i, line) in series.enumerated() {
             let color = colors[i % colors.count]
-            let points = line.points.map { "\((x($0.0) * 10).rounded() / 10),\((y($0.1) * 10).rounded() / 10)" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points)\"/>"
-            if let mark = line.mark { svg += "<circle cx=\"\(x(mark.0))\" cy=\"\(y(mark.1))\" r=\"4\" fill=\"\(color)\"/>" }
-            svg += "<text x=\"\(left + 8)\" y=\"\(top + 12 + Double(i) * 13)\" font-size=\"11\" fill=\"\(color)\">\(escape(line.name))</text>"
+            let points = line.points.filter { $0.0 >= x0 && $0.0 <= x1 }.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>"
+            if let mark = line.mark { svg += "<circle cx=\"\(x(mark.0))\" cy=\"\(y(mark.1))\" r=\"5\" fill=\"\(color)\"/>" }
+            svg += "<text x=\"\(w - right - 8)\" y=\"\(top + 14 + Double(i) * 16)\" font-size=\"13\" text-anchor=\"end\" fill=\"\(color)\">\(escape(line.name))</text>"
         }
         return svg + "</svg>"
     }
 
-    /// A 20-bin histogram of one metric's scores.
+    /// A 20-bin histogram of one metric's scores, 520 x 260, on a log count axis so that a
+    /// tall bar at 0 does not flatten the others.
     static func histogram(_ metric: ContaminationMetric, values: [Double]) -> String {
         var bins = Array(repeating: 0, count: 20)
-        for value in values { bins[min(19, Int(value * 20))] += 1 }
+        for value in values { bins[min(19, max(0, Int(value * 20)))] += 1 }
         let peak = max(bins.max() ?? 1, 1)
-        let w = 240.0, h = 120.0
-        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h) + 16)\" width=\"\(Int(w))\" height=\"\(Int(h) + 16)\" role=\"img\"><title>\(metric.rawValue)</title>"
-        for (i, count) in bins.enumerated() {
-            let barHeight = Double(count) / Double(peak) * (h - 16)
-            svg += "<rect x=\"\(Double(i) * w / 20 + 1)\" y=\"\(h - barHeight)\" width=\"\(w / 20 - 2)\" height=\"\(barHeight)\" fill=\"#1f77b4\"><title>\(Double(i) / 20)-\(Double(i + 1) / 20): \(count)</title></rect>"
+        let w = 520.0, h = 260.0, left = 56.0, bottom = 44.0, top = 24.0, right = 12.0
+        var decades = [1]
+        // Decades up to the first at or above the tallest bar, which tops the axis.
+        while decades.last! < peak { decades.append(decades.last! * 10) }
+        let logTop = log10(Double(decades.last!) + 1)
+        func y(_ count: Int) -> Double { ((h - bottom - log10(Double(count) + 1) / logTop * (h - bottom - top)) * 10).rounded() / 10 }
+        let barWidth = (w - left - right) / 20
+        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"\(Int(w))\" height=\"\(Int(h))\" role=\"img\" class=\"chart\"><title>\(metric.rawValue)</title>"
+        svg += "<text x=\"\(left)\" y=\"14\" font-size=\"13\">\(metric.rawValue): \(values.count) samples</text>"
+        for count in [0] + decades {
+            svg += "<line x1=\"\(left)\" y1=\"\(y(count))\" x2=\"\(w - right)\" y2=\"\(y(count))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y(count) + 4)\" font-size=\"12\" text-anchor=\"end\">\(count)</text>"
         }
-        svg += "<text x=\"0\" y=\"12\" font-size=\"11\">\(metric.rawValue) (\(values.count) samples, tallest bar \(peak))</text>"
-        svg += "<text x=\"0\" y=\"\(Int(h) + 13)\" font-size=\"10\">0</text><text x=\"\(Int(w))\" y=\"\(Int(h) + 13)\" font-size=\"10\" text-anchor=\"end\">1</text>"
+        for (i, count) in bins.enumerated() where count > 0 {
+            let top = y(count)
+            svg += "<rect x=\"\(left + Double(i) * barWidth + 1)\" y=\"\(top)\" width=\"\(barWidth - 2)\" height=\"\(((h - bottom - top) * 10).rounded() / 10)\" fill=\"#1f77b4\"><title>\(Double(i) / 20) to \(Double(i + 1) / 20): \(count)</title></rect>"
+        }
+        for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
+            let x = left + tick * (w - left - right)
+            svg += "<line x1=\"\(x)\" y1=\"\(h - bottom)\" x2=\"\(x)\" y2=\"\(h - bottom + 4)\" stroke=\"#666\"/>"
+            svg += "<text x=\"\(x)\" y=\"\(h - bottom + 17)\" font-size=\"12\" text-anchor=\"middle\">\(tickLabel(tick))</text>"
+        }
+        svg += "<line x1=\"\(left)\" y1=\"\(h - bottom)\" x2=\"\(w - right)\" y2=\"\(h - bottom)\" stroke=\"#666\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(h - bottom)\" stroke=\"#666\"/>"
+        svg += "<text x=\"\((left + w - right) / 2)\" y=\"\(h - 6)\" font-size=\"13\" text-anchor=\"middle\">score</text>"
+        svg += "<text transform=\"translate(14 \((top + h - bottom) / 2)) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">samples (log scale)</text>"
         return svg + "</svg>"
     }
 
-    /// `text` with the UTF-8 byte range `marked` wrapped in `<mark>`.
     static func marked(_ text: String, _ marked: Range<Int>) -> String {
         let utf8 = Array(text.utf8)
         let lower = min(max(marked.lowerBound, 0), utf8.count), upper = min(max(marked.upperBound, lower), utf8.count)
@@ -196,7 +245,7 @@ struct AuditHTML {
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Contamination audit</title>
             <style>body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
             h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-            th:first-child,td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}mark{background:#ffd54f}
+            th:first-child,td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}svg.chart{flex:none}mark{background:#ffd54f}
             .pair{display:grid;grid-template-columns:1fr 1fr;gap:12px;margin-bottom:1.5em}.pair div{border:1px solid #ddd;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:13px}
             .meta{color:#555;font-size:12px}</style></head><body>
             <h1>Contamination audit</h1>
@@ -207,9 +256,13 @@ struct AuditHTML {
         html += "<h2>Score distributions</h2><div class=\"charts\">"
         for metric in ContaminationMetric.allCases { html += Self.histogram(metric, values: scores.map { $0.value(metric) }) }
         html += "</div><h2>Samples flagged per threshold</h2><div class=\"charts\">"
-        html += Self.lineChart(title: "share flagged", xLabel: "threshold", yLabel: "share of samples above it", series: ContaminationMetric.allCases.map { metric in
-            (metric.rawValue, report.flaggedShares(metric).enumerated().map { (Double($0.offset) / 100, $0.element) }, nil)
-        })
+        // The thresholds where any metric still flags a sample, and a step past them.
+        let shares = ContaminationMetric.allCases.map { report.flaggedShares($0) }
+        let lastFlagging = shares.map { $0.lastIndex { $0 > 0 } ?? 0 }.max() ?? 0
+        html += Self.lineChart(title: "share flagged", xLabel: "threshold (a sample is flagged when its score is above it)", yLabel: "share of samples flagged",
+                               series: zip(ContaminationMetric.allCases, shares).map { metric, values in
+            (metric.rawValue, values.enumerated().map { (Double($0.offset) / 100, $0.element) }, nil)
+        }, xMax: min(1, max(0.05, Double(lastFlagging + 1) / 100)))
         html += "</div>"
 
         if !report.models.isEmpty {
@@ -228,7 +281,9 @@ struct AuditHTML {
                         table += "<tr><td>\(Self.escape(name))</td><td>\(metric.rawValue)</td><td>\(Self.number(chosen.tau))</td><td>\(Self.percent(chosen.flagged))</td><td>\(Self.number(chosen.epg))</td><td>\(Self.number(chosen.z))</td></tr>"
                     }
                 }
-                html += Self.lineChart(title: name, xLabel: "share flagged", yLabel: "\(name): EPG", series: series, yMax: max(high, 1e-6), yMin: low)
+                let widest = series.flatMap { $0.points.map(\.0) }.max() ?? 1
+                html += Self.lineChart(title: name, xLabel: "share of samples flagged", yLabel: "\(name): EPG", series: series,
+                                       xMax: max(widest, 1e-6), yMax: max(high, 1e-6), yMin: low)
             }
             html += "</div>" + table + "</table><p class=\"meta\">The dot on each line is the threshold with the largest z; EPG = mean(all) - mean(clean).</p>"
         }

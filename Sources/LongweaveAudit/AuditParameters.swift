@@ -32,6 +32,18 @@ public struct AuditTokenizer: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The spec's tokenizer, loaded already (for its cut places, without a second load).
+    public init(_ spec: TokenizerSpec, loaded: Tokenizer) {
+        self.spec = spec
+        if case .bpe(let tokenizer) = loaded {
+            bpe = tokenizer
+            byteLengths = tokenizer.tokenByteLengths()
+        } else {
+            bpe = nil
+            byteLengths = []
+        }
+    }
+
     /// As the reports name it: the spec as written.
     public var description: String { spec.written }
 
@@ -99,7 +111,7 @@ extension AuditTokenizer {
     /// a CJK ideograph and a space, newline or CJK comma or full stop. With added tokens, only
     /// before a space or newline, and none at all if an added token holds a byte a cut comes
     /// before, so that no cut falls inside one.
-    func lastCut(in text: UnsafeRawBufferPointer, after start: Int) -> Int? {
+    public func lastCut(in text: UnsafeRawBufferPointer, after start: Int) -> Int? {
         let cuts = cutRule
         guard cuts != .none else { return nil }
         var c = text.count - 1

@@ -35,6 +35,7 @@ let benchmarks: [any Benchmark.Type] = [
     JSONWriterBenchmark.self,
     CatBenchmark.self,
     TokenizerBenchmark.self,
+    PromptBenchmark.self,
     IngestBenchmark.self,
     LVEvalBenchmark.self,
     ExportBenchmark.self,
@@ -45,7 +46,7 @@ let benchmarks: [any Benchmark.Type] = [
 
 /// The names a benchmark can be chosen by.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case writer, json, cat, tokenizers, ingest, lveval, export, m4le, audit, hostile
+    case writer, json, cat, tokenizers, prompts, ingest, lveval, export, m4le, audit, hostile
 }
 
 /// One benchmark: what it measures, as rows of `bench`.

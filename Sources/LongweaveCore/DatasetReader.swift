@@ -154,6 +154,8 @@ public enum DatasetReader {
         public var shards: Int
         public var uncompressedBytes: Int
         public var compressedBytes: Int
+        /// Per model of `models:`: its records' prompt tokens and how many overflow its window.
+        public var promptTokens: [(model: String, min: Int, mean: Double, max: Int, overWindow: Int)] = []
     }
 
     public static func levelRows(directory: String) throws -> [LevelRow] {
@@ -163,9 +165,14 @@ public enum DatasetReader {
         }
         return levels.members.map { name, value in
             func n(_ key: String) -> Double { value[key]?.numberValue ?? 0 }
+            let tokens = (value["prompt_tokens"]?.objectValue?.members ?? []).map { model, stats in
+                (model: model, min: stats["min"]?.intValue ?? 0, mean: stats["mean"]?.numberValue ?? 0,
+                 max: stats["max"]?.intValue ?? 0, overWindow: stats["over_window"]?.intValue ?? 0)
+            }
             return LevelRow(level: name, records: Int(n("records")), minLength: Int(n("min_length")), meanLength: n("mean_length"),
                             maxLength: Int(n("max_length")), shards: Int(n("shards")),
-                            uncompressedBytes: Int(n("uncompressed_bytes")), compressedBytes: Int(n("compressed_bytes")))
+                            uncompressedBytes: Int(n("uncompressed_bytes")), compressedBytes: Int(n("compressed_bytes")),
+                            promptTokens: tokens)
         }
     }
 }

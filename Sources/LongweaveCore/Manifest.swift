@@ -87,7 +87,9 @@ public enum Manifest {
                 ("shards", .number(Double(stream.shards.count))),
                 ("uncompressed_bytes", .number(Double(stream.shards.reduce(0) { $0 + $1.uncompressedBytes }))),
                 ("compressed_bytes", .number(Double(stream.shards.reduce(0) { $0 + $1.compressedBytes }))),
-            ])))
+            ] + (stream.promptTokens.isEmpty ? [] : [
+                ("prompt_tokens", .object(JSONObject(stream.promptTokens.map { ($0.model, $0.json) }))),
+            ]))))
         }
         return .object(levels)
     }

@@ -18,6 +18,8 @@ public indirect enum ParameterType: Sendable {
     case inputReference
     case list(ParameterType, nonEmpty: Bool)
     case mapping([ParameterSpec])
+    /// A word of a fixed set, or a mapping of keys (`fit: all`, `fit: {model: qwen2}`).
+    case choiceOrMapping([String], [ParameterSpec])
 
     /// How `list-stages` and error messages name the type.
     public var description: String {
@@ -34,6 +36,8 @@ public indirect enum ParameterType: Sendable {
         case .inputReference: return "input id"
         case let .list(element, nonEmpty): return (nonEmpty ? "non-empty list of " : "list of ") + element.description
         case .mapping(let keys): return "mapping {" + keys.map(\.name).joined(separator: ", ") + "}"
+        case let .choiceOrMapping(words, keys):
+            return words.joined(separator: "|") + " or mapping {" + keys.map(\.name).joined(separator: ", ") + "}"
         }
     }
 }
@@ -361,6 +365,9 @@ public struct ConfigValidator {
             return ok ? .list(items) : nil
         case .mapping(let specs):
             return mapping(node, specs: specs, context: context, at: node).map { .mapping($0) }
+        case let .choiceOrMapping(words, specs):
+            if case .mapping = node { return mapping(node, specs: specs, context: context, at: node).map { .mapping($0) } }
+            return value(node, type: .choice(words), context: context)
         }
     }
 }

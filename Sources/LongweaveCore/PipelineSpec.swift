@@ -49,6 +49,10 @@ public struct PipelineSpec: Sendable {
     public var inputs: [InputSpec]
     public var stages: [StageSpec]
     public var output: OutputSpec
+    /// `models:`: whose tokens every record is measured in (empty: none).
+    public var models: [ModelSpec] = []
+    /// `prompt:`: what a model receives of a record; nil: M4LE's `instruction + "\n" + input`.
+    public var prompt: PromptSpec?
     /// The file's settings with every default filled in, for the manifest.
     public var resolved: JSONValue
     /// Where `name:` is written, for messages about the output folder it names.
@@ -67,7 +71,7 @@ public struct PipelineSpec: Sendable {
 
 /// Reads and validates pipeline files.
 public enum PipelineLoader {
-    static let topLevelKeys = ["version", "name", "seed", "language", "inputs", "stages", "output"]
+    static let topLevelKeys = ["version", "name", "seed", "language", "inputs", "stages", "output", "models", "prompt"]
 
     /// The keys of the `output:` section.
     public static let outputParameters: [ParameterSpec] = [
@@ -204,6 +208,11 @@ public enum PipelineLoader {
         let seed = keys["seed"].flatMap { validator.value($0.value, type: .integer(min: 0, max: Int.max), context: "seed") }
         let language = keys["language"].map { validator.value($0.value, type: .choice(["en", "zh"]), context: "language") } ?? .string("en")
         let output = validator.mapping(keys["output"]?.value, specs: outputParameters, context: "output", at: node)
+        let models = Self.models(keys["models"]?.value, validator: &validator)
+        let prompt = Self.prompt(keys["prompt"]?.value, root: root, validator: &validator)
+        if keys["prompt"] != nil && keys["models"] == nil {
+            validator.report(keys["prompt"]?.key, "prompt: measures records for the models of 'models:', which this file does not list")
+        }
 
         var inputs: [InputSpec] = []
         for (item, pairs) in inputNodes {
@@ -325,8 +334,43 @@ public enum PipelineLoader {
             }))
             resolved.set("stages", .array(stageSpecs.map { .object(JSONObject([($0.name, ConfigValue.mapping($0.config).json)])) }))
             resolved.set("output", ConfigValue.mapping(output).json)
+            if !models.isEmpty {
+                resolved.set("models", .array(models.map { model in
+                    var object = JSONObject([("name", .string(model.name)), ("tokenizer", .string(model.tokenizer))])
+                    if let template = model.chatTemplate { object.set("chat_template", .string(template)) }
+                    object.set("window", .number(Double(model.window)))
+                    object.set("answer_tokens", .number(Double(model.answerTokens)))
+                    return .object(object)
+                }))
+            }
+            if let prompt { resolved.set("prompt", .object(JSONObject([("origin", .string(prompt.origin)), ("template", .string(prompt.template))]))) }
             var spec = PipelineSpec(file: file, root: root, fileSHA256: sha256, version: v, name: n, seed: UInt64(s), language: lang,
                                     inputs: inputs, stages: stageSpecs, output: outputSpec, resolved: .object(resolved))
+            spec.models = models
+            spec.prompt = prompt
+            if !models.isEmpty {
+                var problems: [Diagnostic] = []
+                let assembling = stageSpecs.last { $0.kind == .assembling }
+                if assembling == nil {
+                    problems.append(Diagnostic(file: file, line: keys["models"]?.key.mark?.line ?? 0, column: keys["models"]?.key.mark?.column ?? 0,
+                                               message: "models: measures the records of an assembling stage (fill, needle, m4le), which this pipeline does not have"))
+                } else if prompt == nil && assembling?.factoryName != "m4le" {
+                    problems.append(Diagnostic(file: file, line: keys["models"]?.key.mark?.line ?? 0, column: keys["models"]?.key.mark?.column ?? 0,
+                                               message: "models: the records of '\(assembling!.name)' need a 'prompt:' (template, or template_file and key) to say what a model receives"))
+                }
+                if registry.promptMeasure == nil {
+                    problems.append(Diagnostic(file: file, line: keys["models"]?.key.mark?.line ?? 0, column: keys["models"]?.key.mark?.column ?? 0,
+                                               message: "models: this registry has no prompt measure, so records cannot be measured for models"))
+                }
+                if let factory = registry.promptMeasure {
+                    for (index, message) in factory.check(spec) {
+                        let model = index.map { models[$0] }
+                        problems.append(Diagnostic(file: file, line: model?.line ?? prompt?.line ?? 0, column: model?.column ?? prompt?.column ?? 0,
+                                                   message: (model.map { "model '\($0.name)': " } ?? "") + message))
+                    }
+                }
+                if !problems.isEmpty { throw PipelineValidationError(problems) }
+            }
             // Stage-specific checks that key types cannot express.
             var setupProblems: [Diagnostic] = []
             for stage in stageSpecs {

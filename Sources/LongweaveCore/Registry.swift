@@ -4,8 +4,12 @@ public struct Registry: Sendable {
     public var formats: [String: any IngestFormat.Type]
     /// Older names that still work, each standing for several stages.
     public var spellings: [String: StageSpelling]
+    /// Measures records for a pipeline's `models:`; nil: a pipeline with models is refused.
+    public var promptMeasure: (any PromptMeasureFactory.Type)?
 
-    public init(stages: [any StageFactory.Type], formats: [any IngestFormat.Type], spellings: [StageSpelling] = []) {
+    public init(stages: [any StageFactory.Type], formats: [any IngestFormat.Type], spellings: [StageSpelling] = [],
+                promptMeasure: (any PromptMeasureFactory.Type)? = nil) {
+        self.promptMeasure = promptMeasure
         self.stages = Dictionary(uniqueKeysWithValues: stages.map { ($0.descriptor.name, $0) })
         self.formats = Dictionary(uniqueKeysWithValues: formats.map { ($0.descriptor.name, $0) })
         self.spellings = Dictionary(uniqueKeysWithValues: spellings.map { ($0.name, $0) })

@@ -23,9 +23,27 @@ extension Runner {
         }
         stage.counts.merge(assembly.plannedCounts) { $0 + $1 }
         let planned = assembler.streams.indices.map { assembly.plannedSamples(stream: $0) }
+        var measuring: RecordMeasuring?
+        if !spec.models.isEmpty {
+            guard let factory = registry.promptMeasure else { throw RunError("models: this longweave cannot measure prompts", isInputProblem: false) }
+            do {
+                let config = spec.stages.first { $0.name == context.name }?.config
+                var unit = config?.entries.first { $0.0 == "unit" }.flatMap { if case .string(let text) = $0.1 { text } else { nil } } ?? "words"
+                // Under fit: {model: NAME} the stage counts in that model's tokens.
+                if case .mapping(let fit)? = config?.entries.first(where: { $0.0 == "fit" })?.1,
+                   case .string(let name)? = fit.entries.first(where: { $0.0 == "model" })?.1,
+                   let model = spec.models.first(where: { $0.name == name }) {
+                    unit = model.tokenizer
+                }
+                let fitAll = config?.entries.contains { $0.0 == "fit" && $0.1 == .string("all") } ?? false
+                measuring = RecordMeasuring(measure: try factory.make(spec), models: spec.models, unit: unit, rejectsOverWindow: fitAll)
+            } catch {
+                throw RunError("models: \(error)", isInputProblem: true)
+            }
+        }
         let (streams, assemblyRejects) = try writeStreams(
             assembler.streams, ids: pool.map(\.id), variants: assembly.variantsPerSample, planned: planned,
-            context: context, units: &units
+            context: context, units: &units, measuring: measuring
         ) { index, variant, stream, random, json in
             assembly.assemble(sample: index, variant: variant, stream: stream, random: &random, into: &json)
         }
@@ -102,7 +120,7 @@ extension Runner {
     /// entry instead (record k of sample `planned[k]`, built as variant k).
     func writeStreams(
         _ streams: [OutputStream], ids: [String], variants: Int = 1, planned: [[Int]?] = [], context: StageContext, units: inout SliceUnits,
-        build: @escaping @Sendable (Int, Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
+        measuring: RecordMeasuring? = nil, build: @escaping @Sendable (Int, Int, Int, inout SeededRandom, inout JSONWriter) -> AssemblyResult
     ) throws -> ([StreamStats], [(RecordIndex, String)]) {
         let directory = workDirectory
         let planned = planned.isEmpty ? Array(repeating: nil, count: streams.count) : planned
@@ -138,6 +156,15 @@ extension Runner {
                     var random = context.random(ids[index] + "\u{1F}" + stream.name + (numbered ? "\u{1F}" + String(variant) : ""))
                     switch build(index, variant, job.stream, &random, &json) {
                     case .written(let length):
+                        if let measuring {
+                            let tokens = try measuring.annotate(&json.bytes, length: length, record: record, stream: stream.name)
+                            if let reason = measuring.overWindow(tokens) {
+                                rejected.append((RecordIndex(stream: job.stream, sample: index, record: record), "\(stream.name): \(reason)"))
+                                progress.add(records: 1, bytes: 0)
+                                continue
+                            }
+                            stats.add(promptTokens: tokens, models: measuring.models)
+                        }
                         json.newline()
                         try writer.write(record: json.bytes)
                         stats.add(length: length)
@@ -164,5 +191,49 @@ extension Runner {
             }
         }
         return (all, rejected.sorted { $0.0 < $1.0 })
+    }
+}
+
+/// Adds to every record of an assembling stage what each model of `models:` receives of it:
+/// `meta.prompt_tokens` (`{model: n}`) and `meta.lengths` (`{unit: n}`, the stage's own).
+struct RecordMeasuring: Sendable {
+    let measure: any PromptMeasure
+    let models: [ModelSpec]
+    let unit: String
+    /// `fit: all`: a record that overflows a model's window (less its answer tokens) is a reject.
+    let rejectsOverWindow: Bool
+
+    /// Why a record does not fit, under `fit: all`; nil when it fits every model.
+    func overWindow(_ tokens: [Int]) -> String? {
+        guard rejectsOverWindow else { return nil }
+        let over = zip(models, tokens).filter { $0.1 > $0.0.promptBudget }
+        if over.isEmpty { return nil }
+        return "does not fit " + over.map { model, count in
+            "\(model.name) (\(count) prompt tokens, over its window \(model.window) less \(model.answerTokens) answer tokens)"
+        }.joined(separator: ", ")
+    }
+
+    /// Measures the record in `bytes` (one JSON object whose last member is `meta`, an
+    /// object) and writes the two members at the end of its `meta`; returns the counts.
+    func annotate(_ bytes: inout [UInt8], length: Int, record: Int, stream: String) throws -> [Int] {
+        let value = try bytes.withUnsafeBytes { try JSONValue.parse(line: $0, path: stream, number: record + 1) }
+        guard let object = value.objectValue, let last = object.members.last, last.key == "meta", let meta = last.value.objectValue,
+              bytes.count >= 2, bytes[bytes.count - 1] == UInt8(ascii: "}"), bytes[bytes.count - 2] == UInt8(ascii: "}") else {
+            throw RunError("\(stream): record \(record + 1) does not end with its meta object, where prompt_tokens go", isInputProblem: false)
+        }
+        let tokens = try measure.promptTokens(of: value)
+        var added = JSONWriter()
+        added.key("prompt_tokens")
+        added.beginObject()
+        for (model, count) in zip(models, tokens) { added.key(model.name); added.int(count) }
+        added.endObject()
+        added.key("lengths")
+        added.beginObject()
+        added.key(unit); added.int(length)
+        added.endObject()
+        var insertion = meta.count > 0 ? [UInt8(ascii: ",")] : []
+        insertion += added.bytes.drop { $0 == UInt8(ascii: ",") }
+        bytes.insert(contentsOf: insertion, at: bytes.count - 2)
+        return tokens
     }
 }

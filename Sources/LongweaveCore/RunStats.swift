@@ -57,12 +57,19 @@ public struct StreamStats: Sendable {
     public var maxLength = 0
     public var totalLength = 0
     public var shards: [ShardInfo] = []
+    /// Per model of `models:`, in its order: the records' prompt tokens.
+    public var promptTokens: [PromptTokenStats] = []
 
     mutating func add(length: Int) {
         records += 1
         minLength = min(minLength, length)
         maxLength = max(maxLength, length)
         totalLength += length
+    }
+
+    mutating func add(promptTokens tokens: [Int], models: [ModelSpec]) {
+        if promptTokens.isEmpty { promptTokens = models.map { PromptTokenStats(model: $0.name, budget: $0.promptBudget) } }
+        for (k, count) in tokens.enumerated() { promptTokens[k].add(count) }
     }
 
     /// Adds the records and shards of another part of the same stream, written after this one.
@@ -72,6 +79,76 @@ public struct StreamStats: Sendable {
         maxLength = max(maxLength, other.maxLength)
         totalLength += other.totalLength
         shards += other.shards
+        if promptTokens.isEmpty {
+            promptTokens = other.promptTokens
+        } else {
+            for k in other.promptTokens.indices { promptTokens[k].merge(other.promptTokens[k]) }
+        }
+    }
+}
+
+/// One model's prompt tokens over the records of a stream, and how many overflow its
+/// window once the answer's tokens are kept free.
+public struct PromptTokenStats: Sendable, Equatable {
+    public var model: String
+    /// window - answer_tokens.
+    public var budget: Int
+    public var records = 0
+    public var min = Int.max
+    public var max = 0
+    public var total = 0
+    public var overWindow = 0
+
+    public init(model: String, budget: Int) {
+        self.model = model
+        self.budget = budget
+    }
+
+    mutating func add(_ count: Int) {
+        records += 1
+        min = Swift.min(min, count)
+        max = Swift.max(max, count)
+        total += count
+        if count > budget { overWindow += 1 }
+    }
+
+    mutating func merge(_ other: PromptTokenStats) {
+        records += other.records
+        min = Swift.min(min, other.min)
+        max = Swift.max(max, other.max)
+        total += other.total
+        overWindow += other.overWindow
+    }
+
+    /// As the manifest and slice records write it.
+    var json: JSONValue {
+        .object(JSONObject([
+            ("min", .number(Double(records > 0 ? min : 0))),
+            ("mean", .number(records > 0 ? (Double(total) / Double(records) * 10).rounded() / 10 : 0)),
+            ("max", .number(Double(max))),
+            ("over_window", .number(Double(overWindow))),
+        ]))
+    }
+
+    /// As a slice record keeps it, to merge exactly.
+    var sliceJSON: JSONValue {
+        .object(JSONObject([
+            ("model", .string(model)), ("budget", .number(Double(budget))), ("records", .number(Double(records))),
+            ("min", .number(Double(records > 0 ? min : 0))), ("max", .number(Double(max))), ("total", .number(Double(total))),
+            ("over_window", .number(Double(overWindow))),
+        ]))
+    }
+
+    init?(sliceJSON value: JSONValue) {
+        guard let model = value["model"]?.stringValue, let budget = value["budget"]?.intValue, let records = value["records"]?.intValue,
+              let min = value["min"]?.intValue, let max = value["max"]?.intValue, let total = value["total"]?.intValue,
+              let over = value["over_window"]?.intValue else { return nil }
+        self.init(model: model, budget: budget)
+        self.records = records
+        self.min = records > 0 ? min : Int.max
+        self.max = max
+        self.total = total
+        self.overWindow = over
     }
 }
 

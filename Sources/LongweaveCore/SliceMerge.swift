@@ -39,6 +39,7 @@ public enum SliceMerge {
                 stats.minLength = stats.records > 0 ? int(unit["min_length"]) : Int.max
                 stats.maxLength = int(unit["max_length"])
                 stats.totalLength = int(unit["total_length"])
+                stats.promptTokens = (unit["prompt_tokens"]?.arrayValue ?? []).compactMap(PromptTokenStats.init(sliceJSON:))
                 stats.shards = (unit["shards"]?.arrayValue ?? []).map { shard in
                     ShardInfo(path: shard["path"]?.stringValue ?? "", records: int(shard["records"]),
                               uncompressedBytes: int(shard["uncompressed_bytes"]), compressedBytes: int(shard["compressed_bytes"]),

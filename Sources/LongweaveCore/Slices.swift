@@ -86,7 +86,7 @@ struct SliceUnits {
     func record(spec: PipelineSpec, streams: [String]) -> JSONValue {
         func number(_ value: Int) -> JSONValue { .number(Double(value)) }
         let units: [JSONValue] = done.sorted { $0.ordinal < $1.ordinal }.map { unit in
-            .object(JSONObject([
+            var object = JSONObject([
                 ("ordinal", number(unit.ordinal)), ("stream", .string(unit.stream)), ("block", number(unit.block)),
                 ("records", number(unit.stats.records)), ("min_length", number(unit.stats.records > 0 ? unit.stats.minLength : 0)),
                 ("max_length", number(unit.stats.maxLength)), ("total_length", number(unit.stats.totalLength)),
@@ -97,7 +97,9 @@ struct SliceUnits {
                         ("sha256", .string(shard.sha256)),
                     ]))
                 })),
-            ]))
+            ])
+            if !unit.stats.promptTokens.isEmpty { object.set("prompt_tokens", .array(unit.stats.promptTokens.map(\.sliceJSON))) }
+            return .object(object)
         }
         let rejectLines: [JSONValue] = rejects.map { index, reject in
             var json = JSONWriter()

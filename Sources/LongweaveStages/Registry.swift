@@ -1,4 +1,5 @@
 import LongweaveCore
+import LongweavePrompts
 
 extension Registry {
     /// Every stage and ingest format that pipeline files can name. Adding one is a new
@@ -32,5 +33,6 @@ extension Registry {
         spellings: [
             // One stage with three modes before they became stages of their own.
             StageSpelling(name: "length_buckets", key: "mode", stages: ["fill": "fill", "needle": "needle", "m4le": "m4le"], defaultValue: "fill"),
-        ])
+        ],
+        promptMeasure: ModelPrompts.self)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LongweaveCore
 import LongweaveIO
+import LongweavePrompts
 import LongweaveStages
 
 extension Longweave {
@@ -54,17 +55,31 @@ extension Longweave {
         @Argument(help: "A dataset folder (build/<pipeline name>).")
         var directory: String
 
+        @Option(help: "Also write a self-contained HTML page of length and prompt-token distributions per level and model to this file.")
+        var plot: String?
+
         func run() throws {
+            if let plot {
+                do {
+                    let panels = try LengthPlot.panels(directory: directory)
+                    let name = (try? Manifest.read(directory + "/manifest.json"))?["pipeline"]?["name"]?.stringValue ?? directory
+                    try FileSystem.writeAtomically(Array(LengthPlot.html(title: "\(name): lengths per level", panels: panels).utf8), to: plot)
+                } catch {
+                    throw Exit.badInput("\(error)")
+                }
+            }
             let rows: [DatasetReader.LevelRow]
             do {
                 rows = try DatasetReader.levelRows(directory: directory)
             } catch {
                 throw Exit.badInput("\(error)")
             }
-            let header = ["level", "records", "min", "mean", "max", "shards", "bytes", "compressed"]
+            let models = rows.first?.promptTokens.map(\.model) ?? []
+            let header = ["level", "records", "min", "mean", "max", "shards", "bytes", "compressed"] + models.map { "\($0) min/mean/max (over window)" }
             let table = rows.map { r in
                 [r.level, "\(r.records)", "\(r.minLength)", String(format: "%.1f", r.meanLength), "\(r.maxLength)",
                  "\(r.shards)", "\(r.uncompressedBytes)", "\(r.compressedBytes)"]
+                    + r.promptTokens.map { "\($0.min)/\(Int($0.mean.rounded()))/\($0.max) (\($0.overWindow))" }
             }
             let widths = header.indices.map { i in ([header[i]] + table.map { $0[i] }).map(\.count).max()! }
             for row in [header] + table {

@@ -15,6 +15,36 @@ enum AssemblyKeys {
     static let tolerance = ParameterSpec("tolerance", .number(min: 0, max: 0.99), default: .number(0.02),
                                          doc: "a context's length lands in [level, level * (1 + tolerance)]: the last passage is cut at a sentence end")
 
+    static let fit = ParameterSpec("fit", .choiceOrMapping(["none", "all"], [ParameterSpec("model", .string, doc: "a name of models:")]),
+                                   default: .string("none"),
+                                   doc: "none; all: a record over any model's window (less its answer tokens) is a reject; {model: NAME} (fill): levels are budgets in that model's tokens for the wrapped prompt plus its answer tokens, each record in [level * (1 - tolerance), level]")
+
+    /// What `fit:` asks of a stage's records.
+    enum Fit: Sendable {
+        case none
+        case all
+        case model(ModelSpec)
+    }
+
+    /// The `fit:` key, checked against the pipeline's models; `{model}` only where `allowsModel`.
+    static func fit(_ config: ConfigMapping, pipeline: PipelineSpec, allowsModel: Bool) throws(StageSetupError) -> Fit {
+        switch config["fit"] {
+        case .string("all")?:
+            if pipeline.models.isEmpty { throw StageSetupError("fit: all needs the models of a 'models:' section, which this file does not have") }
+            return .all
+        case .mapping(let target)?:
+            let name = target.string("model")
+            guard allowsModel else { throw StageSetupError("fit: {model: \(name)} is implemented for fill; here, fit: all rejects what does not fit") }
+            guard let model = pipeline.models.first(where: { $0.name == name }) else {
+                let names = pipeline.models.map(\.name)
+                throw StageSetupError("fit: no model '\(name)' in models:" + (names.isEmpty ? " (the file has no models: section)" : ", expected one of: \(names.joined(separator: ", "))"))
+            }
+            return .model(model)
+        default:
+            return .none
+        }
+    }
+
     /// The levels in increasing order; a level listed twice is an error.
     static func levels(_ config: ConfigMapping) throws(StageSetupError) -> [Int] {
         var levels: [Int] = []

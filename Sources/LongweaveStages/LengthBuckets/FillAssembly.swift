@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweavePrompts
 import LongweaveText
 
 struct FillAssembly: Assembly {
@@ -15,6 +16,8 @@ struct FillAssembly: Assembly {
     let context: StageContext
     /// The split's name, written as each record's `dataset`.
     let split: String
+    /// `fit: {model}`: the model whose whole prompt (plus its answer tokens) the level budgets.
+    let fitView: ModelView?
 
     /// `### Passage {i}\n` (English) or `### 文章 {i}\n` (Chinese).
     static func header(_ number: Int, language: String) -> String {
@@ -189,7 +192,20 @@ struct FillAssembly: Assembly {
         let upperBound = level + Int((Double(level) * tolerance).rounded(.down))
         let replacer = sample.keywordReplacer
         let facts = sample.confusingFacts.map { replacer?.replace($0).text ?? $0 }
-        let fixed = facts.reduce(0) { $0 + factLength($1, language: sample.language) }
+        var fixed = facts.reduce(0) { $0 + factLength($1, language: sample.language) }
+        // Under fit, what lands in the level is the model's whole prompt plus its answer
+        // tokens: [level * (1 - tolerance), level], measured on the wrapped prompt.
+        var target = (lower: level, upper: upperBound)
+        func promptTokens(_ context: String) throws -> Int {
+            guard let view = fitView else { return 0 }
+            let fields = ["context": context, "input": sample.question]
+            return try view.promptTokens(of: try view.promptText { fields[$0] })
+        }
+        if let view = fitView {
+            let answer = view.model.answerTokens
+            target = (Int((Double(level) * (1 - tolerance)).rounded(.up)) - answer, level - answer)
+            do { fixed += try promptTokens("") } catch { return .rejected(reason: "fit: \(error)") }
+        }
         // Nested levels draw from one sequence per sample, so a larger level repeats the
         // smaller one's draws and continues.
         let planStart = nested ? context.random(sample.id) : random
@@ -203,7 +219,7 @@ struct FillAssembly: Assembly {
         for attempt in 0..<4 {
             var planRandom = planStart
             let passages: [Passage]
-            switch plan(sample: index, lower: level - correction, upper: upperBound - correction, fixed: fixed,
+            switch plan(sample: index, lower: target.lower - correction, upper: target.upper - correction, fixed: fixed,
                         replacer: replacer, random: &planRandom) {
             case .success(let planned): passages = planned
             case .failure(let failure): return .rejected(reason: failure.reason)
@@ -212,15 +228,22 @@ struct FillAssembly: Assembly {
             rendered = render(passages, facts: facts, language: sample.language, random: &insertRandom)
             passageTotal = passages.count
             length = rendered.context.withUnsafeBytes { tokenizer.count(utf8: $0) }
-            if length >= level && length <= upperBound {
+            var measured = length
+            if fitView != nil {
+                do { measured = try promptTokens(String(decoding: rendered.context, as: UTF8.self)) } catch { return .rejected(reason: "fit: \(error)") }
+            }
+            if measured >= target.lower && measured <= target.upper {
                 factRandom = insertRandom
                 break
             }
             let estimate = fixed + passages.enumerated().reduce(0) { total, item in
                 total + passageLength(number: item.offset + 1, textLength: item.element.length, language: sample.language)
             }
-            correction = length - estimate
+            correction = measured - estimate
             if attempt == 3 {
+                if let view = fitView {
+                    return .rejected(reason: "prompt outside the level after 4 plans: \(measured) \(view.model.name) tokens, expected [\(target.lower), \(target.upper)]")
+                }
                 return .rejected(reason: "context outside the level after 4 plans: \(length) \(unit), expected [\(level), \(upperBound)]")
             }
         }

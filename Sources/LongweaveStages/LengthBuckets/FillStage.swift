@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweavePrompts
 import LongweaveText
 
 /// `fill` (LV-Eval's way): one long context per sample and level. The sample's evidence
@@ -14,19 +15,31 @@ public enum FillStage: StageFactory {
         summary: "fill each sample's context with distractor passages up to every length level (LV-Eval-style records)",
         kind: .assembling,
         parameters: [
-            AssemblyKeys.unit, AssemblyKeys.encoding, AssemblyKeys.levels, AssemblyKeys.distractors, AssemblyKeys.tolerance,
+            AssemblyKeys.unit, AssemblyKeys.encoding, AssemblyKeys.levels, AssemblyKeys.distractors, AssemblyKeys.tolerance, AssemblyKeys.fit,
             ParameterSpec("nested", .boolean, default: .bool(false),
                           doc: "each level's context extends the previous level's (same passages, same order, more of them)"),
         ])
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
         let config = setup.config
+        let levels = try AssemblyKeys.levels(config)
+        let fit = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: true)
+        var unit = try TokenizerSpec(unit: config, pipeline: setup.pipeline)
+        if case .model(let model) = fit {
+            // The levels are budgets in the model's tokens: so are the passages' lengths.
+            if config.string("unit") != "words" {
+                throw StageSetupError("unit: with fit: {model: \(model.name)} lengths are \(model.name)'s tokens; leave unit out")
+            }
+            do { unit = try TokenizerSpec(model.tokenizer, root: setup.pipeline.root) } catch { throw StageSetupError("fit: model '\(model.name)': \(error)") }
+            if let level = levels.first(where: { $0 > model.window }) {
+                throw StageSetupError("fit: level \(ValueSyntax.levelName(level)) is over \(model.name)'s window (\(model.window) tokens); its records could not fit")
+            }
+        }
         return .assembling(FillAssembler(
-            levels: try AssemblyKeys.levels(config),
-            unit: try TokenizerSpec(unit: config, pipeline: setup.pipeline),
+            levels: levels, unit: unit,
             distractorInputs: try AssemblyKeys.documentInputs(config, key: "distractors", pipeline: setup.pipeline),
             tolerance: config.number("tolerance"), nested: config.bool("nested"),
-            split: LVEvalRecord.splitName(pipeline: setup.pipeline.name)))
+            split: LVEvalRecord.splitName(pipeline: setup.pipeline.name), fit: fit, pipeline: setup.pipeline))
     }
 }
 
@@ -37,11 +50,15 @@ struct FillAssembler: AssemblingStage {
     let tolerance: Double
     let nested: Bool
     let split: String
+    let fit: AssemblyKeys.Fit
+    let pipeline: PipelineSpec
 
     var streams: [OutputStream] { AssemblyKeys.streams(levels) }
 
     func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly {
-        let tokenizer = try unit.load()
+        var fitView: ModelView?
+        if case .model(let model) = fit { fitView = try ModelView(model: model, pipeline: pipeline) }
+        let tokenizer = try fitView?.tokenizer ?? unit.load()
         var candidates = CandidatePool(tokenizer: tokenizer)
         var ownCandidates: [[Int32]] = []
         var ownTitles: [[Int32]] = []
@@ -61,6 +78,6 @@ struct FillAssembler: AssemblingStage {
         }
         return FillAssembly(pool: pool, levels: levels, unit: unit, tokenizer: tokenizer, candidates: candidates,
                             ownCandidates: ownCandidates, ownTitles: ownTitles, tolerance: tolerance, nested: nested, context: context,
-                            split: split)
+                            split: split, fitView: fitView)
     }
 }

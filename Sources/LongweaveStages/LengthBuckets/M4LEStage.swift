@@ -35,6 +35,7 @@ public enum M4LEStage: StageFactory {
                           doc: "steps to land a record in its bucket before the sample is rejected; a bucket stops after this many rejected samples in a row"),
             ParameterSpec("answers_in_gold", .boolean, default: .bool(false),
                           doc: "reject a sample unless every answer occurs in its gold passage (extractive QA)"),
+            AssemblyKeys.fit,
         ])
 
     /// M4LE's buckets.
@@ -44,6 +45,7 @@ public enum M4LEStage: StageFactory {
         let config = setup.config
         let unit = try TokenizerSpec(unit: config, pipeline: setup.pipeline)
         let distractors = try AssemblyKeys.documentInputs(config, key: "distractors", pipeline: setup.pipeline)
+        _ = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: false)
         let ability = M4LEAbility(rawValue: config.string("ability"))!
         if ability == .global && !distractors.isEmpty { throw StageSetupError("ability global reads each document alone: it takes no distractors") }
         var buckets: [Int] = []

@@ -19,11 +19,12 @@ public enum NeedleStage: StageFactory {
                           doc: "depths from 0 (start) to 1 (end), e.g. [0, 0.25, 0.5]"),
             ParameterSpec("count", .integer(min: 1, max: 100_000), default: .int(200),
                           doc: "without depths: this many depths evenly spaced from 0 to 1"),
-            AssemblyKeys.tolerance,
+            AssemblyKeys.tolerance, AssemblyKeys.fit,
         ])
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
         let config = setup.config
+        _ = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: false)
         var depths = config.list("depths").compactMap(\.numberValue)
         if depths.isEmpty {
             let count = config.int("count")
