@@ -74,20 +74,7 @@ struct AuditHTML {
         }.prefix(count))
     }
 
-    static func escape(_ text: Substring) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: Substring) -> String { HTMLEscape.escape(text) }
 
     static func escape(_ text: String) -> String { escape(text[...]) }
 

@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweaveText
 
 /// `longweave stats --plot`: a self-contained HTML page (inline SVG, nothing fetched) with,
 /// for the split's own length and each model's prompt tokens, one box plot per level:
@@ -141,17 +142,5 @@ public enum LengthPlot {
         value >= 1000 && value % 1000 == 0 ? "\(value / 1000)k" : String(value)
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLEscape.escape(text) }
 }

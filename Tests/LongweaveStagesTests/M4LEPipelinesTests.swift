@@ -44,6 +44,10 @@ import LongweaveText
             .replacingOccurrences(of: ", per_bucket: 200", with: ", per_bucket: \(perBucket), buckets: \(list)")
             .replacingOccurrences(of: "zstd_level: 10", with: "zstd_level: 1")
         if samplesOnly {
+            // Without its assembling stage a pipeline measures nothing for models: they go too.
+            if let start = text.range(of: "\n# What each model"), let end = text.range(of: "\noutput:") {
+                text.removeSubrange(start.lowerBound..<end.lowerBound)
+            }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             var kept: [Substring] = []
             var inStage = false

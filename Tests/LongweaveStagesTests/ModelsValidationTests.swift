@@ -11,7 +11,8 @@ import LongweaveStages
     static let qwen2 = #"{name: qwen2, tokenizer: "hf:\#(TestPaths.data("tokenizers/qwen2/tokenizer.json"))", chat_template: "\#(TestPaths.data("tokenizers/qwen2/tokenizer_config.json"))", window: 32768, answer_tokens: 64}"#
     static let prompt = #"prompt: {template: "{context}\n\nQuestion: {input}\nAnswer:"}"#
 
-    func pipeline(stage: String, models: String = "  - \(qwen2)", prompt: String = prompt) -> String {
+    /// A pipeline of HotpotQA dev with one stage (line 7), then what follows it.
+    static func hotpot(stage: String, then rest: String) -> String {
         """
         version: 1
         name: x
@@ -20,20 +21,15 @@ import LongweaveStages
           - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
         stages:
           - \(stage)
-        models:
-        \(models)
-        \(prompt)
+        \(rest)
         """
     }
 
-    func problems(_ yaml: String) throws -> [Diagnostic] {
-        do {
-            _ = try loadPipeline(yaml)
-        } catch let error as PipelineValidationError {
-            return error.diagnostics
-        }
-        return []
+    func pipeline(stage: String, models: String = "  - \(qwen2)", prompt: String = prompt) -> String {
+        Self.hotpot(stage: stage, then: "models:\n\(models)\n\(prompt)")
     }
+
+    func problems(_ yaml: String) throws -> [Diagnostic] { try pipelineDiagnostics(yaml) }
 
     @Test func aValidFileLoadsWithItsModelsAndPrompt() throws {
         let spec = try loadPipeline(pipeline(stage: "length_buckets: {mode: fill, levels: [16k], fit: {model: qwen2}}"))
@@ -65,16 +61,7 @@ import LongweaveStages
     }
 
     @Test func fitAllNeedsModelsAndAPromptNeedsThem() throws {
-        let noModels = """
-            version: 1
-            name: x
-            seed: 1
-            inputs:
-              - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
-            stages:
-              - length_buckets: {mode: fill, levels: [16k], fit: all}
-            \(Self.prompt)
-            """
+        let noModels = Self.hotpot(stage: "length_buckets: {mode: fill, levels: [16k], fit: all}", then: Self.prompt)
         let found = try problems(noModels)
         #expect(found.contains { $0.message.contains("prompt: measures records for the models of 'models:', which this file does not list") && $0.line == 8 })
         let fitAll = try problems(noModels.replacingOccurrences(of: Self.prompt, with: ""))

@@ -6,14 +6,7 @@ import LongweaveTestSupport
 import LongweaveStages
 
 @Suite struct PipelineValidationTests {
-    func diagnostics(_ yaml: String) throws -> [Diagnostic] {
-        do {
-            _ = try loadPipeline(yaml)
-        } catch let error as PipelineValidationError {
-            return error.diagnostics
-        }
-        return []
-    }
+    func diagnostics(_ yaml: String) throws -> [Diagnostic] { try pipelineDiagnostics(yaml) }
 
     @Test func everyErrorIsReportedWithItsLineAndColumn() throws {
         let found = try diagnostics("""

@@ -11,6 +11,16 @@ public func loadPipeline(_ yaml: String, in dir: String = TestPaths.temporaryDir
     return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
 }
 
+/// The problems the loader reports for a pipeline file, none when it loads.
+public func pipelineDiagnostics(_ yaml: String) throws -> [Diagnostic] {
+    do {
+        _ = try loadPipeline(yaml)
+    } catch let error as PipelineValidationError {
+        return error.diagnostics
+    }
+    return []
+}
+
 /// The inputs of the HotpotQA-and-2WikiMultihopQA pipelines the tests run: HotpotQA dev
 /// (`dev`), LongBench 2wikimqa (`2wikimqa`) and the Wikipedia paragraphs (`wiki`), as YAML.
 public let hotpotWikiInputs = """

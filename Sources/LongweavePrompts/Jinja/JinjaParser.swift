@@ -361,10 +361,8 @@ struct ExpressionParser {
                 }
             } else if take(.symbol("[")) {
                 node = try parseSubscript(node)
-            } else if peek == .symbol("(") {
-                index += 1
-                let (arguments, keywords) = try parseArguments()
-                node = .call(node, arguments, keywords)
+            } else if let called = try parseCall(on: node) {
+                node = called
             } else {
                 return node
             }
@@ -389,6 +387,13 @@ struct ExpressionParser {
             return .index(base, key)
         }
         return .slice(base, start: parts[0], stop: parts.count > 1 ? parts[1] : nil, step: parts.count > 2 ? parts[2] : nil)
+    }
+
+    /// `node(...)` when a call follows, else nil.
+    private mutating func parseCall(on node: JinjaExpression) throws(ChatTemplateError) -> JinjaExpression? {
+        guard take(.symbol("(")) else { return nil }
+        let (arguments, keywords) = try parseArguments()
+        return .call(node, arguments, keywords)
     }
 
     /// Call arguments after '(': positional, then `name=value`.
@@ -428,10 +433,8 @@ struct ExpressionParser {
                     arguments = [try parsePrimary()]
                 }
                 node = .test(node, test, arguments, negated: negated)
-            } else if peek == .symbol("(") {
-                index += 1
-                let (arguments, keywords) = try parseArguments()
-                node = .call(node, arguments, keywords)
+            } else if let called = try parseCall(on: node) {
+                node = called
             } else {
                 return node
             }

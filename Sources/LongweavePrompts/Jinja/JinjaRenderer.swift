@@ -1,4 +1,5 @@
 import Foundation
+import LongweaveIO
 
 /// Renders a parsed template with Jinja2's semantics for the features chat templates use:
 /// Python truth and comparison, undefined names that render as nothing, `loop`, `namespace`,
@@ -557,23 +558,8 @@ enum JSONText {
         }
     }
 
+    /// A JSON string as `json.dumps` writes it with `ensure_ascii=False`.
     private static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "\"" + String(decoding: JSONWriter.escaped(text), as: UTF8.self) + "\""
     }
 }
