@@ -71,3 +71,18 @@ extension BenchRun {
         return (bytes, records)
     }
 }
+
+extension BenchRun {
+    /// A copy (in the scratch folder) of a pipeline of the repository without its `models:`
+    /// and `prompt:` sections, for the rows that measure the engine against zstd: the prompt
+    /// tokens of three models are the tokenizers' time, which the `prompts` row measures.
+    func withoutModels(_ pipeline: String) throws -> String {
+        var text = try String(contentsOfFile: root + "/" + pipeline, encoding: .utf8)
+        if let start = text.range(of: "# What each model receives"), let end = text.range(of: "\noutput:") {
+            text.removeSubrange(start.lowerBound..<end.lowerBound)
+        }
+        let copy = scratch + "/" + pipeline.replacingOccurrences(of: "/", with: "_")
+        try text.write(toFile: copy, atomically: true, encoding: .utf8)
+        return copy
+    }
+}

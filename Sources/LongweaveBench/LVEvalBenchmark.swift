@@ -12,9 +12,9 @@ enum LVEvalBenchmark: Benchmark {
     static func run(_ bench: inout BenchRun) throws {
         let cores = bench.cores
         let out = bench.scratch + "/lveval"
-        let pipeline = "pipelines/lveval/hotpotwikiqa_mixup.yaml"
-        let level = try PipelineLoader.load(file: bench.root + "/" + pipeline, root: bench.root, registry: .standard).output.zstdLevel
-        let build = try best(2) { try shell("\(bench.longweave) run --quiet --threads \(cores) --out \(out) \(pipeline) > /dev/null") }
+        let pipeline = try bench.withoutModels("pipelines/lveval/hotpotwikiqa_mixup.yaml")
+        let level = try PipelineLoader.load(file: pipeline, root: bench.root, registry: .standard).output.zstdLevel
+        let build = try best(2) { try shell("\(bench.longweave) run --quiet --threads \(cores) --root \(bench.root) --out \(out) \(pipeline) > /dev/null") }
         let joined = bench.scratch + "/hotpotwikiqa_mixup.jsonl"
         let shards = try ["16k", "32k", "64k", "128k", "256k"].flatMap { try DatasetReader.shards(at: out + "/lveval/hotpotwikiqa_mixup/" + $0) }
         let (bytes, _) = try bench.concatenate(shards, into: joined)

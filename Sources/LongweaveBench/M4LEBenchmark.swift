@@ -4,7 +4,8 @@ import LongweaveIO
 import LongweaveStages
 
 /// Building every M4LE pipeline (pipelines/m4le/, one process: ingest, planning, rendering,
-/// compression) against compressing their output bytes with the zstd CLI at the same level.
+/// compression; without their models, whose cost the `prompts` row measures) against
+/// compressing their output bytes with the zstd CLI at the same level.
 enum M4LEBenchmark: Benchmark {
     static let section = BenchSection.m4le
 
@@ -13,12 +14,14 @@ enum M4LEBenchmark: Benchmark {
         let out = bench.scratch + "/m4le"
         let pipelines = try FileManager.default.contentsOfDirectory(atPath: bench.root + "/pipelines/m4le").filter { $0.hasSuffix(".yaml") }.sorted()
         var levels = Set<Int>()
+        var files: [String] = []
         for pipeline in pipelines {
-            levels.insert(try PipelineLoader.load(file: bench.root + "/pipelines/m4le/" + pipeline, root: bench.root, registry: .standard).output.zstdLevel)
+            files.append(try bench.withoutModels("pipelines/m4le/" + pipeline))
+            levels.insert(try PipelineLoader.load(file: files.last!, root: bench.root, registry: .standard).output.zstdLevel)
         }
         guard levels.count == 1, let level = levels.first else { throw IOError(path: "pipelines/m4le", "the pipelines use several zstd levels: \(levels.sorted())") }
-        let arguments = pipelines.map { "pipelines/m4le/" + $0 }.joined(separator: " ")
-        let build = try best(2) { try shell("\(bench.longweave) run --quiet --threads \(cores) --out \(out) \(arguments) > /dev/null") }
+        let arguments = files.joined(separator: " ")
+        let build = try best(2) { try shell("\(bench.longweave) run --quiet --threads \(cores) --root \(bench.root) --out \(out) \(arguments) > /dev/null") }
         let joined = bench.scratch + "/m4le.jsonl"
         let shards = try pipelines.flatMap { try DatasetReader.shards(at: out + "/m4le/" + String($0.dropLast(5))) }
         let (bytes, records) = try bench.concatenate(shards, into: joined)

@@ -79,7 +79,8 @@ public struct ChatTemplate: Sendable {
         globals["tools"] = JinjaValue.none
         globals["documents"] = JinjaValue.none
         do {
-            return try JinjaRenderer.render(nodes, globals: globals)
+            // The prompt and whatever the template adds around it: far more means a runaway loop.
+            return try JinjaRenderer.render(nodes, globals: globals, outputLimit: 4 * content.utf8.count + (64 << 20))
         } catch {
             throw LoadError(path: path, message: "chat_template: \(error)")
         }

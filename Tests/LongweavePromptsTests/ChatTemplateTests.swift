@@ -87,6 +87,30 @@ import Testing
         #expect(error.description.contains(message), "\(error)")
     }
 
+    /// Hostile templates end with an error, not with the stack or the memory exhausted.
+    static let hostile: [String: String] = [
+        "parentheses": "{{ " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000) + " }}",
+        "not": "{{ " + String(repeating: "not ", count: 100_000) + "x }}",
+        "ifs": String(repeating: "{% if true %}", count: 10_000) + String(repeating: "{% endif %}", count: 10_000),
+        "range": "{% for i in range(10000000000) %}x{% endfor %}",
+        "repeat": "{{ 'abc' * 100000000000 }}",
+        "loop": "{% for i in range(1000000) %}{{ messages[0].content }}{% endfor %}",
+    ]
+
+    @Test(arguments: [
+        ("parentheses", "expressions nested more than 200 deep"),
+        ("not", "expressions nested more than 200 deep"),
+        ("ifs", "statements nested more than 100 deep"),
+        ("range", "range() of more than 1000000 items"),
+        ("repeat", "a string repeated past 67108864 bytes"),
+        ("loop", "the template writes more than"),
+    ])
+    func hostileTemplatesAreRefused(_ name: String, _ message: String) throws {
+        let template = try #require(Self.hostile[name])
+        let error = try #require(throws: ChatTemplate.LoadError.self) { try Self.render(template, String(repeating: "long prompt ", count: 10_000)) }
+        #expect(error.description.contains(message), "\(error.description.prefix(300))")
+    }
+
     @Test func aConfigWithoutATemplateIsRefused() throws {
         let path = TestPaths.temporaryDirectory() + "/tokenizer_config.json"
         try #"{"eos_token": "</s>"}"#.write(toFile: path, atomically: true, encoding: .utf8)

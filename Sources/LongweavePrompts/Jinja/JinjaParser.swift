@@ -33,6 +33,9 @@ indirect enum JinjaNode: Sendable {
 struct JinjaParser {
     private var pieces: [JinjaLexer.Piece]
     private var position = 0
+    /// Open `if` and `for` statements: bounded, so that a hostile template cannot exhaust the stack.
+    private var blocks = 0
+    static let blockLimit = 100
 
     static let implementedStatements = ["if", "elif", "else", "endif", "for", "endfor", "set"]
 
@@ -66,9 +69,18 @@ struct JinjaParser {
                     throw ChatTemplateError(line: line, "expected a statement name after '{%'")
                 }
                 if ends.contains(keyword) { return (nodes, (keyword, Array(tokens.dropFirst()), line)) }
+                if keyword == "if" || keyword == "for" {
+                    guard blocks < Self.blockLimit else { throw ChatTemplateError(line: line, "statements nested more than \(Self.blockLimit) deep") }
+                }
                 switch keyword {
-                case "if": nodes.append(try branches(Array(tokens.dropFirst()), line: line))
-                case "for": nodes.append(try loop(Array(tokens.dropFirst()), line: line))
+                case "if":
+                    blocks += 1
+                    defer { blocks -= 1 }
+                    nodes.append(try branches(Array(tokens.dropFirst()), line: line))
+                case "for":
+                    blocks += 1
+                    defer { blocks -= 1 }
+                    nodes.append(try loop(Array(tokens.dropFirst()), line: line))
                 case "set": nodes.append(try set(Array(tokens.dropFirst()), line: line))
                 case "elif", "else", "endif", "endfor":
                     throw ChatTemplateError(line: line, "'\(keyword)' without its opening statement")
@@ -160,6 +172,10 @@ struct ExpressionParser {
     let tokens: [JinjaToken]
     let line: Int
     var index = 0
+    /// Nested parentheses, brackets and unary operators so far: bounded, so that a hostile
+    /// template cannot exhaust the stack.
+    private var depth = 0
+    static let depthLimit = 200
 
     init(tokens: [JinjaToken], line: Int) {
         self.tokens = tokens
@@ -227,7 +243,12 @@ struct ExpressionParser {
     }
 
     private mutating func parseNot() throws(ChatTemplateError) -> JinjaExpression {
-        if take(.name("not")) { return .not(try parseNot()) }
+        if take(.name("not")) {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.depthLimit else { throw error("expressions nested more than \(Self.depthLimit) deep") }
+            return .not(try parseNot())
+        }
         return try parseCompare()
     }
 
@@ -289,6 +310,9 @@ struct ExpressionParser {
     }
 
     private mutating func parseUnary(withFilter: Bool) throws(ChatTemplateError) -> JinjaExpression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.depthLimit else { throw error("expressions nested more than \(Self.depthLimit) deep") }
         var node: JinjaExpression
         if take(.symbol("-")) {
             node = .negate(try parseUnary(withFilter: false))

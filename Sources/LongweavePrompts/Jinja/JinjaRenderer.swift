@@ -17,16 +17,22 @@ struct JinjaRenderer {
     private var namespaces: [[(String, JinjaValue)]] = []
     private var output = ""
     private var line = 0
+    /// A hostile template could loop a long prompt into terabytes: the page it writes, a list
+    /// from `range()` and a repeated string are bounded.
+    private let outputLimit: Int
+    static let rangeLimit = 1_000_000
+    static let repeatLimit = 1 << 26
 
-    init(globals: [String: JinjaValue]) {
+    init(globals: [String: JinjaValue], outputLimit: Int = 1 << 30) {
+        self.outputLimit = outputLimit
         var builtins: [String: JinjaValue] = [:]
         for name in ["namespace", "raise_exception", "range"] { builtins[name] = .function(name) }
         scopes = [builtins.merging(globals) { $1 }]
     }
 
     /// The template's text for `globals` (added to the built-in functions).
-    static func render(_ nodes: [JinjaNode], globals: [String: JinjaValue]) throws(ChatTemplateError) -> String {
-        var renderer = JinjaRenderer(globals: globals)
+    static func render(_ nodes: [JinjaNode], globals: [String: JinjaValue], outputLimit: Int = 1 << 30) throws(ChatTemplateError) -> String {
+        var renderer = JinjaRenderer(globals: globals, outputLimit: outputLimit)
         try renderer.run(nodes)
         return renderer.output
     }
@@ -38,9 +44,11 @@ struct JinjaRenderer {
             switch node {
             case .text(let text):
                 output += text
+                try checkOutput()
             case .output(let expression, let line):
                 self.line = line
                 output += try evaluate(expression).rendered
+                try checkOutput()
             case .branches(let arms, let otherwise, let line):
                 self.line = line
                 var taken = false
@@ -84,6 +92,12 @@ struct JinjaRenderer {
                     scopes[scopes.count - 1][name] = result
                 }
             }
+        }
+    }
+
+    private func checkOutput() throws(ChatTemplateError) {
+        if output.utf8.count > outputLimit {
+            throw error("the template writes more than \(outputLimit) bytes for one prompt")
         }
     }
 
@@ -273,6 +287,10 @@ struct JinjaRenderer {
             guard bounds.count == arguments.count, (1...3).contains(bounds.count) else { throw error("range() takes one to three integers") }
             let (low, high, step) = bounds.count == 1 ? (0, bounds[0], 1) : (bounds[0], bounds[1], bounds.count == 3 ? bounds[2] : 1)
             guard step != 0 else { throw error("range() step must not be zero") }
+            // Counted before any item is made.
+            let span = step > 0 ? high - low : low - high
+            let count = span <= 0 ? 0 : (span - 1) / abs(step) + 1
+            guard count <= Self.rangeLimit else { throw error("range() of more than \(Self.rangeLimit) items") }
             return .list(stride(from: low, to: high, by: step).map { .int($0) })
         case .method(let receiver, let name):
             return try method(receiver, name, arguments, keywords)
@@ -493,6 +511,7 @@ struct JinjaRenderer {
                 }
             }
             if case .string(let text) = left, case .int(let times) = right, op == "*" {
+                guard times <= 0 || text.utf8.count <= Self.repeatLimit / times else { throw error("a string repeated past \(Self.repeatLimit) bytes") }
                 return .string(String(repeating: text, count: max(0, times)))
             }
             guard let x = left.number, let y = right.number else {
