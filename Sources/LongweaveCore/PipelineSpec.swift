@@ -357,6 +357,13 @@ public enum PipelineLoader {
                 } else if prompt == nil && assembling?.factoryName != "m4le" {
                     problems.append(Diagnostic(file: file, line: keys["models"]?.key.mark?.line ?? 0, column: keys["models"]?.key.mark?.column ?? 0,
                                                message: "models: the records of '\(assembling!.name)' need a 'prompt:' (template, or template_file and key) to say what a model receives"))
+                } else if let prompt, let assembling {
+                    // The fields the stage's records have: M4LE's instruction and input, LV-Eval's context and input.
+                    let fields = assembling.factoryName == "m4le" ? ["instruction", "input"] : ["context", "input"]
+                    for name in PromptTemplate.placeholders(prompt.template) where !fields.contains(name) {
+                        problems.append(Diagnostic(file: file, line: prompt.line, column: prompt.column,
+                                                   message: "prompt: '{\(name)}' is not a field of the records of '\(assembling.name)' (\(assembling.factoryName)), which have \(fields.map { "{\($0)}" }.joined(separator: " and "))"))
+                    }
                 }
                 if registry.promptMeasure == nil {
                     problems.append(Diagnostic(file: file, line: keys["models"]?.key.mark?.line ?? 0, column: keys["models"]?.key.mark?.column ?? 0,

@@ -47,6 +47,7 @@ import LongweaveStages
         ("length_buckets: {mode: fill, levels: [16k]}", nil, #"prompt: {template: "{context} {question}"}"#, 10, "prompt: unknown placeholder '{question}', expected one of {context}, {input}, {instruction}"),
         ("length_buckets: {mode: fill, levels: [16k]}", nil, "prompt: {template_file: \(TestPaths.data("longbench/dataset2prompt.json")), key: hotpot}", 10, "has no prompt 'hotpot'"),
         ("length_buckets: {mode: fill, levels: [16k]}", nil, "prompt: {key: hotpotqa}", 10, "prompt: expected either 'template' or both 'template_file' and 'key'"),
+        ("length_buckets: {mode: fill, levels: [16k]}", nil, #"prompt: {template: "{instruction} {context}"}"#, 10, "prompt: '{instruction}' is not a field of the records of 'length_buckets' (fill), which have {context} and {input}"),
         ("length_buckets: {mode: fill, levels: [16k]}", nil, "", 8, "models: the records of 'length_buckets' need a 'prompt:'"),
         ("length_buckets: {mode: fill, levels: [16k]}", "  - {name: a, tokenizer: words, window: 1000}", nil, 9, "model 'a': tokenizer: expected a model's tokenizer (hf:PATH or tiktoken:PATH), found 'words'"),
         ("length_buckets: {mode: fill, levels: [16k]}", "  - {name: a, tokenizer: \"tiktoken:/none.tiktoken\", window: 1000}", nil, 9, "model 'a': tokenizer: tokenizer file /none.tiktoken does not exist"),
