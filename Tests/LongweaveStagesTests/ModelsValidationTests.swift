@@ -11,19 +11,7 @@ import LongweaveStages
     static let qwen2 = #"{name: qwen2, tokenizer: "hf:\#(TestPaths.data("tokenizers/qwen2/tokenizer.json"))", chat_template: "\#(TestPaths.data("tokenizers/qwen2/tokenizer_config.json"))", window: 32768, answer_tokens: 64}"#
     static let prompt = #"prompt: {template: "{context}\n\nQuestion: {input}\nAnswer:"}"#
 
-    /// A pipeline of HotpotQA dev with one stage (line 7), then what follows it.
-    static func hotpot(stage: String, then rest: String) -> String {
-        """
-        version: 1
-        name: x
-        seed: 1
-        inputs:
-          - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
-        stages:
-          - \(stage)
-        \(rest)
-        """
-    }
+    static func hotpot(stage: String, then rest: String) -> String { hotpotPipeline(stage: stage, then: rest) }
 
     func pipeline(stage: String, models: String = "  - \(qwen2)", prompt: String = prompt) -> String {
         Self.hotpot(stage: stage, then: "models:\n\(models)\n\(prompt)")

@@ -63,18 +63,7 @@ import LongweaveStages
         #expect(twice.contains { $0.message == "key 'version' is given more than once in one mapping" })
     }
 
-    /// A pipeline over the real HotpotQA slice whose only stage is `stage`.
-    func hotpotPipeline(stage: String) -> String {
-        """
-        version: 1
-        name: x
-        seed: 1
-        inputs:
-          - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
-        stages:
-          - \(stage)
-        """
-    }
+    func hotpotPipeline(stage: String) -> String { PipelineTestSupport.hotpotPipeline(stage: stage) }
 
     @Test func stageChecksBeyondTypes() throws {
         let found = try diagnostics(hotpotPipeline(stage: "length_buckets: {levels: [16k, 16000], distractors: [dev]}"))

@@ -11,6 +11,21 @@ public func loadPipeline(_ yaml: String, in dir: String = TestPaths.temporaryDir
     return try PipelineLoader.load(file: dir + "/p.yaml", root: dir, registry: .standard)
 }
 
+/// A pipeline over the real HotpotQA slice whose only stage is `stage` (on line 7), then
+/// `rest` (sections such as `models:`) from line 8.
+public func hotpotPipeline(stage: String, then rest: String = "") -> String {
+    """
+    version: 1
+    name: x
+    seed: 1
+    inputs:
+      - {id: dev, path: "\(TestPaths.data("hotpotqa/hotpot_dev_distractor_v1_100.json"))", format: hotpotqa}
+    stages:
+      - \(stage)
+    \(rest)
+    """
+}
+
 /// The problems the loader reports for a pipeline file, none when it loads.
 public func pipelineDiagnostics(_ yaml: String) throws -> [Diagnostic] {
     do {
