@@ -348,6 +348,15 @@ public enum PipelineLoader {
                                     inputs: inputs, stages: stageSpecs, output: outputSpec, resolved: .object(resolved))
             spec.models = models
             spec.prompt = prompt
+            // Stage-specific checks that key types cannot express.
+            var setupProblems: [Diagnostic] = []
+            for stage in stageSpecs {
+                do {
+                    _ = try registry.stages[stage.factoryName]!.make(StageSetup(config: stage.config, pipeline: spec))
+                } catch {
+                    setupProblems.append(Diagnostic(file: file, line: stage.line, column: stage.column, message: "stage '\(stage.name)': \(error.message)"))
+                }
+            }
             if !models.isEmpty {
                 var problems: [Diagnostic] = []
                 let assembling = stageSpecs.last { $0.kind == .assembling }
@@ -376,18 +385,9 @@ public enum PipelineLoader {
                                                    message: (model.map { "model '\($0.name)': " } ?? "") + message))
                     }
                 }
-                if !problems.isEmpty { throw PipelineValidationError(problems) }
+                setupProblems += problems
             }
-            // Stage-specific checks that key types cannot express.
-            var setupProblems: [Diagnostic] = []
-            for stage in stageSpecs {
-                do {
-                    _ = try registry.stages[stage.factoryName]!.make(StageSetup(config: stage.config, pipeline: spec))
-                } catch {
-                    setupProblems.append(Diagnostic(file: file, line: stage.line, column: stage.column, message: "stage '\(stage.name)': \(error.message)"))
-                }
-            }
-            if !setupProblems.isEmpty { throw PipelineValidationError(setupProblems) }
+            if !setupProblems.isEmpty { throw PipelineValidationError(setupProblems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
             spec.resolved = .object(resolved)
             spec.nameLine = keys["name"]?.value.mark?.line ?? 0
             spec.nameColumn = keys["name"]?.value.mark?.column ?? 0

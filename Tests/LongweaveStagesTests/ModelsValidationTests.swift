@@ -30,7 +30,7 @@ import LongweaveStages
         ("length_buckets: {mode: fill, levels: [16k], fit: {model: qwen3}}", nil, nil, 7, "fit: no model 'qwen3' in models:, expected one of: qwen2"),
         ("length_buckets: {mode: fill, levels: [16k, 64k], fit: {model: qwen2}}", nil, nil, 7, "fit: level 64k is over qwen2's window (32768 tokens)"),
         ("length_buckets: {mode: fill, levels: [16k], unit: chars, fit: {model: qwen2}}", nil, nil, 7, "unit: with fit: {model: qwen2} lengths are qwen2's tokens; leave unit out"),
-        ("length_buckets: {mode: needle, levels: [16k], haystack: [dev], fit: {model: qwen2}}", nil, nil, 7, "fit: {model: qwen2} is implemented for fill"),
+        ("length_buckets: {mode: m4le, ability: global, fit: {model: qwen2}}", nil, nil, 7, "fit: {model: qwen2} is implemented for fill and needle"),
         ("length_buckets: {mode: fill, levels: [16k], fit: most}", nil, nil, 7, "expected one of none|all, found 'most'"),
         ("length_buckets: {mode: fill, levels: [16k]}", nil, #"prompt: {template: "{context} {question}"}"#, 10, "prompt: unknown placeholder '{question}', expected one of {context}, {input}, {instruction}"),
         ("length_buckets: {mode: fill, levels: [16k]}", nil, "prompt: {template_file: \(TestPaths.data("longbench/dataset2prompt.json")), key: hotpot}", 10, "has no prompt 'hotpot'"),

@@ -17,7 +17,6 @@ import LongweaveText
     static func fitYAML(_ split: String, levels: String = "[8k, 12k]") throws -> String {
         try String(contentsOfFile: TestPaths.packageRoot + "/pipelines/lveval_fit/\(split).yaml", encoding: .utf8)
             .replacingOccurrences(of: "levels: [16k, 32k, 64k, 128k]", with: "levels: \(levels)")
-            .replacingOccurrences(of: "levels: [16k, 32k, 64k]", with: "levels: \(levels)")
             .replacingOccurrences(of: "count: 200", with: "count: 5")
             .replacingOccurrences(of: "zstd_level: 10", with: "zstd_level: 1")
     }
@@ -28,7 +27,7 @@ import LongweaveText
         return tokenizer.count(try chat?.userTurn(prompt) ?? prompt)
     }
 
-    @Test(arguments: ["hotpotwikiqa_mixup", "cmrc_mixup"])
+    @Test(arguments: ["hotpotwikiqa_mixup", "cmrc_mixup", "factrecall_zh"])
     func fittedRecordsLandInTheirBandAndCountExactly(_ split: String) throws {
         let root = try LVEvalPipelinesTests.root()
         let summary = try LVEvalPipelinesTests.run(try Self.fitYAML(split), in: root)
@@ -64,6 +63,7 @@ import LongweaveText
     @Test func fitAllRejectsWhatDoesNotFit() throws {
         let root = try LVEvalPipelinesTests.root()
         let yaml = try Self.fitYAML("factrecall_en", levels: "[8k, 16k]")
+            .replacingOccurrences(of: "fit: {model: qwen2}", with: "fit: all\n      unit: words")
             .replacingOccurrences(of: "window: 131072", with: "window: 16000")
         let summary = try LVEvalPipelinesTests.run(yaml, in: root)
         let out = root + "/build/lveval_fit/factrecall_en"

@@ -34,7 +34,7 @@ enum AssemblyKeys {
             return .all
         case .mapping(let target)?:
             let name = target.string("model")
-            guard allowsModel else { throw StageSetupError("fit: {model: \(name)} is implemented for fill; here, fit: all rejects what does not fit") }
+            guard allowsModel else { throw StageSetupError("fit: {model: \(name)} is implemented for fill and needle; here, fit: all rejects what does not fit") }
             guard let model = pipeline.models.first(where: { $0.name == name }) else {
                 let names = pipeline.models.map(\.name)
                 throw StageSetupError("fit: no model '\(name)' in models:" + (names.isEmpty ? " (the file has no models: section)" : ", expected one of: \(names.joined(separator: ", "))"))
@@ -43,6 +43,19 @@ enum AssemblyKeys {
         default:
             return .none
         }
+    }
+
+    /// The stage's unit: `unit:`, or under `fit: {model}` the model's tokens (then `unit` must
+    /// be left out, and no level may be over the model's window).
+    static func fittedUnit(_ config: ConfigMapping, fit: Fit, levels: [Int], pipeline: PipelineSpec) throws(StageSetupError) -> TokenizerSpec {
+        guard case .model(let model) = fit else { return try TokenizerSpec(unit: config, pipeline: pipeline) }
+        if config.string("unit") != "words" {
+            throw StageSetupError("unit: with fit: {model: \(model.name)} lengths are \(model.name)'s tokens; leave unit out")
+        }
+        if let level = levels.first(where: { $0 > model.window }) {
+            throw StageSetupError("fit: level \(ValueSyntax.levelName(level)) is over \(model.name)'s window (\(model.window) tokens); its records could not fit")
+        }
+        do { return try TokenizerSpec(model.tokenizer, root: pipeline.root) } catch { throw StageSetupError("fit: model '\(model.name)': \(error)") }
     }
 
     /// The levels in increasing order; a level listed twice is an error.

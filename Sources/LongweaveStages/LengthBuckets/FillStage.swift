@@ -24,17 +24,8 @@ public enum FillStage: StageFactory {
         let config = setup.config
         let levels = try AssemblyKeys.levels(config)
         let fit = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: true)
-        var unit = try TokenizerSpec(unit: config, pipeline: setup.pipeline)
-        if case .model(let model) = fit {
-            // The levels are budgets in the model's tokens: so are the passages' lengths.
-            if config.string("unit") != "words" {
-                throw StageSetupError("unit: with fit: {model: \(model.name)} lengths are \(model.name)'s tokens; leave unit out")
-            }
-            do { unit = try TokenizerSpec(model.tokenizer, root: setup.pipeline.root) } catch { throw StageSetupError("fit: model '\(model.name)': \(error)") }
-            if let level = levels.first(where: { $0 > model.window }) {
-                throw StageSetupError("fit: level \(ValueSyntax.levelName(level)) is over \(model.name)'s window (\(model.window) tokens); its records could not fit")
-            }
-        }
+        // Under fit: {model} the levels are budgets in the model's tokens: so are the passages' lengths.
+        let unit = try AssemblyKeys.fittedUnit(config, fit: fit, levels: levels, pipeline: setup.pipeline)
         return .assembling(FillAssembler(
             levels: levels, unit: unit,
             distractorInputs: try AssemblyKeys.documentInputs(config, key: "distractors", pipeline: setup.pipeline),

@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweavePrompts
 import LongweaveText
 
 /// One sample's haystack: documents from its seeded start, KPR applied, joined by blank
@@ -79,12 +80,15 @@ struct Haystack: Sendable {
 struct NeedleAssembly: Assembly {
     let pool: [Sample]
     let levels: [Int]
-    let upperBounds: [Int]
+    /// Per level: where a record's measure lands (see `NeedleAssembler.prepare`).
+    let bands: [(lower: Int, upper: Int)]
     let unit: TokenizerSpec
     let tokenizer: Tokenizer
     let depths: [Double]
     let haystacks: [Haystack]
     let split: String
+    /// `fit: {model}`: the model whose whole prompt the level budgets.
+    let fitView: ModelView?
 
     var variantsPerSample: Int { depths.count }
 
@@ -97,7 +101,7 @@ struct NeedleAssembly: Assembly {
             return .rejected(reason: "no haystack")
         }
         let level = levels[stream]
-        let upper = upperBounds[stream]
+        let (lower, upper) = bands[stream]
         var context: [UInt8] = []
         var length = 0
         var needleOffset = 0
@@ -109,13 +113,19 @@ struct NeedleAssembly: Assembly {
             var insertRandom = startRandom
             (context, needleOffset, factOffsets) = render(haystack, end: end, depth: requested, language: sample.language, random: &insertRandom)
             length = context.withUnsafeBytes { tokenizer.count(utf8: $0) }
-            if length >= level && length <= upper {
+            var measured = length
+            if let view = fitView {
+                let fields = ["context": String(decoding: context, as: UTF8.self), "input": sample.question]
+                do { measured = try view.promptTokens(of: try view.promptText { fields[$0] }) } catch { return .rejected(reason: "fit: \(error)") }
+            }
+            if measured >= lower && measured <= upper {
                 startRandom = insertRandom
                 break
             }
-            end += length < level ? 1 : -1
+            end += measured < lower ? 1 : -1
             if attempt == 3 || end < 1 || end >= haystack.points.count {
-                return .rejected(reason: "context outside the level: depth \(requested), \(length) \(unit), expected [\(level), \(upper)]")
+                let what = fitView.map { "\(measured) \($0.model.name) prompt tokens" } ?? "\(length) \(unit)"
+                return .rejected(reason: "context outside the level: depth \(requested), \(what), expected [\(lower), \(upper)]")
             }
         }
         random = startRandom

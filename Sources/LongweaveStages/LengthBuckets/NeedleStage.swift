@@ -1,5 +1,6 @@
 import LongweaveCore
 import LongweaveIO
+import LongweavePrompts
 import LongweaveText
 
 /// `needle` (LV-Eval's factrecall): each sample's evidence is a needle sentence, hidden in a
@@ -24,18 +25,19 @@ public enum NeedleStage: StageFactory {
 
     public static func make(_ setup: StageSetup) throws(StageSetupError) -> StageInstance {
         let config = setup.config
-        _ = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: false)
+        let levels = try AssemblyKeys.levels(config)
+        let fit = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: true)
+        let unit = try AssemblyKeys.fittedUnit(config, fit: fit, levels: levels, pipeline: setup.pipeline)
         var depths = config.list("depths").compactMap(\.numberValue)
         if depths.isEmpty {
             let count = config.int("count")
             depths = count == 1 ? [0.5] : (0..<count).map { Double($0) / Double(count - 1) }
         }
         return .assembling(NeedleAssembler(
-            levels: try AssemblyKeys.levels(config),
-            unit: try TokenizerSpec(unit: config, pipeline: setup.pipeline),
+            levels: levels, unit: unit,
             haystackInputs: try AssemblyKeys.documentInputs(config, key: "haystack", pipeline: setup.pipeline),
             depths: depths, tolerance: config.number("tolerance"),
-            split: LVEvalRecord.splitName(pipeline: setup.pipeline.name)))
+            split: LVEvalRecord.splitName(pipeline: setup.pipeline.name), fit: fit, pipeline: setup.pipeline))
     }
 }
 
@@ -48,18 +50,30 @@ struct NeedleAssembler: AssemblingStage {
     let tolerance: Double
     /// The split's name, written as each record's `dataset`.
     let split: String
+    let fit: AssemblyKeys.Fit
+    let pipeline: PipelineSpec
 
     var streams: [OutputStream] { AssemblyKeys.streams(levels) }
 
     func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly {
-        let tokenizer = try unit.load()
+        var fitView: ModelView?
+        if case .model(let model) = fit { fitView = try ModelView(model: model, pipeline: pipeline) }
+        let tokenizer = try fitView?.tokenizer ?? unit.load()
         let documents = haystackInputs.flatMap { documentInputs[$0] ?? [] }.map { String($0.text.trimmingWhitespace()) }.filter { !$0.isEmpty }
-        let upperBounds = levels.map { $0 + Int((Double($0) * tolerance).rounded(.down)) }
-        let haystacks = pool.map { sample in
-            Haystack.build(for: sample, documents: documents, levels: levels, upperBounds: upperBounds,
-                           unit: unit, tokenizer: tokenizer, context: context)
+        // The band each record's measure lands in: the context in the unit, or under fit the
+        // model's whole prompt plus its answer tokens in [level * (1 - tolerance), level].
+        let bands: [(lower: Int, upper: Int)] = levels.map { level in
+            guard let view = fitView else { return (level, level + Int((Double(level) * tolerance).rounded(.down))) }
+            return (Int((Double(level) * (1 - tolerance)).rounded(.up)) - view.model.answerTokens, level - view.model.answerTokens)
         }
-        return NeedleAssembly(pool: pool, levels: levels, upperBounds: upperBounds, unit: unit, tokenizer: tokenizer,
-                              depths: depths, haystacks: haystacks, split: split)
+        var haystacks: [Haystack] = []
+        for sample in pool {
+            // The haystack's prefixes are found in context tokens: the prompt around the context first taken off.
+            let around = try fitView.map { view in try view.promptTokens(of: try view.promptText { ["context": "", "input": sample.question][$0] }) } ?? 0
+            haystacks.append(Haystack.build(for: sample, documents: documents, levels: bands.map { $0.lower - around },
+                                            upperBounds: bands.map { $0.upper - around }, unit: unit, tokenizer: tokenizer, context: context))
+        }
+        return NeedleAssembly(pool: pool, levels: levels, bands: bands, unit: unit, tokenizer: tokenizer,
+                              depths: depths, haystacks: haystacks, split: split, fitView: fitView)
     }
 }
