@@ -27,16 +27,8 @@ extension Runner {
         if !spec.models.isEmpty {
             guard let factory = registry.promptMeasure else { throw RunError("models: this longweave cannot measure prompts", isInputProblem: false) }
             do {
-                let config = spec.stages.first { $0.name == context.name }?.config
-                var unit = config?.entries.first { $0.0 == "unit" }.flatMap { if case .string(let text) = $0.1 { text } else { nil } } ?? "words"
-                // Under fit: {model: NAME} the stage counts in that model's tokens.
-                if case .mapping(let fit)? = config?.entries.first(where: { $0.0 == "fit" })?.1,
-                   case .string(let name)? = fit.entries.first(where: { $0.0 == "model" })?.1,
-                   let model = spec.models.first(where: { $0.name == name }) {
-                    unit = model.tokenizer
-                }
-                let fitAll = config?.entries.contains { $0.0 == "fit" && $0.1 == .string("all") } ?? false
-                measuring = RecordMeasuring(measure: try factory.make(spec), models: spec.models, unit: unit, rejectsOverWindow: fitAll)
+                measuring = RecordMeasuring(measure: try factory.make(spec), models: spec.models, unit: assembler.lengthUnit,
+                                            rejectsOverWindow: assembler.rejectsOverWindow)
             } catch {
                 throw RunError("models: \(error)", isInputProblem: true)
             }

@@ -121,6 +121,12 @@ public enum AssemblyResult: Sendable, Equatable {
 /// A stage that turns the pool of samples into output records, streamed one at a time.
 public protocol AssemblingStage: Sendable {
     var streams: [OutputStream] { get }
+    /// The unit of the lengths it reports, as a pipeline writes it (`words`, `hf:PATH`), for
+    /// `meta.lengths`; "length" by default.
+    var lengthUnit: String { get }
+    /// Whether a record that overflows a model's window (less its answer tokens) is a reject
+    /// rather than written (`fit: all`); false by default.
+    var rejectsOverWindow: Bool { get }
     /// Called once with the final pool and the documents-only inputs before any record.
     func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly
 }
@@ -154,6 +160,11 @@ public struct PlannedReject: Sendable, Equatable {
         self.stream = stream
         self.reason = reason
     }
+}
+
+extension AssemblingStage {
+    public var lengthUnit: String { "length" }
+    public var rejectsOverWindow: Bool { false }
 }
 
 extension Assembly {

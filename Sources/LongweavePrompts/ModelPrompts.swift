@@ -79,6 +79,17 @@ public struct ModelView: Sendable {
         tokenizer.count(try wrapped(text))
     }
 
+    /// The prompt tokens of an LV-Eval record (its `context` and `input`), while it is assembled.
+    public func promptTokens(context: String, input: String) throws -> Int {
+        try promptTokens(of: try promptText { ["context": context, "input": input][$0] })
+    }
+
+    /// Where `fit: {model}` lands a record's prompt tokens at `level`: with the answer tokens,
+    /// in `[level * (1 - tolerance), level]`.
+    public func band(level: Int, tolerance: Double) -> (lower: Int, upper: Int) {
+        (Int((Double(level) * (1 - tolerance)).rounded(.up)) - model.answerTokens, level - model.answerTokens)
+    }
+
     /// The prompt in the model's chat template (or as it is, without one).
     func wrapped(_ text: String) throws -> String {
         try template.map { template throws in try template.userTurn(text) } ?? text

@@ -11,10 +11,8 @@ import LongweaveStages
     static let qwen2 = #"{name: qwen2, tokenizer: "hf:\#(TestPaths.data("tokenizers/qwen2/tokenizer.json"))", chat_template: "\#(TestPaths.data("tokenizers/qwen2/tokenizer_config.json"))", window: 32768, answer_tokens: 64}"#
     static let prompt = #"prompt: {template: "{context}\n\nQuestion: {input}\nAnswer:"}"#
 
-    static func hotpot(stage: String, then rest: String) -> String { hotpotPipeline(stage: stage, then: rest) }
-
     func pipeline(stage: String, models: String = "  - \(qwen2)", prompt: String = prompt) -> String {
-        Self.hotpot(stage: stage, then: "models:\n\(models)\n\(prompt)")
+        hotpotPipeline(stage: stage, then: "models:\n\(models)\n\(prompt)")
     }
 
     func problems(_ yaml: String) throws -> [Diagnostic] { try pipelineDiagnostics(yaml) }
@@ -50,7 +48,7 @@ import LongweaveStages
     }
 
     @Test func fitAllNeedsModelsAndAPromptNeedsThem() throws {
-        let noModels = Self.hotpot(stage: "length_buckets: {mode: fill, levels: [16k], fit: all}", then: Self.prompt)
+        let noModels = hotpotPipeline(stage: "length_buckets: {mode: fill, levels: [16k], fit: all}", then: Self.prompt)
         let found = try problems(noModels)
         #expect(found.contains { $0.message.contains("prompt: measures records for the models of 'models:', which this file does not list") && $0.line == 8 })
         let fitAll = try problems(noModels.replacingOccurrences(of: Self.prompt, with: ""))

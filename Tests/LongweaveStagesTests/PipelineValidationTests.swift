@@ -63,7 +63,6 @@ import LongweaveStages
         #expect(twice.contains { $0.message == "key 'version' is given more than once in one mapping" })
     }
 
-    func hotpotPipeline(stage: String) -> String { PipelineTestSupport.hotpotPipeline(stage: stage) }
 
     @Test func stageChecksBeyondTypes() throws {
         let found = try diagnostics(hotpotPipeline(stage: "length_buckets: {levels: [16k, 16000], distractors: [dev]}"))

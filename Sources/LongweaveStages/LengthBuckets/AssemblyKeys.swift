@@ -24,6 +24,9 @@ enum AssemblyKeys {
         case none
         case all
         case model(ModelSpec)
+
+        /// `fit: all`: what overflows a model's window is a reject.
+        var rejectsOverWindow: Bool { if case .all = self { true } else { false } }
     }
 
     /// The `fit:` key, checked against the pipeline's models; `{model}` only where `allowsModel`.

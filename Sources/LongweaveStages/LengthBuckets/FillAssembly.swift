@@ -196,15 +196,9 @@ struct FillAssembly: Assembly {
         // Under fit, what lands in the level is the model's whole prompt plus its answer
         // tokens: [level * (1 - tolerance), level], measured on the wrapped prompt.
         var target = (lower: level, upper: upperBound)
-        func promptTokens(_ context: String) throws -> Int {
-            guard let view = fitView else { return 0 }
-            let fields = ["context": context, "input": sample.question]
-            return try view.promptTokens(of: try view.promptText { fields[$0] })
-        }
         if let view = fitView {
-            let answer = view.model.answerTokens
-            target = (Int((Double(level) * (1 - tolerance)).rounded(.up)) - answer, level - answer)
-            do { fixed += try promptTokens("") } catch { return .rejected(reason: "fit: \(error)") }
+            target = view.band(level: level, tolerance: tolerance)
+            do { fixed += try view.promptTokens(context: "", input: sample.question) } catch { return .rejected(reason: "fit: \(error)") }
         }
         // Nested levels draw from one sequence per sample, so a larger level repeats the
         // smaller one's draws and continues.
@@ -229,8 +223,12 @@ struct FillAssembly: Assembly {
             passageTotal = passages.count
             length = rendered.context.withUnsafeBytes { tokenizer.count(utf8: $0) }
             var measured = length
-            if fitView != nil {
-                do { measured = try promptTokens(String(decoding: rendered.context, as: UTF8.self)) } catch { return .rejected(reason: "fit: \(error)") }
+            if let view = fitView {
+                do {
+                    measured = try view.promptTokens(context: String(decoding: rendered.context, as: UTF8.self), input: sample.question)
+                } catch {
+                    return .rejected(reason: "fit: \(error)")
+                }
             }
             if measured >= target.lower && measured <= target.upper {
                 factRandom = insertRandom

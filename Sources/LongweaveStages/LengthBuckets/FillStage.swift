@@ -45,6 +45,8 @@ struct FillAssembler: AssemblingStage {
     let pipeline: PipelineSpec
 
     var streams: [OutputStream] { AssemblyKeys.streams(levels) }
+    var lengthUnit: String { unit.written }
+    var rejectsOverWindow: Bool { fit.rejectsOverWindow }
 
     func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly {
         var fitView: ModelView?

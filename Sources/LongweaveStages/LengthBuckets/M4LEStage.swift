@@ -45,7 +45,7 @@ public enum M4LEStage: StageFactory {
         let config = setup.config
         let unit = try TokenizerSpec(unit: config, pipeline: setup.pipeline)
         let distractors = try AssemblyKeys.documentInputs(config, key: "distractors", pipeline: setup.pipeline)
-        _ = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: false)
+        let fit = try AssemblyKeys.fit(config, pipeline: setup.pipeline, allowsModel: false)
         let ability = M4LEAbility(rawValue: config.string("ability"))!
         if ability == .global && !distractors.isEmpty { throw StageSetupError("ability global reads each document alone: it takes no distractors") }
         var buckets: [Int] = []
@@ -60,7 +60,8 @@ public enum M4LEStage: StageFactory {
             question: config.string("question"), answer: config.string("answer"), example: config.string("example"), oneShot: config.bool("one_shot"))
         try templates.validate()
         return .assembling(M4LEAssembler(buckets: buckets, perBucket: config.int("per_bucket"), ability: ability, templates: templates, unit: unit,
-                                         distractorInputs: distractors, maxTries: config.int("max_tries"), answersInGold: config.bool("answers_in_gold")))
+                                         distractorInputs: distractors, maxTries: config.int("max_tries"), answersInGold: config.bool("answers_in_gold"),
+                                         rejectsOverWindow: fit.rejectsOverWindow))
     }
 }
 
@@ -74,8 +75,10 @@ struct M4LEAssembler: AssemblingStage {
     let distractorInputs: [String]
     let maxTries: Int
     let answersInGold: Bool
+    let rejectsOverWindow: Bool
 
     var streams: [OutputStream] { AssemblyKeys.streams(buckets) }
+    var lengthUnit: String { unit.written }
 
     func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly {
         let tokenizer = try unit.load()

@@ -115,8 +115,11 @@ struct NeedleAssembly: Assembly {
             length = context.withUnsafeBytes { tokenizer.count(utf8: $0) }
             var measured = length
             if let view = fitView {
-                let fields = ["context": String(decoding: context, as: UTF8.self), "input": sample.question]
-                do { measured = try view.promptTokens(of: try view.promptText { fields[$0] }) } catch { return .rejected(reason: "fit: \(error)") }
+                do {
+                    measured = try view.promptTokens(context: String(decoding: context, as: UTF8.self), input: sample.question)
+                } catch {
+                    return .rejected(reason: "fit: \(error)")
+                }
             }
             if measured >= lower && measured <= upper {
                 startRandom = insertRandom

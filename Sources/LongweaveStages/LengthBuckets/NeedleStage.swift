@@ -54,6 +54,8 @@ struct NeedleAssembler: AssemblingStage {
     let pipeline: PipelineSpec
 
     var streams: [OutputStream] { AssemblyKeys.streams(levels) }
+    var lengthUnit: String { unit.written }
+    var rejectsOverWindow: Bool { fit.rejectsOverWindow }
 
     func prepare(pool: [Sample], documentInputs: [String: [Document]], context: StageContext) throws -> any Assembly {
         var fitView: ModelView?
@@ -63,13 +65,12 @@ struct NeedleAssembler: AssemblingStage {
         // The band each record's measure lands in: the context in the unit, or under fit the
         // model's whole prompt plus its answer tokens in [level * (1 - tolerance), level].
         let bands: [(lower: Int, upper: Int)] = levels.map { level in
-            guard let view = fitView else { return (level, level + Int((Double(level) * tolerance).rounded(.down))) }
-            return (Int((Double(level) * (1 - tolerance)).rounded(.up)) - view.model.answerTokens, level - view.model.answerTokens)
+            fitView?.band(level: level, tolerance: tolerance) ?? (level, level + Int((Double(level) * tolerance).rounded(.down)))
         }
         var haystacks: [Haystack] = []
         for sample in pool {
             // The haystack's prefixes are found in context tokens: the prompt around the context first taken off.
-            let around = try fitView.map { view in try view.promptTokens(of: try view.promptText { ["context": "", "input": sample.question][$0] }) } ?? 0
+            let around = try fitView?.promptTokens(context: "", input: sample.question) ?? 0
             haystacks.append(Haystack.build(for: sample, documents: documents, levels: bands.map { $0.lower - around },
                                             upperBounds: bands.map { $0.upper - around }, unit: unit, tokenizer: tokenizer, context: context))
         }
