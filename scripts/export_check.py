@@ -25,6 +25,9 @@ import types
 
 import datasets
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lveval_scoring import registry_module  # noqa: E402
+
 datasets.disable_progress_bars()
 datasets.logging.set_verbosity_error()
 
@@ -53,13 +56,7 @@ def lveval_loader(root, split):
     for name in ["opencompass", "opencompass.datasets", "opencompass.datasets.lveval"]:
         package = sys.modules.setdefault(name, types.ModuleType(name))
         package.__path__ = []
-    registry = types.ModuleType("opencompass.registry")
-
-    class Registry:
-        def register_module(self, *args, **kwargs):
-            return lambda cls: cls
-
-    registry.LOAD_DATASET = Registry()
+    registry = registry_module("LOAD_DATASET")
     utils = types.ModuleType("opencompass.utils")
     utils.get_data_path = lambda path, local_mode=False: path
     base = types.ModuleType("opencompass.datasets.base")

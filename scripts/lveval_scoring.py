@@ -41,19 +41,26 @@ SPLITS = {
 }
 
 
-def load_evaluators():
-    spec = importlib.util.find_spec("opencompass")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("opencompass is not installed")
-    path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "lveval", "evaluators.py")
-    # The module imports a base class and a registry; nothing of them is used to score.
+def registry_module(name):
+    """OpenCompass's `opencompass.registry` with registry `name` a decorator that keeps the
+    class as it is: the LV-Eval modules import it to register themselves, nothing more."""
     registry = types.ModuleType("opencompass.registry")
 
     class Registry:
         def register_module(self, *args, **kwargs):
             return lambda cls: cls
 
-    registry.ICL_EVALUATORS = Registry()
+    setattr(registry, name, Registry())
+    return registry
+
+
+def load_evaluators():
+    spec = importlib.util.find_spec("opencompass")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("opencompass is not installed")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "lveval", "evaluators.py")
+    # The module imports a base class and a registry; nothing of them is used to score.
+    registry = registry_module("ICL_EVALUATORS")
     evaluator = types.ModuleType("opencompass.openicl.icl_evaluator")
 
     class BaseEvaluator:
